@@ -1,0 +1,188 @@
+//! `App`: an application's routes and configuration, and the way to serve them.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::MethodRouter;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::fast_route::FastRoute;
+use crate::server::{Listeners, Shared};
+use crate::static_table::StaticTable;
+
+/// An application: fast routes served from precomputed bytes, and an axum `Router` for the rest.
+///
+/// ```no_run
+/// use chopin_runtime::{App, FastRoute};
+/// use axum::routing::get;
+///
+/// # async fn run() -> Result<(), chopin_runtime::Error> {
+/// App::new()
+///     .await?
+///     .fast_route(FastRoute::json("/json", br#"{"message":"Hello, World!"}"#).get_only())
+///     .route("/users/{id}", get(|| async { "a user" }))
+///     .run()
+///     .await
+/// # }
+/// ```
+pub struct App {
+    config: Config,
+    fast_routes: Vec<FastRoute>,
+    router: Router,
+}
+
+impl App {
+    /// An empty application configured from the environment (and `.env`).
+    pub async fn new() -> Result<App, Error> {
+        Ok(App::with_config(Config::from_env()?))
+    }
+
+    /// An empty application with this configuration.
+    pub fn with_config(config: Config) -> App {
+        App {
+            config,
+            fast_routes: Vec::new(),
+            router: Router::new(),
+        }
+    }
+
+    /// The configuration the application will serve with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Changes the configuration.
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// Adds a fast route. Mistakes in it are reported by [`App::bind`] and [`App::run`].
+    pub fn fast_route(mut self, route: FastRoute) -> App {
+        self.fast_routes.push(route);
+        self
+    }
+
+    /// Adds a dynamic route, as [`axum::Router::route`] does.
+    pub fn route(mut self, path: &str, method_router: MethodRouter) -> App {
+        self.router = self.router.route(path, method_router);
+        self
+    }
+
+    /// Merges an axum router (with its state already provided) into the application's.
+    pub fn merge(mut self, router: Router) -> App {
+        self.router = self.router.merge(router);
+        self
+    }
+
+    /// Prepares the routes and binds the listeners, without accepting connections yet.
+    pub fn bind(self) -> Result<Server, Error> {
+        let limits = self.config.limits.clone();
+        let mut errors = Vec::new();
+        let prepared: Vec<_> = self
+            .fast_routes
+            .into_iter()
+            .filter_map(|r| r.prepare().map_err(|e| errors.extend(e)).ok())
+            .collect();
+        let table = match StaticTable::new(prepared) {
+            Ok(table) if errors.is_empty() => table,
+            Ok(_) => return Err(Error::Routes(errors)),
+            Err(dupes) => return Err(Error::Routes([errors, dupes].concat())),
+        };
+        let router = self
+            .router
+            .layer(CatchPanicLayer::new())
+            // One limit for every body, enforced before a handler runs: axum's own per-extractor
+            // default is replaced by the configured one.
+            .layer(DefaultBodyLimit::disable())
+            .layer(RequestBodyLimitLayer::new(limits.max_body_bytes));
+        let addr = SocketAddr::new(self.config.host, self.config.port);
+        let listeners = Listeners::bind(&self.config).map_err(|source| Error::Bind { addr, source })?;
+        Ok(Server {
+            listeners,
+            shared: Arc::new(Shared { table, router, limits }),
+            config: self.config,
+        })
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
+    pub async fn run(self) -> Result<(), Error> {
+        self.bind()?.run().await
+    }
+
+    /// Serves until `signal` completes, then finishes the requests in flight and returns.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), Error> {
+        self.bind()?.run_until(signal).await
+    }
+}
+
+/// A bound application, about to serve.
+pub struct Server {
+    listeners: Listeners,
+    shared: Arc<Shared>,
+    config: Config,
+}
+
+impl Server {
+    /// The address the server listens on (with the real port when `PORT=0`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listeners.local_addr()
+    }
+
+    /// One line per fast route, as `/json [GET, HEAD] (27 bytes)`.
+    pub fn fast_routes(&self) -> Vec<String> {
+        self.shared.table.routes().iter().map(|r| r.describe()).collect()
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run(self) -> Result<(), Error> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), Error> {
+        let mode = if self.config.reuseport {
+            format!("SO_REUSEPORT, {} workers", self.config.workers)
+        } else {
+            "one listener, multi-thread runtime".to_owned()
+        };
+        tracing::info!("listening on http://{} ({mode})", self.local_addr());
+        for route in self.fast_routes() {
+            tracing::info!("fast route {route}");
+        }
+        self.listeners
+            .serve(self.shared, signal, self.config.shutdown_timeout)
+            .await?;
+        tracing::info!("shut down");
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

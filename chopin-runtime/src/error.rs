@@ -1,0 +1,27 @@
+//! Errors that stop an application from starting or serving.
+
+use std::net::SocketAddr;
+
+use crate::config::ConfigError;
+
+/// Why an application could not start, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is invalid; the message names the variable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Fast routes were declared wrongly; every mistake is listed.
+    #[error("invalid routes:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Routes(Vec<String>),
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address from `HOST` and `PORT`.
+        addr: SocketAddr,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}

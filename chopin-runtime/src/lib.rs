@@ -1,0 +1,23 @@
+//! The Chopin runtime: the server that runs a Chopin application.
+//!
+//! Use it through the `chopin` crate. It serves an [`App`]: fast routes, whose complete responses
+//! are precomputed and answered straight from the socket buffer, and an axum `Router` for
+//! everything else, run by hyper. Connections start on the fast path and move to hyper at the
+//! first request the static table does not serve. See the `chopin` crate for the guide.
+
+mod app;
+mod config;
+mod date;
+mod error;
+mod fast_route;
+mod server;
+mod static_table;
+pub mod testing;
+
+pub use app::{App, Server, shutdown_signal};
+pub use config::{Config, ConfigError, Limits};
+pub use error::Error;
+pub use fast_route::{FastRoute, IntoBody};
+
+pub use axum;
+pub use http;

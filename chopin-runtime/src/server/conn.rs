@@ -1,0 +1,249 @@
+//! One connection: the fast path first, hyper after the first request the table does not serve.
+//!
+//! The fast path reads into a buffer, parses every complete request head with httparse, and
+//! while requests hit the static table appends their precomputed responses to one write buffer,
+//! so a pipelined batch is answered with one write. The first request that misses (a dynamic
+//! route, a body, an upgrade, `Connection: close`, HTTP/1.0) ends the fast path: the responses
+//! before it are flushed, then the connection and every byte not yet answered go to hyper, in
+//! order. Limits hold on both sides: an oversized head or too many headers get `431`, a head that
+//! does not arrive within the read timeout gets `408`, a malformed one gets `400`; each closes
+//! only this connection.
+
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use httparse::Status;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{Duration, timeout};
+use tokio_util::sync::CancellationToken;
+
+use super::Shared;
+use super::rewind::Rewind;
+use super::service::HyperService;
+use crate::date::{self, DATE_LEN};
+use crate::static_table::{Hit, StaticTable};
+
+/// hyper's default header capacity; asking for another makes it allocate per request.
+const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
+
+/// What the fast path made of the front of its buffer.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// A request was answered from the table; it was this many bytes long.
+    Served(usize),
+    /// The buffer holds an incomplete head: read more.
+    Partial,
+    /// The request is not the table's: hand the connection to hyper.
+    Miss,
+    /// The request is refused with this status line, and the connection closed.
+    Reject(&'static str),
+}
+
+pub(crate) async fn serve(mut stream: TcpStream, shared: Arc<Shared>, shutdown: CancellationToken) {
+    // Responses are written whole, so Nagle's algorithm would only add latency.
+    let _ = stream.set_nodelay(true);
+    if shared.table.is_empty() {
+        return handoff(stream, Bytes::new(), &shared, &shutdown).await;
+    }
+    let limits = &shared.limits;
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut out = Vec::with_capacity(8 * 1024);
+
+    loop {
+        let date = date::now();
+        let step = loop {
+            if buf.is_empty() {
+                break Step::Partial;
+            }
+            let step = parse(&buf, limits.max_headers, &shared.table, limits.max_head_bytes, &date, &mut out);
+            match step {
+                Step::Served(n) => buf.advance(n),
+                other => break other,
+            }
+        };
+        if !out.is_empty() {
+            if stream.write_all(&out).await.is_err() {
+                return;
+            }
+            out.clear();
+        }
+        match step {
+            Step::Partial | Step::Served(_) => {}
+            Step::Miss => return handoff(stream, buf.freeze(), &shared, &shutdown).await,
+            Step::Reject(status) => return reject(stream, status).await,
+        }
+
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(8 * 1024);
+        }
+        let read = tokio::select! {
+            biased;
+            // Between requests, shutdown closes the connection; mid-request, the request is
+            // read to its end and answered first.
+            () = shutdown.cancelled(), if buf.is_empty() => return,
+            read = timeout(limits.read_timeout, stream.read_buf(&mut buf)) => read,
+        };
+        match read {
+            Ok(Ok(0)) | Ok(Err(_)) => return,
+            Ok(Ok(_)) => {}
+            Err(_elapsed) if buf.is_empty() => return,
+            Err(_elapsed) => return reject(stream, "408 Request Timeout").await,
+        }
+    }
+}
+
+/// Parses the request at the front of `buf` and, if the table serves it, appends its response.
+fn parse(
+    buf: &[u8],
+    max_headers: usize,
+    table: &StaticTable,
+    max_head: usize,
+    date: &[u8; DATE_LEN],
+    out: &mut Vec<u8>,
+) -> Step {
+    // Uninitialised, so a parse costs nothing for header slots it does not use.
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    let slots = &mut headers[..max_headers.min(MAX_HEADERS)];
+    let len = match req.parse_with_uninit_headers(buf, slots) {
+        Ok(Status::Complete(len)) if len > max_head => return Step::Reject(TOO_LARGE),
+        Ok(Status::Complete(len)) => len,
+        Ok(Status::Partial) if buf.len() > max_head => return Step::Reject(TOO_LARGE),
+        Ok(Status::Partial) => return Step::Partial,
+        Err(httparse::Error::TooManyHeaders) => return Step::Reject(TOO_LARGE),
+        Err(_) => return Step::Reject("400 Bad Request"),
+    };
+    // HTTP/1.0 has other keep-alive rules: hyper implements them.
+    if req.version != Some(1) || req.headers.iter().any(needs_hyper) {
+        return Step::Miss;
+    }
+    let (Some(method), Some(target)) = (req.method, req.path) else {
+        return Step::Reject("400 Bad Request");
+    };
+    match table.lookup(method.as_bytes(), target.as_bytes()) {
+        Some(Hit::Full(r)) => r.full.write_to(out, r.full.bytes.len(), date),
+        Some(Hit::Head(r)) => r.full.write_to(out, r.head_len, date),
+        Some(Hit::Preflight(r)) => match &r.preflight {
+            Some((wire, _)) => wire.write_to(out, wire.bytes.len(), date),
+            None => return Step::Miss,
+        },
+        None => return Step::Miss,
+    }
+    Step::Served(len)
+}
+
+/// The most header slots a request may use; `MAX_HEADERS` is capped at this.
+pub(crate) const MAX_HEADERS: usize = 256;
+
+const TOO_LARGE: &str = "431 Request Header Fields Too Large";
+
+/// Headers after which a request is not a plain static read: a body to consume, an upgrade, a
+/// connection to close after the response, or an expectation to answer.
+#[inline]
+fn needs_hyper(h: &httparse::Header<'_>) -> bool {
+    let name = h.name.as_bytes();
+    match name.len() {
+        14 => name.eq_ignore_ascii_case(b"content-length") && h.value != b"0",
+        17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
+        10 => name.eq_ignore_ascii_case(b"connection") && !h.value.eq_ignore_ascii_case(b"keep-alive"),
+        7 => name.eq_ignore_ascii_case(b"upgrade"),
+        6 => name.eq_ignore_ascii_case(b"expect"),
+        _ => false,
+    }
+}
+
+/// The rest of the connection's life, in hyper.
+async fn handoff(stream: TcpStream, read: Bytes, shared: &Arc<Shared>, shutdown: &CancellationToken) {
+    let limits = &shared.limits;
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.read_timeout)
+        .max_header_size(limits.max_head_bytes)
+        .pipeline_flush(true);
+    if limits.max_headers != HYPER_DEFAULT_MAX_HEADERS {
+        builder.max_headers(limits.max_headers);
+    }
+    let service = HyperService {
+        shared: Arc::clone(shared),
+    };
+    let conn = builder
+        .serve_connection(TokioIo::new(Rewind::new(stream, read)), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        () = shutdown.cancelled() => {
+            // Finishes the request in flight, then closes instead of waiting for another.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// Answers with an error status and closes, reading what the client still sends for a moment so
+/// that the close does not reset the connection before the client has read the answer.
+async fn reject(mut stream: TcpStream, status: &str) {
+    let mut res = Vec::with_capacity(128);
+    res.extend_from_slice(b"HTTP/1.1 ");
+    res.extend_from_slice(status.as_bytes());
+    res.extend_from_slice(b"\r\ndate: ");
+    res.extend_from_slice(&date::now());
+    res.extend_from_slice(b"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    if stream.write_all(&res).await.is_err() || stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 256 * 1024 {
+        match timeout(Duration::from_millis(500), stream.read(&mut sink)).await {
+            Ok(Ok(n)) if n > 0 => drained += n,
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FastRoute;
+
+    fn run(table: &StaticTable, input: &[u8]) -> (Step, String) {
+        let mut out = Vec::new();
+        let step = parse(input, 8, table, 1024, b"Sun, 06 Nov 1994 08:49:37 GMT", &mut out);
+        (step, String::from_utf8(out).expect("utf-8"))
+    }
+
+    #[test]
+    fn steps() {
+        let table = StaticTable::new(vec![FastRoute::text("/t", "hi").prepare().expect("valid")]).expect("table");
+        let get = b"GET /t HTTP/1.1\r\nHost: x\r\n\r\n";
+        let (step, out) = run(&table, get);
+        assert_eq!(step, Step::Served(get.len()));
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
+        assert!(out.ends_with("\r\n\r\nhi"));
+
+        let cases: [(&[u8], Step); 9] = [
+            (b"GET /t HTTP/1.1\r\nHost: x\r\n", Step::Partial),
+            (b"GET /other HTTP/1.1\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.0\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", Step::Miss),
+            (b"GET\x01/t HTTP/1.1\r\n\r\n", Step::Reject("400 Bad Request")),
+            (b"GET /t HTTP/1.1\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\ne: 1\r\nf: 1\r\ng: 1\r\nh: 1\r\ni: 1\r\n\r\n", Step::Reject(TOO_LARGE)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(run(&table, input).0, expected, "{}", String::from_utf8_lossy(input));
+        }
+        let (step, _) = run(&table, b"GET /t HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+        assert!(matches!(step, Step::Served(_)));
+        let long = [b"GET /t HTTP/1.1\r\nx: ".as_slice(), &[b'a'; 2000]].concat();
+        assert_eq!(run(&table, &long).0, Step::Reject(TOO_LARGE));
+    }
+}

@@ -1,0 +1,166 @@
+//! Listeners, workers and shutdown.
+//!
+//! Two modes, chosen by `REUSEPORT`:
+//! - off: one listener whose connections run on the caller's (multi-thread) tokio runtime;
+//! - on: one SO_REUSEPORT listener per worker, each worker an OS thread with its own
+//!   `current_thread` runtime, so the kernel spreads connections and no task ever changes thread.
+//!
+//! Shutdown is one [`CancellationToken`]: accept loops stop, idle connections close, requests in
+//! flight finish (up to the shutdown timeout), and `serve` returns.
+
+mod conn;
+mod rewind;
+mod service;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Config, Limits};
+use crate::static_table::StaticTable;
+
+/// What every connection of an application shares.
+pub(crate) struct Shared {
+    pub(crate) table: StaticTable,
+    pub(crate) router: Router,
+    pub(crate) limits: Limits,
+}
+
+/// Listening sockets, bound but not yet accepting.
+pub(crate) struct Listeners {
+    sockets: Vec<std::net::TcpListener>,
+    addr: SocketAddr,
+    reuseport: bool,
+}
+
+impl Listeners {
+    /// Binds the configured address: once, or once per worker with SO_REUSEPORT. With port 0 the
+    /// first socket picks the port and the others join it.
+    pub(crate) fn bind(config: &Config) -> io::Result<Listeners> {
+        let mut addr = SocketAddr::new(config.host, config.port);
+        let count = if config.reuseport { config.workers.get() } else { 1 };
+        let mut sockets = Vec::with_capacity(count);
+        for _ in 0..count {
+            let socket = listen(addr, config.reuseport)?;
+            addr = socket.local_addr()?;
+            sockets.push(socket);
+        }
+        Ok(Listeners {
+            sockets,
+            addr,
+            reuseport: config.reuseport,
+        })
+    }
+
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully.
+    pub(crate) async fn serve(
+        self,
+        shared: Arc<Shared>,
+        signal: impl Future<Output = ()>,
+        grace: Duration,
+    ) -> io::Result<()> {
+        let token = CancellationToken::new();
+        if !self.reuseport {
+            let mut tasks = Vec::new();
+            for socket in self.sockets {
+                let listener = TcpListener::from_std(socket)?;
+                tasks.push(tokio::spawn(accept_loop(listener, Arc::clone(&shared), token.clone(), grace)));
+            }
+            signal.await;
+            token.cancel();
+            for task in tasks {
+                task.await.map_err(io::Error::other)?;
+            }
+            return Ok(());
+        }
+
+        let mut workers = Vec::with_capacity(self.sockets.len());
+        for (i, socket) in self.sockets.into_iter().enumerate() {
+            let (shared, token) = (Arc::clone(&shared), token.clone());
+            let (done_tx, done_rx) = tokio::sync::oneshot::channel::<io::Result<()>>();
+            std::thread::Builder::new()
+                .name(format!("chopin-worker-{i}"))
+                .spawn(move || {
+                    let result = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .and_then(|rt| {
+                            rt.block_on(async {
+                                let listener = TcpListener::from_std(socket)?;
+                                accept_loop(listener, shared, token, grace).await;
+                                Ok(())
+                            })
+                        });
+                    let _ = done_tx.send(result);
+                })?;
+            workers.push(done_rx);
+        }
+        signal.await;
+        token.cancel();
+        for done in workers {
+            match done.await {
+                Ok(result) => result?,
+                Err(_) => return Err(io::Error::other("a worker thread panicked")),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn listen(addr: SocketAddr, reuseport: bool) -> io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if reuseport {
+        socket.set_reuse_port(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, token: CancellationToken, grace: Duration) {
+    let connections = TaskTracker::new();
+    loop {
+        tokio::select! {
+            () = token.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(conn::serve(stream, Arc::clone(&shared), token.clone()));
+                }
+                // Out of file descriptors or memory: back off instead of spinning on the error.
+                Err(e) if is_resource_exhaustion(&e) => {
+                    tracing::error!(error = %e, "accept failed; retrying in 50 ms");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                // A connection that died between SYN and accept: nothing to do.
+                Err(e) => tracing::debug!(error = %e, "accept failed"),
+            },
+        }
+    }
+    drop(listener);
+    connections.close();
+    if tokio::time::timeout(grace, connections.wait()).await.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "shutdown timeout elapsed; closing connections with requests still in flight"
+        );
+    }
+}
+
+fn is_resource_exhaustion(e: &io::Error) -> bool {
+    // EMFILE, ENFILE, ENOBUFS, ENOMEM on Linux.
+    matches!(e.raw_os_error(), Some(24 | 23 | 105 | 12))
+}

@@ -1,0 +1,128 @@
+//! The table of fast routes consulted before anything else, on both paths.
+//!
+//! A lookup takes the method and request target as they came off the wire and answers which
+//! precomputed response (if any) serves them. The table guarantees one route per path: building
+//! it refuses duplicates.
+
+use crate::fast_route::{MethodSet, Prepared};
+
+/// What a request that hits the table gets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Hit<'a> {
+    /// The full response (headers and body).
+    Full(&'a Prepared),
+    /// The head only, for `HEAD`.
+    Head(&'a Prepared),
+    /// The `204` preflight of a CORS route, for `OPTIONS`.
+    Preflight(&'a Prepared),
+}
+
+/// All fast routes of an application.
+#[derive(Debug, Default)]
+pub(crate) struct StaticTable {
+    routes: Box<[Prepared]>,
+}
+
+impl StaticTable {
+    pub(crate) fn new(routes: Vec<Prepared>) -> Result<StaticTable, Vec<String>> {
+        let mut errors = Vec::new();
+        for (i, r) in routes.iter().enumerate() {
+            if routes[..i].iter().any(|earlier| earlier.path == r.path) {
+                errors.push(format!("fast route `{}` is declared twice", r.path));
+            }
+        }
+        if errors.is_empty() {
+            Ok(StaticTable {
+                routes: routes.into_boxed_slice(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub(crate) fn routes(&self) -> &[Prepared] {
+        &self.routes
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// The response for `method target`, if a fast route serves it. The query string is ignored;
+    /// a method the route does not answer is a miss, so the router decides (405, or its own route).
+    #[inline]
+    pub(crate) fn lookup(&self, method: &[u8], target: &[u8]) -> Option<Hit<'_>> {
+        let path = match target.iter().position(|&b| b == b'?') {
+            Some(q) => &target[..q],
+            None => target,
+        };
+        let route = self.routes.iter().find(|r| r.path.as_bytes() == path)?;
+        let method = MethodSet::of_bytes(method)?;
+        if route.methods.contains(method) {
+            Some(if method == MethodSet::HEAD {
+                Hit::Head(route)
+            } else {
+                Hit::Full(route)
+            })
+        } else if method == MethodSet::OPTIONS && route.preflight.is_some() {
+            Some(Hit::Preflight(route))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FastRoute;
+
+    fn table() -> StaticTable {
+        StaticTable::new(vec![
+            FastRoute::text("/a", "a").prepare().expect("valid"),
+            FastRoute::text("/cors", "c").cors().prepare().expect("valid"),
+            FastRoute::text("/post", "p").post_only().prepare().expect("valid"),
+        ])
+        .expect("no duplicates")
+    }
+
+    fn kind(hit: Option<Hit<'_>>) -> &'static str {
+        match hit {
+            Some(Hit::Full(_)) => "full",
+            Some(Hit::Head(_)) => "head",
+            Some(Hit::Preflight(_)) => "preflight",
+            None => "miss",
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        let t = table();
+        let cases: [(&[u8], &[u8], &str); 10] = [
+            (b"GET", b"/a", "full"),
+            (b"GET", b"/a?x=1", "full"),
+            (b"HEAD", b"/a", "head"),
+            (b"POST", b"/a", "miss"),
+            (b"OPTIONS", b"/a", "miss"),
+            (b"OPTIONS", b"/cors", "preflight"),
+            (b"POST", b"/post", "full"),
+            (b"GET", b"/post", "miss"),
+            (b"GET", b"/a/", "miss"),
+            (b"PURGE", b"/a", "miss"),
+        ];
+        for (method, target, expected) in cases {
+            let got = kind(t.lookup(method, target));
+            assert_eq!(got, expected, "{} {}", String::from_utf8_lossy(method), String::from_utf8_lossy(target));
+        }
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        let errors = StaticTable::new(vec![
+            FastRoute::text("/a", "1").prepare().expect("valid"),
+            FastRoute::json("/a", "2").prepare().expect("valid"),
+        ])
+        .expect_err("duplicate");
+        assert_eq!(errors, ["fast route `/a` is declared twice"]);
+    }
+}

@@ -1,0 +1,12 @@
+//! Runs the hello application: `cargo run -p hello` (add `REUSEPORT=true` for one runtime per core).
+
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> Result<(), chopin::Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let config = chopin::Config::from_env()?;
+    hello::app(config).run().await
+}
