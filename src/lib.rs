@@ -23,15 +23,15 @@
 //! a free port with [`testing::TestApp`] and talk to it over real HTTP.
 
 pub use chopin_runtime::{
-    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Server, axum, http, shutdown_signal,
-    testing,
+    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Server, axum, http,
+    shutdown_signal, testing,
 };
 
 /// What most applications import: `use chopin::prelude::*;`.
 pub mod prelude {
-    pub use crate::{App, Config, FastRoute};
     pub use crate::axum::extract::{Path, Query, State};
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
     pub use crate::axum::{Json, Router};
     pub use crate::http::{Method, StatusCode, header};
+    pub use crate::{App, Config, FastRoute};
 }

@@ -102,10 +102,15 @@ impl App {
             .layer(DefaultBodyLimit::disable())
             .layer(RequestBodyLimitLayer::new(limits.max_body_bytes));
         let addr = SocketAddr::new(self.config.host, self.config.port);
-        let listeners = Listeners::bind(&self.config).map_err(|source| Error::Bind { addr, source })?;
+        let listeners =
+            Listeners::bind(&self.config).map_err(|source| Error::Bind { addr, source })?;
         Ok(Server {
             listeners,
-            shared: Arc::new(Shared { table, router, limits }),
+            shared: Arc::new(Shared {
+                table,
+                router,
+                limits,
+            }),
             config: self.config,
         })
     }
@@ -136,7 +141,12 @@ impl Server {
 
     /// One line per fast route, as `/json [GET, HEAD] (27 bytes)`.
     pub fn fast_routes(&self) -> Vec<String> {
-        self.shared.table.routes().iter().map(|r| r.describe()).collect()
+        self.shared
+            .table
+            .routes()
+            .iter()
+            .map(|r| r.describe())
+            .collect()
     }
 
     /// Serves until SIGINT or SIGTERM.

@@ -104,10 +104,16 @@ impl Config {
             value: lookup(name).filter(|v| !v.trim().is_empty()),
         };
         Ok(Config {
-            host: var("HOST").parse("an IP address such as 127.0.0.1 or ::")?.unwrap_or(d.host),
-            port: var("PORT").parse("a port number from 0 to 65535")?.unwrap_or(d.port),
+            host: var("HOST")
+                .parse("an IP address such as 127.0.0.1 or ::")?
+                .unwrap_or(d.host),
+            port: var("PORT")
+                .parse("a port number from 0 to 65535")?
+                .unwrap_or(d.port),
             reuseport: var("REUSEPORT").boolean()?.unwrap_or(d.reuseport),
-            workers: var("WORKERS").parse("a whole number of workers, at least 1")?.unwrap_or(d.workers),
+            workers: var("WORKERS")
+                .parse("a whole number of workers, at least 1")?
+                .unwrap_or(d.workers),
             shutdown_timeout: var("SHUTDOWN_TIMEOUT_MS")
                 .millis()?
                 .unwrap_or(d.shutdown_timeout),
@@ -121,7 +127,9 @@ impl Config {
                 max_body_bytes: var("MAX_BODY_BYTES")
                     .parse("a byte count")?
                     .unwrap_or(d.limits.max_body_bytes),
-                read_timeout: var("READ_TIMEOUT_MS").millis()?.unwrap_or(d.limits.read_timeout),
+                read_timeout: var("READ_TIMEOUT_MS")
+                    .millis()?
+                    .unwrap_or(d.limits.read_timeout),
             },
         })
     }
@@ -142,14 +150,22 @@ impl Var {
         }
     }
 
-    fn parse<T: std::str::FromStr>(&self, expected: &'static str) -> Result<Option<T>, ConfigError> {
+    fn parse<T: std::str::FromStr>(
+        &self,
+        expected: &'static str,
+    ) -> Result<Option<T>, ConfigError> {
         self.value
             .as_deref()
             .map(|v| v.trim().parse().map_err(|_| self.invalid(expected)))
             .transpose()
     }
 
-    fn ranged(&self, min: usize, max: usize, expected: &'static str) -> Result<Option<usize>, ConfigError> {
+    fn ranged(
+        &self,
+        min: usize,
+        max: usize,
+        expected: &'static str,
+    ) -> Result<Option<usize>, ConfigError> {
         match self.parse::<usize>(expected)? {
             Some(n) if !(min..=max).contains(&n) => Err(self.invalid(expected)),
             other => Ok(other),
@@ -182,8 +198,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -225,15 +243,51 @@ mod tests {
     #[test]
     fn errors_name_the_variable_and_the_value() {
         let cases = [
-            ("PORT", "http", "invalid value for `PORT`: `http` (a port number from 0 to 65535)"),
-            ("PORT", "70000", "invalid value for `PORT`: `70000` (a port number from 0 to 65535)"),
-            ("HOST", "localhost:1", "invalid value for `HOST`: `localhost:1` (an IP address such as 127.0.0.1 or ::)"),
-            ("REUSEPORT", "maybe", "invalid value for `REUSEPORT`: `maybe` (one of true, false, 1, 0, yes, no, on, off)"),
-            ("WORKERS", "0", "invalid value for `WORKERS`: `0` (a whole number of workers, at least 1)"),
-            ("MAX_HEAD_BYTES", "100", "invalid value for `MAX_HEAD_BYTES`: `100` (a byte count from 1024 to 1048576)"),
-            ("MAX_HEADERS", "0", "invalid value for `MAX_HEADERS`: `0` (a header count from 1 to 256)"),
-            ("READ_TIMEOUT_MS", "0", "invalid value for `READ_TIMEOUT_MS`: `0` (a duration in milliseconds, at least 1)"),
-            ("MAX_BODY_BYTES", "-1", "invalid value for `MAX_BODY_BYTES`: `-1` (a byte count)"),
+            (
+                "PORT",
+                "http",
+                "invalid value for `PORT`: `http` (a port number from 0 to 65535)",
+            ),
+            (
+                "PORT",
+                "70000",
+                "invalid value for `PORT`: `70000` (a port number from 0 to 65535)",
+            ),
+            (
+                "HOST",
+                "localhost:1",
+                "invalid value for `HOST`: `localhost:1` (an IP address such as 127.0.0.1 or ::)",
+            ),
+            (
+                "REUSEPORT",
+                "maybe",
+                "invalid value for `REUSEPORT`: `maybe` (one of true, false, 1, 0, yes, no, on, off)",
+            ),
+            (
+                "WORKERS",
+                "0",
+                "invalid value for `WORKERS`: `0` (a whole number of workers, at least 1)",
+            ),
+            (
+                "MAX_HEAD_BYTES",
+                "100",
+                "invalid value for `MAX_HEAD_BYTES`: `100` (a byte count from 1024 to 1048576)",
+            ),
+            (
+                "MAX_HEADERS",
+                "0",
+                "invalid value for `MAX_HEADERS`: `0` (a header count from 1 to 256)",
+            ),
+            (
+                "READ_TIMEOUT_MS",
+                "0",
+                "invalid value for `READ_TIMEOUT_MS`: `0` (a duration in milliseconds, at least 1)",
+            ),
+            (
+                "MAX_BODY_BYTES",
+                "-1",
+                "invalid value for `MAX_BODY_BYTES`: `-1` (a byte count)",
+            ),
         ];
         for (name, value, message) in cases {
             let err = config(&[(name, value)]).expect_err(name);

@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use crate::config::ConfigError;
 
 /// Why an application could not start, or stopped.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` output is its message, so `fn main() -> Result<(), chopin::Error>` prints
+/// `Error: invalid value for `PORT`: ...` rather than a struct dump.
+#[derive(thiserror::Error)]
 pub enum Error {
     /// The configuration is invalid; the message names the variable.
     #[error(transparent)]
@@ -24,4 +27,10 @@ pub enum Error {
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }

@@ -242,8 +242,10 @@ impl FastRoute {
             }
         }
         if set.0 == 0 && methods.is_empty() {
-            self.errors
-                .push(format!("fast route `{}`: `methods` needs at least one method", self.path));
+            self.errors.push(format!(
+                "fast route `{}`: `methods` needs at least one method",
+                self.path
+            ));
         }
         self.methods = set;
         self
@@ -283,16 +285,17 @@ impl FastRoute {
         };
 
         let mut headers = HeaderMap::new();
-        let mut put = |name: HeaderName, value: &str, errors: &mut Vec<String>| {
-            match HeaderValue::from_str(value) {
+        let mut put =
+            |name: HeaderName, value: &str, errors: &mut Vec<String>| match HeaderValue::from_str(
+                value,
+            ) {
                 Ok(v) => {
                     headers.append(name, v);
                 }
                 Err(_) => errors.push(format!(
                     "fast route `{path}`: `{value}` is not a valid value for header `{name}`"
                 )),
-            }
-        };
+            };
         put(header::CONTENT_TYPE, &self.content_type, &mut errors);
         if let Some(cc) = &self.cache_control {
             put(header::CACHE_CONTROL, cc, &mut errors);
@@ -323,14 +326,23 @@ impl FastRoute {
         let preflight = self.cors.then(|| {
             let allowed = methods.with(MethodSet::OPTIONS).join(", ");
             let mut h = HeaderMap::new();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
             for name in [header::ACCESS_CONTROL_ALLOW_METHODS, header::ALLOW] {
                 if let Ok(v) = HeaderValue::from_str(&allowed) {
                     h.insert(name, v);
                 }
             }
-            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("*"));
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("*"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("86400"),
+            );
             (Wire::build("204 No Content", &h, b""), h)
         });
 
@@ -415,7 +427,11 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// One line for the start-up listing: `/json [GET, HEAD] (27 bytes)`.
     pub(crate) fn describe(&self) -> String {
-        let cors = if self.preflight.is_some() { " +cors" } else { "" };
+        let cors = if self.preflight.is_some() {
+            " +cors"
+        } else {
+            ""
+        };
         format!(
             "{} [{}]{cors} ({} bytes)",
             self.path,
@@ -469,8 +485,14 @@ mod tests {
 
     #[test]
     fn method_filters() {
-        let p = FastRoute::text("/p", "ok").post_only().prepare().expect("valid");
-        assert!(p.methods.contains(MethodSet::of_bytes(b"POST").expect("standard")));
+        let p = FastRoute::text("/p", "ok")
+            .post_only()
+            .prepare()
+            .expect("valid");
+        assert!(
+            p.methods
+                .contains(MethodSet::of_bytes(b"POST").expect("standard"))
+        );
         assert!(!p.methods.contains(MethodSet::GET));
         assert!(!p.methods.contains(MethodSet::HEAD));
     }

@@ -80,8 +80,14 @@ mod tests {
     fn table() -> StaticTable {
         StaticTable::new(vec![
             FastRoute::text("/a", "a").prepare().expect("valid"),
-            FastRoute::text("/cors", "c").cors().prepare().expect("valid"),
-            FastRoute::text("/post", "p").post_only().prepare().expect("valid"),
+            FastRoute::text("/cors", "c")
+                .cors()
+                .prepare()
+                .expect("valid"),
+            FastRoute::text("/post", "p")
+                .post_only()
+                .prepare()
+                .expect("valid"),
         ])
         .expect("no duplicates")
     }
@@ -112,7 +118,13 @@ mod tests {
         ];
         for (method, target, expected) in cases {
             let got = kind(t.lookup(method, target));
-            assert_eq!(got, expected, "{} {}", String::from_utf8_lossy(method), String::from_utf8_lossy(target));
+            assert_eq!(
+                got,
+                expected,
+                "{} {}",
+                String::from_utf8_lossy(method),
+                String::from_utf8_lossy(target)
+            );
         }
     }
 

@@ -159,7 +159,10 @@ impl TestRequest {
     /// # Panics
     /// If the name or value is not valid HTTP.
     pub fn header(mut self, name: &str, value: &str) -> TestRequest {
-        let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) else {
+        let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
             panic!("TestRequest: `{name}: {value}` is not a valid header");
         };
         self.headers.append(n, v);
@@ -181,8 +184,10 @@ impl TestRequest {
             Ok(body) => self.body = Bytes::from(body),
             Err(e) => panic!("TestRequest: cannot serialise the JSON body: {e}"),
         }
-        self.headers
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         self
     }
 
@@ -205,7 +210,10 @@ impl TestRequest {
         let (parts, body) = res.into_parts();
         let body = match body.collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) => panic!("TestRequest: reading the body of {} {} failed: {e}", self.method, self.url),
+            Err(e) => panic!(
+                "TestRequest: reading the body of {} {} failed: {e}",
+                self.method, self.url
+            ),
         };
         TestResponse {
             status: parts.status,

@@ -46,7 +46,11 @@ impl Listeners {
     /// first socket picks the port and the others join it.
     pub(crate) fn bind(config: &Config) -> io::Result<Listeners> {
         let mut addr = SocketAddr::new(config.host, config.port);
-        let count = if config.reuseport { config.workers.get() } else { 1 };
+        let count = if config.reuseport {
+            config.workers.get()
+        } else {
+            1
+        };
         let mut sockets = Vec::with_capacity(count);
         for _ in 0..count {
             let socket = listen(addr, config.reuseport)?;
@@ -76,7 +80,12 @@ impl Listeners {
             let mut tasks = Vec::new();
             for socket in self.sockets {
                 let listener = TcpListener::from_std(socket)?;
-                tasks.push(tokio::spawn(accept_loop(listener, Arc::clone(&shared), token.clone(), grace)));
+                tasks.push(tokio::spawn(accept_loop(
+                    listener,
+                    Arc::clone(&shared),
+                    token.clone(),
+                    grace,
+                )));
             }
             signal.await;
             token.cancel();
@@ -131,7 +140,12 @@ fn listen(addr: SocketAddr, reuseport: bool) -> io::Result<std::net::TcpListener
     Ok(socket.into())
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, token: CancellationToken, grace: Duration) {
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    token: CancellationToken,
+    grace: Duration,
+) {
     let connections = TaskTracker::new();
     loop {
         tokio::select! {
@@ -152,7 +166,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, token: Cancella
     }
     drop(listener);
     connections.close();
-    if tokio::time::timeout(grace, connections.wait()).await.is_err() {
+    if tokio::time::timeout(grace, connections.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             open = connections.len(),
             "shutdown timeout elapsed; closing connections with requests still in flight"

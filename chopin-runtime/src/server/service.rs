@@ -32,10 +32,10 @@ where
     type Future = Future;
 
     fn call(&self, req: Request<B>) -> Future {
-        let hit = self
-            .shared
-            .table
-            .lookup(req.method().as_str().as_bytes(), req.uri().path().as_bytes());
+        let hit = self.shared.table.lookup(
+            req.method().as_str().as_bytes(),
+            req.uri().path().as_bytes(),
+        );
         match hit {
             Some(hit) => Either::Left(ready(Ok(respond(hit)))),
             None => Either::Right(self.shared.router.clone().call(req)),

@@ -1,0 +1,137 @@
+//! The hello application as its users see it: through the test client, and as a process that
+//! reads its configuration, serves, and exits cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use chopin::Config;
+use chopin::testing::TestApp;
+
+#[tokio::test]
+async fn serves_its_fast_routes_and_its_dynamic_route() {
+    let app = TestApp::spawn(hello::app(Config::default())).await;
+
+    let res = app.get("/json").send().await;
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.text(), r#"{"message":"Hello, World!"}"#);
+
+    let res = app.get("/plaintext").send().await;
+    assert_eq!(res.text(), "Hello, World!");
+
+    let res = app.get("/api/status").send().await;
+    assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(res.header("cache-control"), Some("public, max-age=5"));
+    let res = app
+        .request(chopin::http::Method::OPTIONS, "/api/status")
+        .send()
+        .await;
+    assert_eq!(res.status(), 204);
+
+    let res = app.get("/users/42").send().await;
+    assert_eq!(
+        res.json::<serde_json::Value>(),
+        serde_json::json!({"id": 42, "name": "user 42"})
+    );
+    assert_eq!(app.get("/users/not-a-number").send().await.status(), 400);
+}
+
+/// Runs the built `hello` binary in a fresh directory with these variables.
+fn hello(dir: &std::path::Path, vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hello"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("chopin-hello-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn prints_its_routes_serves_and_exits_0_on_sigterm() {
+    let dir = scratch_dir("sigterm");
+    let mut child = hello(
+        &dir,
+        &[("PORT", "0"), ("REUSEPORT", "true"), ("WORKERS", "2")],
+    )
+    .spawn()
+    .expect("start hello");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+
+    let mut banner = Vec::new();
+    let mut line = String::new();
+    while banner.len() < 4 {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).expect("read stdout") > 0,
+            "hello exited early: {banner:?}"
+        );
+        banner.push(
+            line.trim_end()
+                .split_once(": ")
+                .map_or("", |(_, msg)| msg)
+                .to_owned(),
+        );
+    }
+    let addr = banner[0]
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(addr, _)| addr.to_owned())
+        .expect("a listening line");
+    assert_eq!(
+        banner,
+        [
+            format!("listening on http://{addr} (SO_REUSEPORT, 2 workers)"),
+            "fast route /json [GET, HEAD] (27 bytes)".to_owned(),
+            "fast route /plaintext [GET, HEAD] (13 bytes)".to_owned(),
+            "fast route /api/status [GET, HEAD] +cors (15 bytes)".to_owned(),
+        ]
+    );
+
+    let mut conn = TcpStream::connect(&addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    conn.write_all(b"GET /users/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut response = String::new();
+    conn.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(
+        response.ends_with(r#"{"id":7,"name":"user 7"}"#),
+        "{response}"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("stdout");
+    assert!(rest.contains("shut down"), "{rest}");
+}
+
+#[test]
+fn a_bad_value_in_dot_env_stops_start_up_naming_the_variable() {
+    let dir = scratch_dir("dotenv");
+    std::fs::write(dir.join(".env"), "WORKERS=4\nREAD_TIMEOUT_MS=soon\n").expect("write .env");
+    let output = hello(&dir, &[]).output().expect("run hello");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "Error: invalid value for `READ_TIMEOUT_MS`: `soon` (a duration in milliseconds, at least 1)"
+    );
+}

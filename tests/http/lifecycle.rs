@@ -1,0 +1,73 @@
+//! Graceful shutdown with requests in flight, and reuseport workers sharing one port.
+
+use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use chopin::Config;
+
+use super::raw::Conn;
+use super::{spawn, spawn_default};
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_then_stops() {
+    let app = spawn_default().await;
+    let addr = app.addr();
+
+    // One request in flight in a handler, one idle keep-alive connection on the fast path.
+    let mut busy = Conn::open(addr).await;
+    busy.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let mut idle = Conn::open(addr).await;
+    assert_eq!(
+        idle.roundtrip(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .status,
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let stopping = tokio::spawn(app.shutdown());
+    let res = busy.response(false).await;
+    assert_eq!((res.status, res.text()), (200, "slow done"));
+    assert!(busy.is_closed().await, "closed after its last response");
+    assert!(idle.is_closed().await, "idle connections are closed");
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("shutdown completes")
+        .expect("shutdown task");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
+}
+
+#[tokio::test]
+async fn reuseport_workers_share_one_port() {
+    let config = Config {
+        reuseport: true,
+        workers: NonZeroUsize::new(2).expect("non-zero"),
+        ..Config::default()
+    };
+    let app = spawn(config).await;
+    let mut threads = BTreeSet::new();
+    // The kernel spreads connections over the two sockets by their addresses: 64 connections
+    // all landing on one worker has probability 2^-63.
+    for _ in 0..64 {
+        let mut c = Conn::open(app.addr()).await;
+        assert_eq!(
+            c.roundtrip(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .text(),
+            "Hello, World!"
+        );
+        let res = c
+            .roundtrip(b"GET /thread HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await;
+        threads.insert(res.text().to_owned());
+    }
+    assert_eq!(
+        threads.into_iter().collect::<Vec<_>>(),
+        ["chopin-worker-0", "chopin-worker-1"]
+    );
+    app.shutdown().await;
+}

@@ -1,0 +1,193 @@
+//! Every limit and every malformed input gets its status, closes only its own connection, and
+//! leaves the server serving everyone else. Each is checked on the fast path (a fresh connection)
+//! and on the hyper path (a connection that a dynamic request has already moved to hyper).
+
+use std::time::{Duration, Instant};
+
+use chopin::{Config, Limits};
+
+use super::raw::Conn;
+use super::spawn;
+use chopin::testing::TestApp;
+
+fn limited() -> Config {
+    Config {
+        limits: Limits {
+            max_head_bytes: 1024,
+            max_headers: 8,
+            max_body_bytes: 16,
+            read_timeout: Duration::from_millis(300),
+        },
+        ..Config::default()
+    }
+}
+
+/// A connection on the fast path, or one already handed to hyper.
+async fn conn(app: &TestApp, on_hyper: bool) -> Conn {
+    let mut c = Conn::open(app.addr()).await;
+    if on_hyper {
+        let res = c
+            .roundtrip(b"GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await;
+        assert_eq!(res.text(), "user 1");
+    }
+    c
+}
+
+/// The server still answers a new client.
+async fn still_serving(app: &TestApp) {
+    let mut c = Conn::open(app.addr()).await;
+    let res = c
+        .roundtrip(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert_eq!(res.text(), "Hello, World!");
+}
+
+/// The status line of the answer, and that the connection was closed after it.
+async fn status_then_close(c: &mut Conn) -> String {
+    let rest = c.until_closed().await;
+    let text = String::from_utf8_lossy(&rest);
+    text.lines().next().unwrap_or("").to_owned()
+}
+
+#[tokio::test]
+async fn an_oversized_head_is_431() {
+    let app = spawn(limited()).await;
+    let big = format!(
+        "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(2000)
+    );
+    for on_hyper in [false, true] {
+        let mut c = conn(&app, on_hyper).await;
+        c.send(big.as_bytes()).await;
+        assert_eq!(
+            status_then_close(&mut c).await,
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "hyper: {on_hyper}"
+        );
+    }
+    // An oversized head that never ends is refused as soon as it passes the limit.
+    let mut c = Conn::open(app.addr()).await;
+    c.send(format!("GET /plaintext HTTP/1.1\r\nX-Endless: {}", "a".repeat(1100)).as_bytes())
+        .await;
+    assert_eq!(
+        status_then_close(&mut c).await,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn too_many_headers_is_431() {
+    let app = spawn(limited()).await;
+    let mut req = String::from("GET /plaintext HTTP/1.1\r\n");
+    for i in 0..9 {
+        req.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    req.push_str("\r\n");
+    for on_hyper in [false, true] {
+        let mut c = conn(&app, on_hyper).await;
+        c.send(req.as_bytes()).await;
+        assert_eq!(
+            status_then_close(&mut c).await,
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "hyper: {on_hyper}"
+        );
+    }
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_slow_client_is_timed_out() {
+    let app = spawn(limited()).await;
+    // Fast path: a partial head that stalls gets 408.
+    let mut c = Conn::open(app.addr()).await;
+    c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n").await;
+    let start = Instant::now();
+    assert_eq!(
+        status_then_close(&mut c).await,
+        "HTTP/1.1 408 Request Timeout"
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(250),
+        "not before the timeout"
+    );
+    // Hyper path: the connection is closed.
+    let mut c = conn(&app, true).await;
+    c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n").await;
+    let answer = status_then_close(&mut c).await;
+    assert!(
+        answer.is_empty() || answer == "HTTP/1.1 408 Request Timeout",
+        "{answer}"
+    );
+    // An idle keep-alive connection is closed without an answer.
+    let mut c = conn(&app, false).await;
+    assert_eq!(
+        c.roundtrip(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .status,
+        200
+    );
+    assert!(c.is_closed().await);
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413() {
+    let app = spawn(limited()).await;
+    let res = app.post("/echo").body("0123456789abcdef").send().await;
+    assert_eq!(
+        (res.status().as_u16(), res.text()),
+        (200, "0123456789abcdef")
+    );
+    let res = app.post("/echo").body("0123456789abcdefg").send().await;
+    assert_eq!(res.status(), 413);
+    // Chunked, so the length is only known while reading.
+    let mut c = Conn::open(app.addr()).await;
+    let res = c
+        .roundtrip(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n4\r\nmore\r\n0\r\n\r\n")
+        .await;
+    assert_eq!(res.status, 413);
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400() {
+    let app = spawn(limited()).await;
+    let inputs: [&[u8]; 4] = [
+        b"GET\x01/plaintext HTTP/1.1\r\n\r\n",
+        b"hello there\r\n\r\n",
+        b"GET /plaintext HTTP/9.9\r\n\r\n",
+        b"GET /plaintext HTTP/1.1\r\nbad header\r\n\r\n",
+    ];
+    for input in inputs {
+        for on_hyper in [false, true] {
+            let mut c = conn(&app, on_hyper).await;
+            c.send(input).await;
+            assert_eq!(
+                status_then_close(&mut c).await,
+                "HTTP/1.1 400 Bad Request",
+                "{:?} (hyper: {on_hyper})",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn requests_answered_before_a_bad_one_in_a_batch_are_kept() {
+    let app = spawn(limited()).await;
+    let mut c = Conn::open(app.addr()).await;
+    c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\nGET\x01/ HTTP/1.1\r\n\r\n")
+        .await;
+    let all = String::from_utf8(c.until_closed().await).expect("ascii");
+    // The body has no line end, so status lines are found by their prefix.
+    let statuses: Vec<&str> = all
+        .split("HTTP/1.1 ")
+        .skip(1)
+        .map(|r| r.split("\r\n").next().unwrap_or(""))
+        .collect();
+    assert_eq!(statuses, ["200 OK", "400 Bad Request"]);
+    assert!(all.contains("\r\n\r\nHello, World!HTTP/1.1 400"));
+}
