@@ -69,6 +69,9 @@ impl App {
     }
 
     /// Adds a dynamic route, as [`axum::Router::route`] does.
+    ///
+    /// # Panics
+    /// As axum does, when the path is invalid or conflicts with a route already added.
     pub fn route(mut self, path: &str, method_router: MethodRouter) -> App {
         self.router = self.router.route(path, method_router);
         self

@@ -343,7 +343,10 @@ impl FastRoute {
                 header::ACCESS_CONTROL_MAX_AGE,
                 HeaderValue::from_static("86400"),
             );
-            (Wire::build("204 No Content", &h, b""), h)
+            Preflight {
+                wire: Wire::build("204 No Content", &h, b""),
+                headers: h,
+            }
         });
 
         Ok(Prepared {
@@ -421,7 +424,14 @@ pub(crate) struct Prepared {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     /// The `204` answer to `OPTIONS`, on CORS routes.
-    pub(crate) preflight: Option<(Wire, HeaderMap)>,
+    pub(crate) preflight: Option<Preflight>,
+}
+
+/// The `204` answer of a CORS route to `OPTIONS`, for both paths.
+#[derive(Debug)]
+pub(crate) struct Preflight {
+    pub(crate) wire: Wire,
+    pub(crate) headers: HeaderMap,
 }
 
 impl Prepared {
@@ -472,9 +482,9 @@ mod tests {
     #[test]
     fn cors_routes_get_a_preflight() {
         let p = FastRoute::text("/s", "ok").cors().prepare().expect("valid");
-        let (wire, _) = p.preflight.as_ref().expect("preflight");
+        let preflight = p.preflight.as_ref().expect("preflight");
         assert_eq!(
-            text(wire),
+            text(&preflight.wire),
             "HTTP/1.1 204 No Content\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
              access-control-allow-origin: *\r\naccess-control-allow-methods: GET, HEAD, OPTIONS\r\n\
              allow: GET, HEAD, OPTIONS\r\naccess-control-allow-headers: *\r\naccess-control-max-age: 86400\r\n\r\n"

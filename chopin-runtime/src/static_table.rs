@@ -4,7 +4,7 @@
 //! precomputed response (if any) serves them. The table guarantees one route per path: building
 //! it refuses duplicates.
 
-use crate::fast_route::{MethodSet, Prepared};
+use crate::fast_route::{MethodSet, Preflight, Prepared};
 
 /// What a request that hits the table gets.
 #[derive(Debug, Clone, Copy)]
@@ -14,7 +14,7 @@ pub(crate) enum Hit<'a> {
     /// The head only, for `HEAD`.
     Head(&'a Prepared),
     /// The `204` preflight of a CORS route, for `OPTIONS`.
-    Preflight(&'a Prepared),
+    Preflight(&'a Preflight),
 }
 
 /// All fast routes of an application.
@@ -64,8 +64,8 @@ impl StaticTable {
             } else {
                 Hit::Full(route)
             })
-        } else if method == MethodSet::OPTIONS && route.preflight.is_some() {
-            Some(Hit::Preflight(route))
+        } else if method == MethodSet::OPTIONS {
+            route.preflight.as_ref().map(Hit::Preflight)
         } else {
             None
         }

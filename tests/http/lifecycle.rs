@@ -14,7 +14,7 @@ async fn shutdown_finishes_requests_in_flight_then_stops() {
     let app = spawn_default().await;
     let addr = app.addr();
 
-    // One request in flight in a handler, one idle keep-alive connection on the fast path.
+    // One request in flight in a handler, idle keep-alive connections on both paths.
     let mut busy = Conn::open(addr).await;
     busy.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
     let mut idle = Conn::open(addr).await;
@@ -24,6 +24,11 @@ async fn shutdown_finishes_requests_in_flight_then_stops() {
             .status,
         200
     );
+    let mut idle_on_hyper = Conn::open(addr).await;
+    let res = idle_on_hyper
+        .roundtrip(b"GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert_eq!(res.text(), "user 1");
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     let stopping = tokio::spawn(app.shutdown());
@@ -31,6 +36,10 @@ async fn shutdown_finishes_requests_in_flight_then_stops() {
     assert_eq!((res.status, res.text()), (200, "slow done"));
     assert!(busy.is_closed().await, "closed after its last response");
     assert!(idle.is_closed().await, "idle connections are closed");
+    assert!(
+        idle_on_hyper.is_closed().await,
+        "idle hyper connections are closed"
+    );
     tokio::time::timeout(Duration::from_secs(5), stopping)
         .await
         .expect("shutdown completes")
@@ -38,6 +47,25 @@ async fn shutdown_finishes_requests_in_flight_then_stops() {
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no longer listening"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_gives_up_on_requests_after_the_shutdown_timeout() {
+    let config = Config {
+        shutdown_timeout: Duration::from_millis(100),
+        ..Config::default()
+    };
+    let app = spawn(config).await;
+    let mut busy = Conn::open(app.addr()).await;
+    busy.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let start = std::time::Instant::now();
+    app.shutdown().await;
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_millis(350),
+        "waited {took:?} for a 400 ms handler"
     );
 }
 

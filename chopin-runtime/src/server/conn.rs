@@ -134,10 +134,7 @@ fn parse(
     match table.lookup(method.as_bytes(), target.as_bytes()) {
         Some(Hit::Full(r)) => r.full.write_to(out, r.full.bytes.len(), date),
         Some(Hit::Head(r)) => r.full.write_to(out, r.head_len, date),
-        Some(Hit::Preflight(r)) => match &r.preflight {
-            Some((wire, _)) => wire.write_to(out, wire.bytes.len(), date),
-            None => return Step::Miss,
-        },
+        Some(Hit::Preflight(p)) => p.wire.write_to(out, p.wire.bytes.len(), date),
         None => return Step::Miss,
     }
     Step::Served(len)

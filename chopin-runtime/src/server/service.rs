@@ -47,10 +47,7 @@ where
 fn respond(hit: Hit<'_>) -> Response<Body> {
     let (status, headers, body) = match hit {
         Hit::Full(r) | Hit::Head(r) => (StatusCode::OK, &r.headers, Body::from(r.body.clone())),
-        Hit::Preflight(r) => match &r.preflight {
-            Some((_, headers)) => (StatusCode::NO_CONTENT, headers, Body::empty()),
-            None => (StatusCode::NO_CONTENT, &r.headers, Body::empty()),
-        },
+        Hit::Preflight(p) => (StatusCode::NO_CONTENT, &p.headers, Body::empty()),
     };
     let mut res = Response::new(body);
     *res.status_mut() = status;
