@@ -7,14 +7,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
+
+const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// An application: fast routes served from precomputed bytes, and an axum `Router` for the rest.
 ///
@@ -97,13 +97,16 @@ impl App {
             Ok(_) => return Err(Error::Routes(errors)),
             Err(dupes) => return Err(Error::Routes([errors, dupes].concat())),
         };
-        let router = self
-            .router
-            .layer(CatchPanicLayer::new())
-            // One limit for every body, enforced before a handler runs: axum's own per-extractor
-            // default is replaced by the configured one.
-            .layer(DefaultBodyLimit::disable())
-            .layer(RequestBodyLimitLayer::new(limits.max_body_bytes));
+        // The server enforces `MAX_BODY_BYTES` on every body. axum's extractors also apply their
+        // own 2 MiB default, which only matters when the configured limit is larger.
+        let router = if limits.max_body_bytes > AXUM_DEFAULT_BODY_LIMIT {
+            self.router.layer(DefaultBodyLimit::disable())
+        } else {
+            self.router
+        };
+        // Turns every handler into a ready route now; otherwise axum boxes the handler into a
+        // route again on every request (`axum::serve` does this once per connection).
+        let router = router.with_state(());
         let addr = SocketAddr::new(self.config.host, self.config.port);
         let listeners =
             Listeners::bind(&self.config).map_err(|source| Error::Bind { addr, source })?;

@@ -112,6 +112,23 @@ async fn a_slow_client_is_timed_out() {
         start.elapsed() >= Duration::from_millis(250),
         "not before the timeout"
     );
+    // A head trickled byte by byte is cut off at the same deadline: the clock does not restart
+    // on every read.
+    let mut c = Conn::open(app.addr()).await;
+    let start = Instant::now();
+    for byte in b"GET /plaintext HTTP/1.1\r\nHost: x\r\n".iter().take(8) {
+        c.send(&[*byte]).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status_then_close(&mut c).await,
+        "HTTP/1.1 408 Request Timeout"
+    );
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_millis(550),
+        "timed out after {took:?}, not at 300 ms"
+    );
     // Hyper path: the connection is closed.
     let mut c = conn(&app, true).await;
     c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n").await;
@@ -149,6 +166,25 @@ async fn an_oversized_body_is_413() {
         .await;
     assert_eq!(res.status, 413);
     still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_limit_above_axums_own_default_is_honoured() {
+    let mut config = limited();
+    config.limits.max_body_bytes = 3 * 1024 * 1024;
+    let app = spawn(config).await;
+    let body = vec![b'x'; 2 * 1024 * 1024 + 100];
+    let res = app.post("/echo").body(body.clone()).send().await;
+    assert_eq!(
+        (res.status().as_u16(), res.bytes().len()),
+        (200, body.len())
+    );
+    let res = app
+        .post("/echo")
+        .body(vec![b'x'; 3 * 1024 * 1024 + 1])
+        .send()
+        .await;
+    assert_eq!(res.status(), 413);
 }
 
 #[tokio::test]

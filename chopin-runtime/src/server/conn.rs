@@ -15,15 +15,17 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes, BytesMut};
 use httparse::Status;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::{Duration, timeout};
+use tokio::time::{Duration, Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use super::rewind::Rewind;
 use super::service::HyperService;
+use super::shutdown::Shutdown;
+use super::timer::ConnectionTimer;
 use crate::date::{self, DATE_LEN};
 use crate::static_table::{Hit, StaticTable};
 
@@ -52,9 +54,17 @@ pub(crate) async fn serve(mut stream: TcpStream, shared: Arc<Shared>, shutdown: 
     let limits = &shared.limits;
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut out = Vec::with_capacity(8 * 1024);
+    // The read timeout: one tokio timer for the connection's life, re-armed only when it fires
+    // before the current deadline. A `timeout()` around every read would register and deregister
+    // a timer per read, which costs more than answering a fast route.
+    let mut deadline = Instant::now() + limits.read_timeout;
+    let timer = tokio::time::sleep_until(deadline);
+    tokio::pin!(timer);
+    let mut stopping = Shutdown::new(&shutdown);
 
     loop {
         let date = date::now();
+        let before = buf.len();
         let step = loop {
             if buf.is_empty() {
                 break Step::Partial;
@@ -84,21 +94,36 @@ pub(crate) async fn serve(mut stream: TcpStream, shared: Arc<Shared>, shutdown: 
             Step::Reject(status) => return reject(stream, status).await,
         }
 
+        // A head must arrive whole within the timeout of the moment it was first waited for:
+        // the clock restarts when a request was answered, not on every read, so a client that
+        // trickles a head byte by byte is still cut off.
+        if buf.is_empty() || buf.len() < before {
+            deadline = Instant::now() + limits.read_timeout;
+        }
         if buf.capacity() - buf.len() < 1024 {
             buf.reserve(8 * 1024);
         }
-        let read = tokio::select! {
-            biased;
-            // Between requests, shutdown closes the connection; mid-request, the request is
-            // read to its end and answered first.
-            () = shutdown.cancelled(), if buf.is_empty() => return,
-            read = timeout(limits.read_timeout, stream.read_buf(&mut buf)) => read,
+        let read = loop {
+            tokio::select! {
+                biased;
+                // Between requests, shutdown closes the connection; mid-request, the request is
+                // read to its end and answered first.
+                () = &mut stopping, if buf.is_empty() => return,
+                read = stream.read_buf(&mut buf) => break read,
+                () = timer.as_mut() => {
+                    if timer.deadline() >= deadline {
+                        if buf.is_empty() {
+                            return;
+                        }
+                        return reject(stream, "408 Request Timeout").await;
+                    }
+                    timer.as_mut().reset(deadline);
+                }
+            }
         };
         match read {
-            Ok(Ok(0)) | Ok(Err(_)) => return,
-            Ok(Ok(_)) => {}
-            Err(_elapsed) if buf.is_empty() => return,
-            Err(_elapsed) => return reject(stream, "408 Request Timeout").await,
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
         }
     }
 }
@@ -172,7 +197,7 @@ async fn handoff(
     let limits = &shared.limits;
     let mut builder = http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
+        .timer(ConnectionTimer)
         .header_read_timeout(limits.read_timeout)
         .max_header_size(limits.max_head_bytes);
     // Not `pipeline_flush(true)`: with it, hyper 1.12 never writes the automatic 400/431 for a
@@ -186,15 +211,19 @@ async fn handoff(
     let conn = builder
         .serve_connection(TokioIo::new(Rewind::new(stream, read)), service)
         .with_upgrades();
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        () = shutdown.cancelled() => {
-            // Finishes the request in flight, then closes instead of waiting for another.
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
+    ConnectionTimer::scope(async {
+        tokio::pin!(conn);
+        tokio::select! {
+            biased;
+            _ = conn.as_mut() => {}
+            () = Shutdown::new(shutdown) => {
+                // Finishes the request in flight, then closes instead of waiting for another.
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
         }
-    }
+    })
+    .await;
 }
 
 /// Answers with an error status and closes, reading what the client still sends for a moment so

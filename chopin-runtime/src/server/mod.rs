@@ -11,6 +11,8 @@
 mod conn;
 mod rewind;
 mod service;
+mod shutdown;
+mod timer;
 
 use std::future::Future;
 use std::io;
