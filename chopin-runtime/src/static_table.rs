@@ -52,11 +52,11 @@ impl StaticTable {
     /// a method the route does not answer is a miss, so the router decides (405, or its own route).
     #[inline]
     pub(crate) fn lookup(&self, method: &[u8], target: &[u8]) -> Option<Hit<'_>> {
-        let path = match target.iter().position(|&b| b == b'?') {
-            Some(q) => &target[..q],
-            None => target,
-        };
-        let route = self.routes.iter().find(|r| r.path.as_bytes() == path)?;
+        // The route's path, then the end of the target or its query string.
+        let route = self.routes.iter().find(|r| {
+            let path = r.path.as_bytes();
+            target.starts_with(path) && matches!(target.get(path.len()), None | Some(b'?'))
+        })?;
         let method = MethodSet::of_bytes(method)?;
         if route.methods.contains(method) {
             Some(if method == MethodSet::HEAD {
