@@ -31,27 +31,17 @@ async fn plaintext() -> &'static str {
 }
 
 fn main() -> std::io::Result<()> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(p) => p
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("PORT={p}: {e}")))?,
-        Err(_) => 8080,
-    };
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async move {
-            let app = Router::new()
-                .route("/plaintext", get(plaintext))
-                .route("/users/{id}", get(user));
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-                .await?
-                // Chopin sets TCP_NODELAY on every connection; so does every baseline.
-                .tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        eprintln!("set_nodelay failed: {e}");
-                    }
-                });
-            axum::serve(listener, app).await
-        })
+    benchmark::run(|listener| async move {
+        let app = Router::new()
+            .route("/plaintext", get(plaintext))
+            .route("/users/{id}", get(user));
+        let listener = listener
+            // Chopin sets TCP_NODELAY on every connection; so does every baseline.
+            .tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    eprintln!("set_nodelay failed: {e}");
+                }
+            });
+        axum::serve(listener, app).await
+    })
 }

@@ -32,27 +32,17 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 }
 
 fn main() -> std::io::Result<()> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(p) => p
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("PORT={p}: {e}")))?,
-        Err(_) => 8080,
-    };
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-            loop {
-                let (stream, _) = listener.accept().await?;
-                stream.set_nodelay(true)?;
-                tokio::spawn(async move {
-                    // A client that resets mid-request is not the server's failure: drop it.
-                    let _ = http1::Builder::new()
-                        .pipeline_flush(true)
-                        .serve_connection(TokioIo::new(stream), service_fn(handle))
-                        .await;
-                });
-            }
-        })
+    benchmark::run(|listener| async move {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            stream.set_nodelay(true)?;
+            tokio::spawn(async move {
+                // A client that resets mid-request is not the server's failure: drop it.
+                let _ = http1::Builder::new()
+                    .pipeline_flush(true)
+                    .serve_connection(TokioIo::new(stream), service_fn(handle))
+                    .await;
+            });
+        }
+    })
 }

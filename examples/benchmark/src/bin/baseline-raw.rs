@@ -97,23 +97,13 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
 }
 
 fn main() -> std::io::Result<()> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(p) => p
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("PORT={p}: {e}")))?,
-        Err(_) => 8080,
-    };
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-            loop {
-                let (stream, _) = listener.accept().await?;
-                tokio::spawn(async move {
-                    // A client that resets mid-batch is not the server's failure: drop it.
-                    let _ = serve(stream).await;
-                });
-            }
-        })
+    benchmark::run(|listener| async move {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            tokio::spawn(async move {
+                // A client that resets mid-batch is not the server's failure: drop it.
+                let _ = serve(stream).await;
+            });
+        }
+    })
 }
