@@ -23,7 +23,7 @@
 //! a free port with [`testing::TestApp`] and talk to it over real HTTP.
 
 pub use chopin_runtime::{
-    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Server, axum, http,
+    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Server, axum, http, manifest,
     shutdown_signal, testing,
 };
 

@@ -10,6 +10,7 @@ mod config;
 mod date;
 mod error;
 mod fast_route;
+pub mod manifest;
 mod server;
 mod static_table;
 pub mod testing;

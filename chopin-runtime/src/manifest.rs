@@ -1,0 +1,569 @@
+//! Manifests: what each module declares, as plain `'static` data, and the whole-application check
+//! that runs over them in constant evaluation.
+//!
+//! A proc macro sees one item, never the application. So each `#[chopin::module]` describes itself
+//! in a [`Manifest`] (its name, prefix, the modules it requires, the capabilities it provides, and
+//! every route with the handler and the place that declares it), and the application's
+//! composition evaluates [`check`] over all mounted manifests in a `const`. A mistake that needs
+//! the whole application to see (two modules claiming one request, a required module that is not
+//! mounted, an `auth` route in an application without an auth provider, two modules with one
+//! name) then stops the build with a message naming both sides:
+//!
+//! ```text
+//! error[E0080]: evaluation panicked: route conflict: `GET /posts` is declared by `blog::list`
+//!               (src/blog.rs:10) and by `feed::list` (src/feed.rs:7)
+//! ```
+//!
+//! The same function runs at start-up for applications composed at run time.
+
+use chopin_pattern::{conflicts, same};
+
+/// The methods a route answers, as a bit set. `ANY` is a method of its own: beside `GET` on one
+/// path it takes the requests `GET` does not, as in axum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Methods(pub u16);
+
+impl Methods {
+    /// `GET`.
+    pub const GET: Methods = Methods(1);
+    /// `HEAD`.
+    pub const HEAD: Methods = Methods(1 << 1);
+    /// `POST`.
+    pub const POST: Methods = Methods(1 << 2);
+    /// `PUT`.
+    pub const PUT: Methods = Methods(1 << 3);
+    /// `DELETE`.
+    pub const DELETE: Methods = Methods(1 << 4);
+    /// `PATCH`.
+    pub const PATCH: Methods = Methods(1 << 5);
+    /// `OPTIONS`.
+    pub const OPTIONS: Methods = Methods(1 << 6);
+    /// Every method not otherwise routed on the path.
+    pub const ANY: Methods = Methods(1 << 7);
+
+    const NAMES: [&'static str; 8] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "ANY",
+    ];
+
+    /// Both sets.
+    pub const fn with(self, other: Methods) -> Methods {
+        Methods(self.0 | other.0)
+    }
+
+    /// Whether a request method is in both sets.
+    pub const fn overlaps(self, other: Methods) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The first method in both sets, for messages.
+    const fn first_common(self, other: Methods) -> &'static str {
+        let common = self.0 & other.0;
+        let mut i = 0;
+        while i < Methods::NAMES.len() {
+            if common & (1 << i) != 0 {
+                return Methods::NAMES[i];
+            }
+            i += 1;
+        }
+        "ANY"
+    }
+}
+
+/// What a route requires of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone.
+    Public,
+    /// An authenticated user.
+    User,
+    /// An authenticated user with at least this role.
+    Role(&'static str),
+}
+
+/// One route as its module declares it.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteDecl {
+    /// The methods it answers.
+    pub methods: Methods,
+    /// The full pattern, module prefix included.
+    pub path: &'static str,
+    /// The handler (`blog::show`) or, for a fast route, its constant (`blog::HEALTH`).
+    pub handler: &'static str,
+    /// Where it is declared.
+    pub file: &'static str,
+    /// The line of the declaration.
+    pub line: u32,
+    /// Who may call it.
+    pub access: Access,
+    /// Whether it is a fast route (precomputed response) rather than a handler.
+    pub fast: bool,
+}
+
+/// What a module declares about itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Manifest {
+    /// The module's name, unique in an application.
+    pub name: &'static str,
+    /// The Rust type that implements the module.
+    pub type_name: &'static str,
+    /// Where the module is declared.
+    pub file: &'static str,
+    /// The line of the declaration.
+    pub line: u32,
+    /// The URL prefix of its routes (`""` for none).
+    pub prefix: &'static str,
+    /// Names of the modules it needs mounted beside it.
+    pub requires: &'static [&'static str],
+    /// Capabilities it provides to other modules, such as `"auth"`.
+    pub provides: &'static [&'static str],
+    /// Its routes.
+    pub routes: &'static [RouteDecl],
+}
+
+/// The capability that `auth` routes need.
+pub const AUTH_CAPABILITY: &str = "auth";
+
+/// Checks a composed application, panicking with a message that names both sides of the first
+/// mistake. In a `const` this is a compile error; at run time, a panic at start-up.
+pub const fn check(modules: &[&Manifest]) {
+    let mut i = 0;
+    while i < modules.len() {
+        let m = modules[i];
+        let mut j = 0;
+        while j < i {
+            if same(m.name, modules[j].name) {
+                fail(
+                    &Msg::new()
+                        .push("two modules are named `")
+                        .push(m.name)
+                        .push("`: `")
+                        .push(modules[j].type_name)
+                        .push("`")
+                        .at(modules[j].file, modules[j].line)
+                        .push(" and `")
+                        .push(m.type_name)
+                        .push("`")
+                        .at(m.file, m.line),
+                );
+            }
+            j += 1;
+        }
+        let mut r = 0;
+        while r < m.requires.len() {
+            if !is_mounted(modules, m.requires[r]) {
+                fail(
+                    &Msg::new()
+                        .push("module `")
+                        .push(m.name)
+                        .push("`")
+                        .at(m.file, m.line)
+                        .push(" requires module `")
+                        .push(m.requires[r])
+                        .push("`, which is not mounted: mount it with `.mount_module(..)`"),
+                );
+            }
+            r += 1;
+        }
+        i += 1;
+    }
+
+    let auth_provided = provides(modules, AUTH_CAPABILITY);
+    let mut a = 0;
+    while a < modules.len() {
+        let mut ra = 0;
+        while ra < modules[a].routes.len() {
+            let x = &modules[a].routes[ra];
+            if !auth_provided && !matches!(x.access, Access::Public) {
+                let msg = route(Msg::new().push("route "), x).push(
+                    " requires authentication, but no mounted module provides `auth`: mount `AuthModule`",
+                );
+                fail(&msg);
+            }
+            // Every earlier route, in this module and the ones before it.
+            let mut b = 0;
+            while b <= a {
+                let end = if b == a { ra } else { modules[b].routes.len() };
+                let mut rb = 0;
+                while rb < end {
+                    check_pair(&modules[b].routes[rb], x);
+                    rb += 1;
+                }
+                b += 1;
+            }
+            ra += 1;
+        }
+        a += 1;
+    }
+}
+
+const fn is_mounted(modules: &[&Manifest], name: &str) -> bool {
+    let mut i = 0;
+    while i < modules.len() {
+        if same(modules[i].name, name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn provides(modules: &[&Manifest], capability: &str) -> bool {
+    let mut i = 0;
+    while i < modules.len() {
+        let mut c = 0;
+        while c < modules[i].provides.len() {
+            if same(modules[i].provides[c], capability) {
+                return true;
+            }
+            c += 1;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `earlier` and `later` may not both be routed: the same request at the same priority, for one
+/// method, or two spellings of one pattern, which the router cannot hold at all.
+const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
+    if !conflicts(earlier.path, later.path) {
+        return;
+    }
+    let spelled_alike = same(earlier.path, later.path);
+    let overlap = earlier.methods.overlaps(later.methods);
+    if earlier.fast != later.fast {
+        // The static table answers first, so a fast route hides the dynamic route's requests for
+        // the methods it answers. Parameter names do not matter: no router holds both.
+        if overlap {
+            let (fast, dynamic) = if earlier.fast {
+                (earlier, later)
+            } else {
+                (later, earlier)
+            };
+            let method = fast.methods.first_common(dynamic.methods);
+            fail(
+                &route_with(Msg::new().push("fast route "), fast, method)
+                    .push(" shadows the dynamic route `")
+                    .push(dynamic.handler)
+                    .push("`")
+                    .at(dynamic.file, dynamic.line)
+                    .push(": the fast route answers all its requests first"),
+            );
+        }
+        return;
+    }
+    if spelled_alike && !overlap {
+        return;
+    }
+    let msg = if spelled_alike {
+        Msg::new()
+            .push("route conflict: `")
+            .push(earlier.methods.first_common(later.methods))
+            .push(" ")
+            .push(later.path)
+            .push("` is declared twice: by `")
+    } else {
+        Msg::new()
+            .push("route conflict: `")
+            .push(earlier.path)
+            .push("` and `")
+            .push(later.path)
+            .push("` match the same requests, which no router can tell apart: declared by `")
+    };
+    fail(
+        &msg.push(earlier.handler)
+            .push("`")
+            .at(earlier.file, earlier.line)
+            .push(" and by `")
+            .push(later.handler)
+            .push("`")
+            .at(later.file, later.line),
+    );
+}
+
+/// `` `GET /posts` (`blog::list`, src/blog.rs:10)``, naming the route's first method.
+const fn route(msg: Msg, r: &RouteDecl) -> Msg {
+    route_with(msg, r, r.methods.first_common(r.methods))
+}
+
+const fn route_with(msg: Msg, r: &RouteDecl, method: &str) -> Msg {
+    msg.push("`")
+        .push(method)
+        .push(" ")
+        .push(r.path)
+        .push("` (`")
+        .push(r.handler)
+        .push("`, ")
+        .push(r.file)
+        .push(":")
+        .push_u32(r.line)
+        .push(")")
+}
+
+#[track_caller]
+const fn fail(msg: &Msg) -> ! {
+    panic!("{}", msg.as_str())
+}
+
+/// A message built in constant evaluation: a fixed buffer, since nothing can be allocated there.
+struct Msg {
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl Msg {
+    const fn new() -> Msg {
+        Msg {
+            buf: [0; 1024],
+            len: 0,
+        }
+    }
+
+    /// Appends `s`; text past the buffer's end is cut (at a character boundary).
+    const fn push(mut self, s: &str) -> Msg {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() && self.len < self.buf.len() {
+            self.buf[self.len] = b[i];
+            self.len += 1;
+            i += 1;
+        }
+        while self.len > 0 && !is_char_boundary(&self.buf, self.len) {
+            self.len -= 1;
+        }
+        self
+    }
+
+    const fn push_u32(mut self, mut n: u32) -> Msg {
+        let mut digits = [0u8; 10];
+        let mut count = 0;
+        loop {
+            digits[count] = b'0' + (n % 10) as u8;
+            count += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        while count > 0 && self.len < self.buf.len() {
+            count -= 1;
+            self.buf[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+
+    /// `` (file:line)``.
+    const fn at(self, file: &str, line: u32) -> Msg {
+        self.push(" (")
+            .push(file)
+            .push(":")
+            .push_u32(line)
+            .push(")")
+    }
+
+    const fn as_str(&self) -> &str {
+        let (used, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(used) {
+            Ok(s) => s,
+            Err(_) => "chopin: invalid application (the message could not be built)",
+        }
+    }
+}
+
+const fn is_char_boundary(buf: &[u8], at: usize) -> bool {
+    at >= buf.len() || (buf[at] as i8) >= -0x40
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn r(
+        methods: Methods,
+        path: &'static str,
+        handler: &'static str,
+        line: u32,
+    ) -> RouteDecl {
+        RouteDecl {
+            methods,
+            path,
+            handler,
+            file: "src/app.rs",
+            line,
+            access: Access::Public,
+            fast: false,
+        }
+    }
+
+    const fn module(name: &'static str, routes: &'static [RouteDecl]) -> Manifest {
+        Manifest {
+            name,
+            type_name: name,
+            file: "src/app.rs",
+            line: 1,
+            prefix: "",
+            requires: &[],
+            provides: &[],
+            routes,
+        }
+    }
+
+    fn failure(modules: &[&Manifest]) -> Option<String> {
+        std::panic::catch_unwind(|| check(modules)).err().map(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+    }
+
+    static BLOG: Manifest = module(
+        "blog",
+        &[
+            r(Methods::GET, "/blog/posts", "blog::list", 10),
+            r(Methods::GET, "/blog/posts/{id}", "blog::show", 11),
+            r(Methods::POST, "/blog/posts", "blog::create", 12),
+            r(Methods::ANY, "/blog/posts", "blog::other", 13),
+        ],
+    );
+
+    // A valid application is checked in constant evaluation without complaint.
+    const _: () = check(&[&BLOG]);
+
+    #[test]
+    fn a_valid_application_passes() {
+        assert_eq!(failure(&[&BLOG]), None);
+    }
+
+    #[test]
+    fn the_same_route_twice_names_both_handlers_and_places() {
+        static FEED: Manifest = module(
+            "feed",
+            &[r(
+                Methods::GET.with(Methods::HEAD),
+                "/blog/posts",
+                "feed::list",
+                7,
+            )],
+        );
+        assert_eq!(
+            failure(&[&BLOG, &FEED]).as_deref(),
+            Some(
+                "route conflict: `GET /blog/posts` is declared twice: by `blog::list` (src/app.rs:10) \
+                 and by `feed::list` (src/app.rs:7)"
+            )
+        );
+    }
+
+    #[test]
+    fn two_spellings_of_one_pattern_conflict_whatever_the_methods() {
+        static OTHER: Manifest = module(
+            "other",
+            &[r(
+                Methods::DELETE,
+                "/blog/posts/{post_id}",
+                "other::remove",
+                3,
+            )],
+        );
+        assert_eq!(
+            failure(&[&BLOG, &OTHER]).as_deref(),
+            Some(
+                "route conflict: `/blog/posts/{id}` and `/blog/posts/{post_id}` match the same requests, \
+                 which no router can tell apart: declared by `blog::show` (src/app.rs:11) and by \
+                 `other::remove` (src/app.rs:3)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_fast_route_that_shadows_a_dynamic_route() {
+        static HEALTH: Manifest = module(
+            "health",
+            &[RouteDecl {
+                fast: true,
+                ..r(
+                    Methods::GET.with(Methods::HEAD),
+                    "/blog/posts",
+                    "health::POSTS",
+                    4,
+                )
+            }],
+        );
+        assert_eq!(
+            failure(&[&BLOG, &HEALTH]).as_deref(),
+            Some(
+                "fast route `GET /blog/posts` (`health::POSTS`, src/app.rs:4) shadows the dynamic route \
+                 `blog::list` (src/app.rs:10): the fast route answers all its requests first"
+            )
+        );
+        // A fast route beside a parameter is not shadowing: the literal wins, as in axum.
+        static ME: Manifest = module(
+            "me",
+            &[RouteDecl {
+                fast: true,
+                ..r(Methods::GET, "/blog/posts/latest", "me::LATEST", 4)
+            }],
+        );
+        assert_eq!(failure(&[&BLOG, &ME]), None);
+    }
+
+    #[test]
+    fn missing_requirements_auth_and_duplicate_names() {
+        static NEEDS: Manifest = Manifest {
+            requires: &["auth"],
+            ..module("comments", &[])
+        };
+        assert_eq!(
+            failure(&[&NEEDS]).as_deref(),
+            Some(
+                "module `comments` (src/app.rs:1) requires module `auth`, which is not mounted: mount it \
+                 with `.mount_module(..)`"
+            )
+        );
+
+        static GUARDED: Manifest = module(
+            "admin",
+            &[RouteDecl {
+                access: Access::Role("admin"),
+                ..r(Methods::DELETE, "/admin/users/{id}", "admin::remove", 9)
+            }],
+        );
+        assert_eq!(
+            failure(&[&GUARDED]).as_deref(),
+            Some(
+                "route `DELETE /admin/users/{id}` (`admin::remove`, src/app.rs:9) requires authentication, \
+                 but no mounted module provides `auth`: mount `AuthModule`"
+            )
+        );
+        static AUTH: Manifest = Manifest {
+            provides: &[AUTH_CAPABILITY],
+            ..module("auth", &[])
+        };
+        assert_eq!(failure(&[&AUTH, &GUARDED, &NEEDS]), None);
+
+        static BLOG2: Manifest = Manifest {
+            type_name: "OtherBlog",
+            line: 40,
+            ..module("blog", &[])
+        };
+        assert_eq!(
+            failure(&[&BLOG, &BLOG2]).as_deref(),
+            Some(
+                "two modules are named `blog`: `blog` (src/app.rs:1) and `OtherBlog` (src/app.rs:40)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_message_is_cut_on_a_character_boundary() {
+        let long = "é".repeat(600);
+        let msg = Msg::new().push(&long).push("tail");
+        assert_eq!(msg.as_str().len(), 1024);
+        assert!(msg.as_str().chars().all(|c| c == 'é'));
+        assert_eq!(
+            Msg::new().push_u32(0).push_u32(4_294_967_295).as_str(),
+            "04294967295"
+        );
+    }
+}
