@@ -11,6 +11,7 @@ mod date;
 mod error;
 mod fast_route;
 pub mod manifest;
+pub mod perfect_hash;
 mod server;
 mod static_table;
 pub mod testing;

@@ -1,0 +1,160 @@
+//! A perfect hash over byte strings: one cheap hash, one index, one comparison per lookup.
+//!
+//! The hash is a multiply-xor over 8-byte words, a few instructions per word, not SipHash: phf's
+//! own issues report SipHash-based tables slower than a `match` for small sets. The table has a
+//! power-of-two number of slots, at least half the square of the key count, so that a seed giving
+//! every key its own slot is found after a few tries (a random seed succeeds with probability
+//! about e^(-n²/2m) ≥ 1/e). A slot holds the index of its key, or `EMPTY`.
+//!
+//! `hash` is a `const fn`, so the same function can build a table in constant evaluation. The
+//! module is public for the benchmark that compares it with a `match` and a linear scan
+//! (`examples/benchmark/benches/static_table.rs`).
+
+/// A slot that no key hashes to.
+pub const EMPTY: u16 = u16::MAX;
+
+/// Most keys a table takes: slot indices are `u16`, and the square-sized table stays at 2 MiB.
+pub const MAX_KEYS: usize = 1024;
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The hash of `bytes` under `seed`. Only its high bits are well mixed (they depend on every
+/// input bit through the last multiplication): index a table with [`PerfectHash`]'s shift, never
+/// with a mask.
+#[inline]
+pub const fn hash(bytes: &[u8], seed: u64) -> u64 {
+    let len = bytes.len();
+    let mut h = seed ^ (len as u64).wrapping_mul(K);
+    let mut i = 0;
+    while i + 8 < len {
+        h = (h ^ word(bytes, i)).wrapping_mul(K);
+        h ^= h >> 32;
+        i += 8;
+    }
+    // The last word: the final 8 bytes (overlapping the previous word), or the short key whole.
+    let last = if len >= 8 {
+        word(bytes, len - 8)
+    } else {
+        let mut w = 0u64;
+        let mut j = 0;
+        while j < len {
+            w |= (bytes[j] as u64) << (8 * j);
+            j += 1;
+        }
+        w
+    };
+    (h ^ last).wrapping_mul(K)
+}
+
+/// The 8 bytes at `i` as a little-endian word: one bounds check and one load (indexing the bytes
+/// one by one would check each). `i + 8 <= b.len()`.
+#[inline]
+const fn word(b: &[u8], i: usize) -> u64 {
+    match b.split_at(i).1.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    }
+}
+
+/// A perfect hash table over a set of distinct keys.
+#[derive(Debug, Default, Clone)]
+pub struct PerfectHash {
+    seed: u64,
+    /// `64 - log2(slots)`: a slot is the hash's top bits.
+    shift: u32,
+    slots: Box<[u16]>,
+}
+
+impl PerfectHash {
+    /// Finds a seed under which every key has a slot of its own. The keys must be distinct and
+    /// at most [`MAX_KEYS`].
+    pub fn build(keys: &[&[u8]]) -> PerfectHash {
+        debug_assert!(keys.len() <= MAX_KEYS);
+        if keys.is_empty() {
+            return PerfectHash::default();
+        }
+        let size = (keys.len() * keys.len() / 2).max(2).next_power_of_two();
+        let shift = 64 - size.trailing_zeros();
+        let mut slots = vec![EMPTY; size].into_boxed_slice();
+        let mut seed = 0u64;
+        'search: loop {
+            slots.fill(EMPTY);
+            for (i, key) in keys.iter().enumerate() {
+                let slot = &mut slots[(hash(key, seed) >> shift) as usize];
+                if *slot != EMPTY {
+                    seed = seed.wrapping_add(K);
+                    continue 'search;
+                }
+                // `i < MAX_KEYS < u16::MAX`.
+                *slot = i as u16;
+            }
+            return PerfectHash { seed, shift, slots };
+        }
+    }
+
+    /// The index of the only key that can equal `key`; the caller compares.
+    #[inline]
+    pub fn candidate(&self, key: &[u8]) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        match self.slots[(hash(key, self.seed) >> self.shift) as usize] {
+            EMPTY => None,
+            i => Some(usize::from(i)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const _: () = assert!(hash(b"/health", 0) != hash(b"/healthz", 0));
+
+    #[test]
+    fn every_key_finds_itself_and_others_find_nothing_or_another() {
+        for n in [1, 2, 4, 32, 256, MAX_KEYS] {
+            let keys: Vec<String> = (0..n)
+                .map(|i| format!("/api/v1/resource-{i}/items"))
+                .collect();
+            let bytes: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+            let table = PerfectHash::build(&bytes);
+            for (i, key) in bytes.iter().enumerate() {
+                assert_eq!(table.candidate(key), Some(i), "{n} keys");
+            }
+            let misses: Vec<Option<usize>> = (0..1000)
+                .map(|i| table.candidate(format!("/other/{i}").as_bytes()))
+                .collect();
+            assert!(misses.iter().all(|m| m.is_none_or(|i| i < n)));
+            if n >= 32 {
+                // The table is mostly empty slots, so most misses end without a comparison.
+                assert!(
+                    misses.iter().filter(|m| m.is_none()).count() > 500,
+                    "{n} keys"
+                );
+            }
+        }
+        assert_eq!(PerfectHash::build(&[]).candidate(b"/"), None);
+    }
+
+    #[test]
+    fn keys_that_differ_only_in_their_last_bytes_spread_out() {
+        // Routes that share a prefix and differ in a counter at the end are the common case; a
+        // hash whose low bits ignore the last bytes never finds a seed for them.
+        for n in [4, 32, 256, MAX_KEYS] {
+            let keys: Vec<String> = (0..n)
+                .map(|i| format!("/api/v{}/users-{i}", i % 3 + 1))
+                .collect();
+            let bytes: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+            let table = PerfectHash::build(&bytes);
+            assert!(
+                table.seed / K < 50,
+                "{n} keys needed {} seeds",
+                table.seed / K
+            );
+            for (i, key) in bytes.iter().enumerate() {
+                assert_eq!(table.candidate(key), Some(i));
+            }
+        }
+    }
+}
