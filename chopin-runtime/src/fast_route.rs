@@ -270,13 +270,13 @@ impl FastRoute {
     pub(crate) fn prepare(self) -> Result<Prepared, Vec<String>> {
         let mut errors = self.errors;
         let path = &self.path;
-        if !path.starts_with('/') {
-            errors.push(format!("fast route `{path}`: a path must start with `/`"));
-        }
-        if path.contains(['?', '#', ' ']) || path.contains(['{', '}']) {
-            errors.push(format!(
-                "fast route `{path}`: a fast route's path is literal (no query, fragment, space or `{{param}}`)"
-            ));
+        // The grammar of every route, and then no parameters: a fast route answers one path.
+        match chopin_pattern::validate(path) {
+            Err(e) => errors.push(format!("fast route `{path}`: {}", e.message())),
+            Ok(()) if chopin_pattern::params(path).next().is_some() => errors.push(format!(
+                "fast route `{path}`: a fast route answers one literal path, without parameters"
+            )),
+            Ok(()) => {}
         }
         let methods = if self.methods.contains(MethodSet::GET) {
             self.methods.with(MethodSet::HEAD)
@@ -508,6 +508,21 @@ mod tests {
     }
 
     #[test]
+    fn paths_follow_the_route_grammar_without_parameters() {
+        let message = |path: &'static str| FastRoute::text(path, "x").prepare().expect_err(path);
+        assert_eq!(
+            message("/users/{id}"),
+            ["fast route `/users/{id}`: a fast route answers one literal path, without parameters"]
+        );
+        assert_eq!(
+            message("/search?q=1"),
+            [
+                "fast route `/search?q=1`: this character cannot appear in a route path: percent-encode it, or drop the query or fragment"
+            ]
+        );
+    }
+
+    #[test]
     fn every_mistake_is_reported() {
         let ext = Method::from_bytes(b"PURGE").expect("token");
         let errors = FastRoute::text("status", "ok")
@@ -521,7 +536,7 @@ mod tests {
             errors,
             [
                 "fast route `status`: method `PURGE` is not a standard HTTP method",
-                "fast route `status`: a path must start with `/`",
+                "fast route `status`: a route path must start with `/`",
                 "fast route `status`: header `content-length` is set by the server and cannot be declared",
                 "fast route `status`: `bad name` is not a valid header name",
                 "fast route `status`: `line\nbreak` is not a valid value for header `x-ok`",
