@@ -5,3 +5,7 @@
 //! at more than one piece, such as two routes claiming one path) and expand (data into tokens). It
 //! depends on syn, quote and proc-macro2 but never on `proc_macro`, so the same code runs in the
 //! `chopin-macros` entry points, in unit tests and in the `chopin` command-line tool.
+
+pub mod diag;
+pub mod route;
+pub mod symbol;

@@ -1,0 +1,117 @@
+//! The error accumulator: every stage reports into one [`Ctxt`] and goes on, so a user sees all
+//! their mistakes at once, each spanned at its token.
+//!
+//! A `Ctxt` must be checked: dropping it unchecked is a bug in this crate (errors would be lost),
+//! and panics in debug builds.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+
+use quote::ToTokens;
+
+/// Collects errors while a stage goes on.
+#[derive(Default)]
+pub struct Ctxt {
+    errors: RefCell<Option<Vec<syn::Error>>>,
+}
+
+impl Ctxt {
+    /// An empty context.
+    pub fn new() -> Ctxt {
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
+
+    /// Records an error spanned at `tokens`.
+    pub fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
+        self.syn_error(syn::Error::new_spanned(tokens.into_token_stream(), message));
+    }
+
+    /// Records an error already built.
+    pub fn syn_error(&self, error: syn::Error) {
+        if let Some(errors) = self.errors.borrow_mut().as_mut() {
+            errors.push(error);
+        }
+    }
+
+    /// Ends the context: `Ok` if nothing was recorded, else every error combined into one.
+    pub fn check(self) -> syn::Result<()> {
+        let errors = self.errors.borrow_mut().take().unwrap_or_default();
+        let mut errors = errors.into_iter();
+        let Some(mut combined) = errors.next() else {
+            return Ok(());
+        };
+        for e in errors {
+            combined.combine(e);
+        }
+        Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && self.errors.borrow().is_some() {
+            debug_assert!(
+                false,
+                "chopin-codegen: a Ctxt was dropped without being checked"
+            );
+        }
+    }
+}
+
+/// `` expected one of `a`, `b`, `c` `` and, when one is close to `got`, `` (did you mean `b`?)``.
+pub fn expected_one_of(got: &str, accepted: &[&str]) -> String {
+    let list = accepted
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let closest = accepted
+        .iter()
+        .map(|a| (strsim::damerau_levenshtein(got, a), *a))
+        .filter(|(d, a)| *d <= 2 && *d < a.len())
+        .min_by_key(|(d, _)| *d);
+    match closest {
+        Some((_, a)) => format!("expected one of {list} (did you mean `{a}`?)"),
+        None => format!("expected one of {list}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::Span;
+
+    #[test]
+    fn every_error_is_kept_in_order() {
+        let cx = Ctxt::new();
+        cx.syn_error(syn::Error::new(Span::call_site(), "first"));
+        cx.syn_error(syn::Error::new(Span::call_site(), "second"));
+        let messages: Vec<String> = cx
+            .check()
+            .expect_err("two errors")
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(messages, ["first", "second"]);
+        assert!(Ctxt::new().check().is_ok());
+    }
+
+    #[test]
+    fn suggestions() {
+        let keys = ["auth", "name", "tag"];
+        assert_eq!(
+            expected_one_of("nmae", &keys),
+            "expected one of `auth`, `name`, `tag` (did you mean `name`?)"
+        );
+        assert_eq!(
+            expected_one_of("tags", &keys),
+            "expected one of `auth`, `name`, `tag` (did you mean `tag`?)"
+        );
+        assert_eq!(
+            expected_one_of("colour", &keys),
+            "expected one of `auth`, `name`, `tag`"
+        );
+    }
+}

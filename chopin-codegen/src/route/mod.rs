@@ -1,0 +1,4 @@
+//! The route attributes: `#[get]`, `#[post]`, `#[put]`, `#[patch]`, `#[delete]`, `#[head]`,
+//! `#[options]` and `#[any]` on the handlers of a `#[chopin::module]`.
+
+pub mod parse;
