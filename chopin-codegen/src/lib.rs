@@ -7,5 +7,6 @@
 //! `chopin-macros` entry points, in unit tests and in the `chopin` command-line tool.
 
 pub mod diag;
+pub mod module;
 pub mod route;
 pub mod symbol;

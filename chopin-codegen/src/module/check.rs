@@ -1,0 +1,236 @@
+//! Checks over all the routes of one module, spanned at the later of two clashing declarations.
+//!
+//! The rule is the application's (`chopin-pattern`, and the runtime's whole-application check):
+//! two routes clash when they claim the same request for one method, or are two spellings of one
+//! pattern, which axum cannot hold whatever their methods. A fast route clashes with any route it
+//! would hide. Judged on full paths, the module's prefix included.
+
+use proc_macro2::Ident;
+
+use crate::diag::Ctxt;
+use crate::route::parse::RouteAttr;
+
+/// The method of a route attribute; `Any` is its own method, as in axum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `#[get]`: GET, and HEAD with it.
+    Get,
+    /// `#[post]`.
+    Post,
+    /// `#[put]`.
+    Put,
+    /// `#[patch]`.
+    Patch,
+    /// `#[delete]`.
+    Delete,
+    /// `#[head]`.
+    Head,
+    /// `#[options]`.
+    Options,
+    /// `#[any]`.
+    Any,
+}
+
+impl Method {
+    /// The attribute names, in the order error messages list them.
+    pub const NAMES: &'static [&'static str] = &[
+        "get", "post", "put", "patch", "delete", "head", "options", "any",
+    ];
+
+    /// The method of an attribute name.
+    pub fn from_attr(name: &str) -> Option<Method> {
+        Some(match name {
+            "get" => Method::Get,
+            "post" => Method::Post,
+            "put" => Method::Put,
+            "patch" => Method::Patch,
+            "delete" => Method::Delete,
+            "head" => Method::Head,
+            "options" => Method::Options,
+            "any" => Method::Any,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Any => "ANY",
+        }
+    }
+
+    /// Whether two declarations on one pattern answer a common method (`GET` answers `HEAD`).
+    fn overlaps(self, other: Method) -> bool {
+        self == other
+            || matches!(
+                (self, other),
+                (Method::Get, Method::Head) | (Method::Head, Method::Get)
+            )
+    }
+}
+
+/// One route of the module, as declared.
+pub struct Route<'a> {
+    /// Its method.
+    pub method: Method,
+    /// Its attribute.
+    pub attr: &'a RouteAttr,
+    /// The handler, or the constant of a fast route.
+    pub item: &'a Ident,
+    /// Whether it is a `#[fast_route]`.
+    pub fast: bool,
+}
+
+/// The full path of `path` under `prefix`: `/blog` + `/posts`; `/blog` + `/` is `/blog`.
+pub fn full_path(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", p) => p.to_owned(),
+        (pre, "/") => pre.to_owned(),
+        (pre, p) => format!("{pre}{p}"),
+    }
+}
+
+/// Reports every pair of clashing routes, at the later one.
+pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
+    let full: Vec<Option<String>> = routes
+        .iter()
+        .map(|r| {
+            let p = full_path(prefix, &r.attr.path.value());
+            chopin_pattern::validate(&p).is_ok().then_some(p)
+        })
+        .collect();
+    for (i, later) in routes.iter().enumerate() {
+        if later.fast && later.attr.auth_span.is_some() {
+            cx.error_spanned_by(
+                &later.attr.path,
+                "a fast route cannot require `auth`: its response is precomputed for everyone; use a handler route",
+            );
+        }
+        let Some(b) = &full[i] else { continue };
+        for (j, earlier) in routes[..i].iter().enumerate() {
+            let Some(a) = &full[j] else { continue };
+            if !chopin_pattern::conflicts(a, b) {
+                continue;
+            }
+            let spelled_alike = chopin_pattern::same(a, b);
+            let overlap = earlier.method.overlaps(later.method);
+            let what = if earlier.fast || later.fast {
+                if !overlap {
+                    continue;
+                }
+                if earlier.fast && later.fast {
+                    format!("`{b}` already has the fast route `{}`", earlier.item)
+                } else {
+                    format!(
+                        "`{} {b}` is already answered by `{}`: a fast route would hide the other route",
+                        later.method.as_str(),
+                        earlier.item
+                    )
+                }
+            } else if spelled_alike {
+                if !overlap {
+                    continue;
+                }
+                format!(
+                    "route conflict: `{} {b}` is already declared by `{}`",
+                    later.method.as_str(),
+                    earlier.item
+                )
+            } else {
+                format!(
+                    "route conflict: `{b}` and `{a}` (`{}`) match the same requests, which no router can tell apart: use one spelling",
+                    earlier.item
+                )
+            };
+            cx.error_spanned_by(&later.attr.path, what);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::parse;
+    use proc_macro2::Span;
+    use quote::quote;
+
+    fn errors(
+        prefix: &str,
+        decls: &[(Method, proc_macro2::TokenStream, &str, bool)],
+    ) -> Vec<String> {
+        let cx = Ctxt::new();
+        let attrs: Vec<RouteAttr> = decls
+            .iter()
+            .map(|(_, args, _, _)| parse::parse(&cx, args.clone()).expect("a path"))
+            .collect();
+        let idents: Vec<Ident> = decls
+            .iter()
+            .map(|(_, _, name, _)| Ident::new(name, Span::call_site()))
+            .collect();
+        let routes: Vec<Route<'_>> = decls
+            .iter()
+            .zip(&attrs)
+            .zip(&idents)
+            .map(|(((method, _, _, fast), attr), item)| Route {
+                method: *method,
+                attr,
+                item,
+                fast: *fast,
+            })
+            .collect();
+        check_routes(&cx, prefix, &routes);
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn routes_that_coexist() {
+        let decls = [
+            (Method::Get, quote!("/posts"), "list", false),
+            (Method::Post, quote!("/posts"), "create", false),
+            (Method::Any, quote!("/posts"), "other", false),
+            (Method::Get, quote!("/posts/{id}"), "show", false),
+            (Method::Get, quote!("/posts/latest"), "latest", false),
+            (Method::Get, quote!("/health"), "HEALTH", true),
+            (Method::Post, quote!("/health"), "ping", false),
+        ];
+        assert_eq!(errors("/blog", &decls), Vec::<String>::new());
+    }
+
+    #[test]
+    fn routes_that_clash_are_all_reported() {
+        let decls = [
+            (Method::Get, quote!("/posts"), "list", false),
+            (Method::Get, quote!("/posts"), "list_again", false),
+            (Method::Delete, quote!("/posts/{id}"), "remove", false),
+            (Method::Get, quote!("/posts/{post_id}"), "show", false),
+            (Method::Head, quote!("/about"), "ABOUT", true),
+            (Method::Get, quote!("/about"), "about", false),
+            (Method::Get, quote!("/health", auth), "HEALTH", true),
+        ];
+        assert_eq!(
+            errors("/blog", &decls),
+            [
+                "route conflict: `GET /blog/posts` is already declared by `list`",
+                "route conflict: `/blog/posts/{post_id}` and `/blog/posts/{id}` (`remove`) match the same requests, which no router can tell apart: use one spelling",
+                "`GET /blog/about` is already answered by `ABOUT`: a fast route would hide the other route",
+                "a fast route cannot require `auth`: its response is precomputed for everyone; use a handler route",
+            ]
+        );
+    }
+
+    #[test]
+    fn full_paths() {
+        assert_eq!(full_path("", "/posts"), "/posts");
+        assert_eq!(full_path("/blog", "/posts"), "/blog/posts");
+        assert_eq!(full_path("/blog", "/"), "/blog");
+    }
+}

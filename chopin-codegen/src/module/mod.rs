@@ -1,0 +1,3 @@
+//! `#[chopin::module]` on an `impl` block: its routes, checked together.
+
+pub mod check;
