@@ -7,6 +7,7 @@
 //! `chopin-macros` entry points, in unit tests and in the `chopin` command-line tool.
 
 pub mod diag;
+pub mod fast_route;
 pub mod module;
 pub mod route;
 pub mod symbol;
