@@ -1,3 +1,4 @@
 //! `#[chopin::module]` on an `impl` block: its routes, checked together.
 
 pub mod check;
+pub mod parse;
