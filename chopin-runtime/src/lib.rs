@@ -7,6 +7,7 @@
 
 mod app;
 mod config;
+pub mod const_response;
 mod date;
 mod error;
 mod fast_route;
