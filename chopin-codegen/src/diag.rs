@@ -49,6 +49,15 @@ impl Ctxt {
     }
 }
 
+/// The messages of every error a context recorded, in order; empty when there were none.
+#[cfg(test)]
+pub(crate) fn messages(cx: Ctxt) -> Vec<String> {
+    match cx.check() {
+        Ok(()) => Vec::new(),
+        Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+    }
+}
+
 impl Drop for Ctxt {
     fn drop(&mut self) {
         if !std::thread::panicking() && self.errors.borrow().is_some() {

@@ -6,6 +6,7 @@
 //! depends on syn, quote and proc-macro2 but never on `proc_macro`, so the same code runs in the
 //! `chopin-macros` entry points, in unit tests and in the `chopin` command-line tool.
 
+pub mod attr;
 pub mod diag;
 pub mod fast_route;
 pub mod module;

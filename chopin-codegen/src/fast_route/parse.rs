@@ -10,10 +10,11 @@
 //! type: `json`, `text`, `html` or `content_type = "…"`.
 
 use proc_macro2::TokenStream;
-use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{LitStr, Meta, Token};
 
+use super::NO_AUTH;
+use crate::attr::{self, string_value};
 use crate::diag::{Ctxt, expected_one_of};
 
 /// The options `#[fast_route]` accepts, in the order error messages list them.
@@ -49,26 +50,11 @@ pub struct FastRouteAttr {
 
 /// Parses a `#[fast_route]` attribute's arguments; `None` when the path is missing.
 pub fn parse(cx: &Ctxt, args: TokenStream) -> Option<FastRouteAttr> {
-    let parser = |input: ParseStream<'_>| -> syn::Result<(LitStr, Punctuated<Meta, Token![,]>)> {
-        let path: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected the path as a string literal, as in `#[fast_route(\"/health\", text)]`",
-            )
-        })?;
-        if input.is_empty() {
-            return Ok((path, Punctuated::new()));
-        }
-        input.parse::<Token![,]>()?;
-        Ok((path, Punctuated::parse_terminated(input)?))
-    };
-    let (path, options) = match parser.parse2(args) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            cx.syn_error(e);
-            return None;
-        }
-    };
+    let (path, options) = attr::path_and_options(
+        cx,
+        args,
+        "expected the path as a string literal, as in `#[fast_route(\"/health\", text)]`",
+    )?;
     let value = path.value();
     match chopin_pattern::validate(&value) {
         Err(e) => cx.error_spanned_by(&path, format!("invalid path: {}", e.message())),
@@ -89,11 +75,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Option<FastRouteAttr> {
     };
     let mut content_type_at: Option<&Meta> = None;
     for option in &options {
-        let key = option
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = attr::key(option);
         let content_type = match key.as_str() {
             "json" => Some("application/json".to_owned()),
             "text" => Some("text/plain; charset=utf-8".to_owned()),
@@ -149,10 +131,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Option<FastRouteAttr> {
                 None
             }
             "auth" => {
-                cx.error_spanned_by(
-                    option.path(),
-                    "a fast route cannot require `auth`: its response is precomputed for everyone; use a handler route",
-                );
+                cx.error_spanned_by(option.path(), NO_AUTH);
                 None
             }
             other => {
@@ -184,26 +163,6 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Option<FastRouteAttr> {
     Some(attr)
 }
 
-fn string_value(cx: &Ctxt, option: &Meta) -> Option<LitStr> {
-    let key = option
-        .path()
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    if let Meta::NameValue(nv) = option
-        && let Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) = &nv.value
-    {
-        return Some(s.clone());
-    }
-    cx.error_spanned_by(
-        option,
-        format!("`{key}` takes a string, as in `{key} = \"…\"`"),
-    );
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,10 +171,7 @@ mod tests {
     fn errors(args: TokenStream) -> Vec<String> {
         let cx = Ctxt::new();
         let _ = parse(&cx, args);
-        match cx.check() {
-            Ok(()) => Vec::new(),
-            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
-        }
+        crate::diag::messages(cx)
     }
 
     #[test]
@@ -266,7 +222,7 @@ mod tests {
                 "a fast route answers one literal path, without parameters: use a handler route for `{…}`",
                 "a fast route has one content type: `json`, `text`, `html` or `content_type = \"…\"`",
                 "unknown `fast_route` option `cros`: expected one of `json`, `text`, `html`, `content_type`, `cors`, `cache_control`, `header`, `methods` (did you mean `cors`?)",
-                "a fast route cannot require `auth`: its response is precomputed for everyone; use a handler route",
+                NO_AUTH,
                 "unknown method `PURGE`: expected one of `GET`, `HEAD`, `POST`, `PUT`, `DELETE`, `PATCH`, `OPTIONS`",
                 "write `header(\"name\", \"value\")`",
             ]

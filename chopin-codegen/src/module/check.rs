@@ -8,6 +8,7 @@
 use proc_macro2::Ident;
 
 use crate::diag::Ctxt;
+use crate::fast_route::NO_AUTH;
 use crate::route::parse::RouteAttr;
 
 /// The method of a route attribute; `Any` is its own method, as in axum.
@@ -107,10 +108,7 @@ pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
         .collect();
     for (i, later) in routes.iter().enumerate() {
         if later.fast && later.attr.auth_span.is_some() {
-            cx.error_spanned_by(
-                &later.attr.path,
-                "a fast route cannot require `auth`: its response is precomputed for everyone; use a handler route",
-            );
+            cx.error_spanned_by(&later.attr.path, NO_AUTH);
         }
         let Some(b) = &full[i] else { continue };
         for (j, earlier) in routes[..i].iter().enumerate() {
@@ -185,10 +183,7 @@ mod tests {
             })
             .collect();
         check_routes(&cx, prefix, &routes);
-        match cx.check() {
-            Ok(()) => Vec::new(),
-            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
-        }
+        crate::diag::messages(cx)
     }
 
     #[test]
@@ -222,7 +217,7 @@ mod tests {
                 "route conflict: `GET /blog/posts` is already declared by `list`",
                 "route conflict: `/blog/posts/{post_id}` and `/blog/posts/{id}` (`remove`) match the same requests, which no router can tell apart: use one spelling",
                 "`GET /blog/about` is already answered by `ABOUT`: a fast route would hide the other route",
-                "a fast route cannot require `auth`: its response is precomputed for everyone; use a handler route",
+                NO_AUTH,
             ]
         );
     }

@@ -9,8 +9,9 @@
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{LitStr, Meta, Token};
 
+use crate::attr::{self, string_value};
 use crate::diag::{Ctxt, expected_one_of};
 
 /// The options `#[chopin::module]` accepts, in the order error messages list them.
@@ -46,15 +47,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> ModuleAttr {
     };
     let mut seen: Vec<String> = Vec::new();
     for option in &options {
-        let key = if option.path().is_ident("crate") {
-            "crate".to_owned()
-        } else {
-            option
-                .path()
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default()
-        };
+        let key = attr::key(option);
         if OPTIONS.contains(&key.as_str()) {
             if seen.contains(&key) {
                 cx.error_spanned_by(option.path(), format!("`{key}` is given twice"));
@@ -158,30 +151,6 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> ModuleAttr {
     attr
 }
 
-fn string_value(cx: &Ctxt, option: &Meta) -> Option<LitStr> {
-    if let Meta::NameValue(nv) = option
-        && let Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) = &nv.value
-    {
-        return Some(s.clone());
-    }
-    let key = if option.path().is_ident("crate") {
-        "crate".to_owned()
-    } else {
-        option
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    };
-    cx.error_spanned_by(
-        option,
-        format!("`{key}` takes a string, as in `{key} = \"…\"`"),
-    );
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,10 +159,7 @@ mod tests {
     fn errors(args: TokenStream) -> Vec<String> {
         let cx = Ctxt::new();
         let _ = parse(&cx, args);
-        match cx.check() {
-            Ok(()) => Vec::new(),
-            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
-        }
+        crate::diag::messages(cx)
     }
 
     #[test]

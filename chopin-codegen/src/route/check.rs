@@ -185,10 +185,7 @@ mod tests {
         let attr = parse::parse(&cx, args).expect("a path");
         let f: syn::ItemFn = syn::parse2(handler).expect("a fn");
         check(&cx, &attr, &f.sig);
-        match cx.check() {
-            Ok(()) => Vec::new(),
-            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
-        }
+        crate::diag::messages(cx)
     }
 
     #[test]

@@ -10,11 +10,11 @@
 //! user), `auth(role = "…")`, `name` (the operation's id) and `tag`.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{LitStr, Meta, Token};
 
+use crate::attr::{self, string_value};
 use crate::diag::{Ctxt, expected_one_of};
 use crate::symbol::{AUTH, NAME, ROLE, ROUTE_OPTIONS, TAG};
 
@@ -46,26 +46,11 @@ pub struct RouteAttr {
 /// Parses a route attribute's arguments. `None` when the path itself is missing; every other
 /// mistake is recorded in `cx` and parsing goes on.
 pub fn parse(cx: &Ctxt, args: TokenStream) -> Option<RouteAttr> {
-    let parser = |input: ParseStream<'_>| -> syn::Result<(LitStr, Punctuated<Meta, Token![,]>)> {
-        let path: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected the route's path as a string literal, as in `#[get(\"/posts/{id}\")]`",
-            )
-        })?;
-        if input.is_empty() {
-            return Ok((path, Punctuated::new()));
-        }
-        input.parse::<Token![,]>()?;
-        Ok((path, Punctuated::parse_terminated(input)?))
-    };
-    let (path, options) = match parser.parse2(args) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            cx.syn_error(e);
-            return None;
-        }
-    };
+    let (path, options) = attr::path_and_options(
+        cx,
+        args,
+        "expected the route's path as a string literal, as in `#[get(\"/posts/{id}\")]`",
+    )?;
 
     let value = path.value();
     if let Err(e) = chopin_pattern::validate(&value) {
@@ -174,36 +159,6 @@ fn parse_auth(cx: &Ctxt, option: &Meta) -> Access {
     }
 }
 
-/// The string of `key = "…"`, or an error saying that one was expected.
-fn string_value(cx: &Ctxt, option: &Meta) -> Option<LitStr> {
-    let key = option
-        .path()
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    match option {
-        Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Some(s.clone()),
-            other => {
-                cx.error_spanned_by(
-                    other,
-                    format!("`{key}` takes a string, as in `{key} = \"…\"`"),
-                );
-                None
-            }
-        },
-        other => {
-            cx.error_spanned_by(
-                other,
-                format!("`{key}` takes a string, as in `{key} = \"…\"`"),
-            );
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,10 +167,7 @@ mod tests {
     fn errors(args: TokenStream) -> Vec<String> {
         let cx = Ctxt::new();
         let _ = parse(&cx, args);
-        match cx.check() {
-            Ok(()) => Vec::new(),
-            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
-        }
+        crate::diag::messages(cx)
     }
 
     #[test]
