@@ -1,37 +1,134 @@
 //! Chopin: a Rust web framework whose application structure is checked by the compiler.
 //!
-//! An application is an [`App`]: fast routes, whose complete HTTP responses are computed before
-//! the server starts and answered straight from the socket buffer, and axum routes for everything
-//! dynamic, served by hyper. The server runs one listener on a multi-thread runtime, or with
-//! `REUSEPORT=true` one SO_REUSEPORT listener and one single-threaded runtime per core.
+//! An application is an [`App`] of modules. A module is an `impl` block annotated with
+//! [`#[chopin::module]`](macro@module): its handlers are plain axum handlers declared with route
+//! attributes, and its `#[fast_route]` constants are responses whose every byte is computed at
+//! compile time and answered straight from the socket buffer. Mounting modules records them in the
+//! application's type, and building the application checks them together: two routes that claim
+//! one request, a required module that is not mounted, an `auth` route without an auth provider
+//! or two modules with one name are compile errors naming both sides.
 //!
 //! ```no_run
 //! use chopin::prelude::*;
 //!
+//! #[derive(Default)]
+//! pub struct Blog;
+//!
+//! #[chopin::module(name = "blog", prefix = "/blog")]
+//! impl Blog {
+//!     #[fast_route("/health", text, cache_control = "no-cache")]
+//!     const HEALTH: &'static str = "OK";
+//!
+//!     #[get("/posts/{id}")]
+//!     async fn show(Path(id): Path<u64>) -> String {
+//!         format!("post {id}")
+//!     }
+//! }
+//!
 //! #[tokio::main]
 //! async fn main() -> Result<(), chopin::Error> {
-//!     App::new()
-//!         .await?
-//!         .fast_route(FastRoute::json("/json", br#"{"message":"Hello, World!"}"#).get_only())
-//!         .route("/users/{id}", get(|Path(id): Path<u64>| async move { format!("user {id}") }))
-//!         .run()
-//!         .await
+//!     App::new().await?.mount_module(Blog).run().await
 //! }
 //! ```
 //!
-//! Configuration comes from the environment (and `.env`): see [`Config`]. Tests start the app on
-//! a free port with [`testing::TestApp`] and talk to it over real HTTP.
+//! The server runs one listener on a multi-thread runtime, or with `REUSEPORT=true` one
+//! SO_REUSEPORT listener and one single-threaded runtime per core. Configuration comes from the
+//! environment (and `.env`): see [`Config`]. Tests start the app on a free port with
+//! [`testing::TestApp`] and talk to it over real HTTP.
 
 pub use chopin_runtime::{
-    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Server, axum, http, manifest,
-    shutdown_signal, testing,
+    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Module, ModuleList, Routes,
+    Server, StaticRoute, auth, axum, http, manifest, shutdown_signal, testing,
 };
+
+/// Declares a feature module on an `impl` block.
+///
+/// ```text
+/// #[chopin::module(name = "blog", prefix = "/blog", requires(Auth), provides(auth), crate = "…")]
+/// ```
+///
+/// Every option is optional: `name` defaults to the type's name in snake case, `prefix` to the
+/// root; `requires(..)` lists module types that must be mounted beside this one; `provides(auth)`
+/// makes the module the application's auth provider (it then implements
+/// [`auth::Authenticate`]); `crate` says where generated code finds Chopin when it is re-exported.
+///
+/// Inside the block:
+/// - `#[get("/posts/{id}")]`, `#[post]`, `#[put]`, `#[patch]`, `#[delete]`, `#[head]`,
+///   `#[options]`, `#[any]` on `async fn` handlers without `self`: any axum extractors and
+///   response types. Options: `auth` (a signed-in user) or `auth(role = "admin")`, which layer
+///   the guard on the route (`401`/`403` before the handler runs) and let the handler take
+///   [`auth::AuthUser`]; `name = "…"` and `tag = "…"` for the API description.
+/// - `#[fast_route("/health", text)]` on a `&str` or `&[u8]` constant, with `json`, `text`,
+///   `html` or `content_type = "…"`, and `cors`, `cache_control = "…"`, `header("name", "value")`,
+///   `methods(GET, HEAD, ..)`.
+///
+/// Mistakes inside the block (two routes for one request, a path parameter without a `Path`
+/// extractor, a handler that reads the user on a route not declared `auth`, an unknown option…)
+/// are reported together, each at its token.
+pub use chopin_macros::module;
+
+/// A response computed at compile time, on a crate-level constant that becomes a
+/// [`StaticRoute`], mounted with [`App::fast_route`]:
+///
+/// ```no_run
+/// use chopin::prelude::*;
+///
+/// #[fast_route("/json", json)]
+/// const JSON: &str = r#"{"message":"Hello, World!"}"#;
+///
+/// # async fn run() -> Result<(), chopin::Error> {
+/// App::new().await?.fast_route(JSON).run().await
+/// # }
+/// ```
+///
+/// Inside a [`#[chopin::module]`](macro@module) block it declares one of the module's routes.
+pub use chopin_macros::fast_route;
+
+pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
+
+/// Checks that these modules make a valid application where `cargo check` sees it.
+///
+/// [`App::bind`] checks the mounted modules in constant evaluation, which `cargo build` and
+/// `cargo test` run and `cargo check` (and so an editor) does not (rust #99682). This macro runs
+/// the same check in a `const` item, which `cargo check` evaluates:
+///
+/// ```
+/// # use chopin::prelude::*;
+/// # pub struct Blog;
+/// # #[chopin::module]
+/// # impl Blog {}
+/// chopin::assert_app!(Blog);
+/// ```
+#[macro_export]
+macro_rules! assert_app {
+    ($($module:ty),+ $(,)?) => {
+        const _: () = $crate::manifest::check(&[
+            $(&<$module as $crate::Module>::MANIFEST),+
+        ]);
+    };
+}
 
 /// What most applications import: `use chopin::prelude::*;`.
 pub mod prelude {
+    pub use crate::auth::AuthUser;
     pub use crate::axum::extract::{Path, Query, State};
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
     pub use crate::axum::{Json, Router};
     pub use crate::http::{Method, StatusCode, header};
     pub use crate::{App, Config, FastRoute};
+    pub use chopin_macros::{any, delete, fast_route, get, head, options, patch, post, put};
+}
+
+/// What the code the macros generate refers to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use chopin_runtime::StaticRoute;
+    pub use chopin_runtime::auth::{AuthProvider, guard};
+    pub use chopin_runtime::axum::Router;
+    pub use chopin_runtime::axum::extract::FromRef;
+    pub use chopin_runtime::axum::middleware::from_fn_with_state;
+    pub use chopin_runtime::axum::routing;
+    pub use chopin_runtime::const_response::{response, response_len};
+    pub use chopin_runtime::manifest::{Access, Manifest, Methods, RouteDecl};
+    pub use chopin_runtime::module::{Module, Routes};
 }

@@ -6,3 +6,29 @@
 //! Each attribute (`#[chopin::module]`, `#[fast_route]`, the route attributes, `#[model]`) is one
 //! entry point here that converts its input to `proc_macro2` and calls `chopin-codegen`, where
 //! parsing, checking and expansion live as an ordinary, unit-testable library.
+
+use proc_macro::TokenStream;
+
+/// Declares a feature module on an `impl` block: see `chopin::module`.
+#[proc_macro_attribute]
+pub fn module(args: TokenStream, item: TokenStream) -> TokenStream {
+    chopin_codegen::module(args.into(), item.into()).into()
+}
+
+/// A response computed at compile time: see `chopin::fast_route`.
+#[proc_macro_attribute]
+pub fn fast_route(args: TokenStream, item: TokenStream) -> TokenStream {
+    chopin_codegen::fast_route(args.into(), item.into()).into()
+}
+
+macro_rules! route_attributes {
+    ($($name:ident),*) => {$(
+        #[doc = concat!("`#[", stringify!($name), "(\"/path\", ..)]` on a handler inside a `#[chopin::module]` impl block: see `chopin::module`.")]
+        #[proc_macro_attribute]
+        pub fn $name(_args: TokenStream, item: TokenStream) -> TokenStream {
+            chopin_codegen::route(stringify!($name), item.into()).into()
+        }
+    )*};
+}
+
+route_attributes!(get, post, put, patch, delete, head, options, any);

@@ -1,22 +1,30 @@
 //! `App`: an application's routes and configuration, and the way to serve them.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
+use axum::{Extension, Router};
 
+use crate::auth::AuthProvider;
 use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
+use crate::manifest::Manifest;
+use crate::module::{ModuleList, Routes, check_and_seed};
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
 
 const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// An application: fast routes served from precomputed bytes, and an axum `Router` for the rest.
+///
+/// `S` is the state its handlers extract (`State<T>` for every `T: FromRef<S>`), `()` until
+/// [`App::with_state`] gives one. `M` lists the mounted modules, so that [`App::bind`] can check
+/// the whole application while it is compiled: see [`App::mount_module`].
 ///
 /// ```no_run
 /// use chopin_runtime::{App, FastRoute};
@@ -31,10 +39,14 @@ const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 ///     .await
 /// # }
 /// ```
-pub struct App {
+pub struct App<S = (), M = ()> {
     config: Config,
     fast_routes: Vec<FastRoute>,
-    router: Router,
+    router: Router<S>,
+    state: S,
+    manifests: Vec<&'static Manifest>,
+    auth: Option<AuthProvider>,
+    modules: PhantomData<fn() -> M>,
 }
 
 impl App {
@@ -49,7 +61,72 @@ impl App {
             config,
             fast_routes: Vec::new(),
             router: Router::new(),
+            state: (),
+            manifests: Vec::new(),
+            auth: None,
+            modules: PhantomData,
         }
+    }
+}
+
+impl<S, M> App<S, M>
+where
+    S: Clone + Send + Sync + 'static,
+    M: ModuleList,
+{
+    /// Gives the application its state: handlers extract `State<T>` for every `T: FromRef<S2>`.
+    /// Routes added before keep the state they had.
+    pub fn with_state<S2>(self, state: S2) -> App<S2, M>
+    where
+        S2: Clone + Send + Sync + 'static,
+    {
+        App {
+            config: self.config,
+            fast_routes: self.fast_routes,
+            router: self.router.with_state(self.state),
+            state,
+            manifests: self.manifests,
+            auth: self.auth,
+            modules: PhantomData,
+        }
+    }
+
+    /// Mounts a module: its fast routes, its dynamic routes (with the auth guard where declared)
+    /// and, if it provides `auth`, its provider.
+    ///
+    /// The module is recorded in the application's type, and [`App::bind`] checks all mounted
+    /// modules together in constant evaluation: a wrong application does not build. The message
+    /// names both sides, as in
+    ///
+    /// ```text
+    /// error[E0080]: evaluation panicked: route conflict: `GET /posts` is declared twice: by
+    ///               `Blog::list` (src/blog.rs:10) and by `Feed::list` (src/feed.rs:7)
+    /// ```
+    pub fn mount_module<X: Routes<S>>(mut self, module: X) -> App<S, (M, X)> {
+        if let Some(provider) = module.__auth_provider() {
+            self.auth = Some(provider);
+        }
+        for route in X::MANIFEST.routes {
+            if let Some(fast) = route.fast {
+                self.fast_routes.push(FastRoute::from(*fast));
+            }
+        }
+        self.manifests.push(&X::MANIFEST);
+        App {
+            config: self.config,
+            fast_routes: self.fast_routes,
+            router: self.router.merge(module.router()),
+            state: self.state,
+            manifests: self.manifests,
+            auth: self.auth,
+            modules: PhantomData,
+        }
+    }
+
+    /// The manifests of the mounted modules, in mount order: every route with its method, path,
+    /// handler, access and kind (see [`App::routes`]).
+    pub fn manifests(&self) -> &[&'static Manifest] {
+        &self.manifests
     }
 
     /// The configuration the application will serve with.
@@ -62,9 +139,11 @@ impl App {
         &mut self.config
     }
 
-    /// Adds a fast route. Mistakes in it are reported by [`App::bind`] and [`App::run`].
-    pub fn fast_route(mut self, route: FastRoute) -> App {
-        self.fast_routes.push(route);
+    /// Adds a fast route: a [`FastRoute`] built at start-up, or a constant declared with
+    /// `#[fast_route]`, whose bytes were computed at compile time. Mistakes in it are reported by
+    /// [`App::bind`] and [`App::run`].
+    pub fn fast_route(mut self, route: impl Into<FastRoute>) -> App<S, M> {
+        self.fast_routes.push(route.into());
         self
     }
 
@@ -72,19 +151,23 @@ impl App {
     ///
     /// # Panics
     /// As axum does, when the path is invalid or conflicts with a route already added.
-    pub fn route(mut self, path: &str, method_router: MethodRouter) -> App {
+    pub fn route(mut self, path: &str, method_router: MethodRouter<S>) -> App<S, M> {
         self.router = self.router.route(path, method_router);
         self
     }
 
     /// Merges an axum router (with its state already provided) into the application's.
-    pub fn merge(mut self, router: Router) -> App {
+    pub fn merge(mut self, router: Router<S>) -> App<S, M> {
         self.router = self.router.merge(router);
         self
     }
 
     /// Prepares the routes and binds the listeners, without accepting connections yet.
+    ///
+    /// The mounted modules are checked here, in constant evaluation, when this is compiled for
+    /// the application's type; the perfect hash of their fast routes is seeded there too.
     pub fn bind(self) -> Result<Server, Error> {
+        let seed = const { check_and_seed(M::LIST) };
         let limits = self.config.limits.clone();
         let mut errors = Vec::new();
         let prepared: Vec<_> = self
@@ -92,7 +175,7 @@ impl App {
             .into_iter()
             .filter_map(|r| r.prepare().map_err(|e| errors.extend(e)).ok())
             .collect();
-        let table = match StaticTable::new(prepared) {
+        let table = match StaticTable::new(prepared, seed) {
             Ok(table) if errors.is_empty() => table,
             Ok(_) => return Err(Error::Routes(errors)),
             Err(dupes) => return Err(Error::Routes([errors, dupes].concat())),
@@ -106,7 +189,11 @@ impl App {
         };
         // Turns every handler into a ready route now; otherwise axum boxes the handler into a
         // route again on every request (`axum::serve` does this once per connection).
-        let router = router.with_state(());
+        let router = match self.auth {
+            Some(provider) => router.layer(Extension(provider)),
+            None => router,
+        };
+        let router = router.with_state(self.state);
         let addr = SocketAddr::new(self.config.host, self.config.port);
         let listeners =
             Listeners::bind(&self.config).map_err(|source| Error::Bind { addr, source })?;

@@ -17,6 +17,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 
 use crate::date::DATE_LEN;
+use crate::manifest::Methods;
 
 /// The HTTP methods a fast route answers, as a bit set over the standard methods.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,11 @@ impl MethodSet {
             _ => return None,
         };
         Some(MethodSet(bit))
+    }
+
+    /// The standard methods of a manifest's set, which shares their bits (`ANY` is not one).
+    fn of_manifest(methods: Methods) -> MethodSet {
+        MethodSet(methods.0 & !Methods::ANY.0)
     }
 
     fn of(method: &Method) -> Option<MethodSet> {
@@ -161,6 +167,8 @@ pub struct FastRoute {
     headers: Vec<(String, String)>,
     methods: MethodSet,
     errors: Vec<String>,
+    /// The bytes `#[fast_route]` computed at compile time, when it was declared that way.
+    precomputed: Option<StaticRoute>,
 }
 
 impl fmt::Debug for FastRoute {
@@ -191,6 +199,7 @@ impl FastRoute {
             headers: Vec::new(),
             methods: MethodSet::GET,
             errors: Vec::new(),
+            precomputed: None,
         }
     }
 
@@ -268,6 +277,9 @@ impl FastRoute {
 
     /// Turns the declaration into its precomputed responses, or says everything wrong with it.
     pub(crate) fn prepare(self) -> Result<Prepared, Vec<String>> {
+        if let Some(route) = self.precomputed {
+            return route.prepare();
+        }
         let mut errors = self.errors;
         let path = &self.path;
         // The grammar of every route, and then no parameters: a fast route answers one path.
@@ -323,32 +335,7 @@ impl FastRoute {
         let full = Wire::build("200 OK", &head, &self.body);
         let head_len = full.bytes.len() - self.body.len();
 
-        let preflight = self.cors.then(|| {
-            let allowed = methods.with(MethodSet::OPTIONS).join(", ");
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-            for name in [header::ACCESS_CONTROL_ALLOW_METHODS, header::ALLOW] {
-                if let Ok(v) = HeaderValue::from_str(&allowed) {
-                    h.insert(name, v);
-                }
-            }
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("*"),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static("86400"),
-            );
-            Preflight {
-                wire: Wire::build("204 No Content", &h, b""),
-                headers: h,
-            }
-        });
-
+        let preflight = self.cors.then(|| preflight(methods));
         Ok(Prepared {
             path: self.path.into_owned().into_boxed_str(),
             methods,
@@ -358,6 +345,153 @@ impl FastRoute {
             body: self.body,
             preflight,
         })
+    }
+}
+
+/// The `204` answer of a CORS route to `OPTIONS`, listing its methods.
+fn preflight(methods: MethodSet) -> Preflight {
+    let allowed = methods.with(MethodSet::OPTIONS).join(", ");
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    for name in [header::ACCESS_CONTROL_ALLOW_METHODS, header::ALLOW] {
+        if let Ok(v) = HeaderValue::from_str(&allowed) {
+            h.insert(name, v);
+        }
+    }
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    Preflight {
+        wire: Wire::build("204 No Content", &h, b""),
+        headers: h,
+    }
+}
+
+/// A fast route whose response bytes were computed at compile time, by `#[fast_route]`.
+///
+/// `#[fast_route("/health", text)]` on a constant makes one, and in a `#[chopin::module]` the
+/// module's manifest holds it; on a crate-level constant the constant becomes the route, mounted
+/// with [`App::fast_route`](crate::App::fast_route). The server writes [`StaticRoute::response`]
+/// as it is, with only the date patched in.
+#[derive(Clone, Copy, Debug)]
+pub struct StaticRoute {
+    path: &'static str,
+    methods: Methods,
+    cors: bool,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static [u8],
+    response: &'static [u8],
+}
+
+impl StaticRoute {
+    /// Used by the code `#[fast_route]` generates: `response` must be
+    /// [`const_response::response(headers, body)`](crate::const_response::response) and
+    /// `headers` valid HTTP, which the attribute has checked.
+    #[doc(hidden)]
+    pub const fn __new(
+        path: &'static str,
+        methods: Methods,
+        cors: bool,
+        headers: &'static [(&'static str, &'static str)],
+        body: &'static [u8],
+        response: &'static [u8],
+    ) -> StaticRoute {
+        StaticRoute {
+            path,
+            methods,
+            cors,
+            headers,
+            body,
+            response,
+        }
+    }
+
+    /// The path it answers.
+    pub const fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The methods it answers (`GET` brings `HEAD`).
+    pub const fn methods(&self) -> Methods {
+        self.methods
+    }
+
+    /// The body.
+    pub const fn body(&self) -> &'static [u8] {
+        self.body
+    }
+
+    /// The complete response to `GET`, with 29 blanks where the date goes.
+    pub const fn response(&self) -> &'static [u8] {
+        self.response
+    }
+
+    fn prepare(self) -> Result<Prepared, Vec<String>> {
+        let path = self.path;
+        let mut errors = Vec::new();
+        let mut headers = HeaderMap::new();
+        for (name, value) in self.headers {
+            match (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                (Ok(n), Ok(v)) => {
+                    headers.append(n, v);
+                }
+                _ => errors.push(format!(
+                    "fast route `{path}`: `{name}: {value}` is not a valid header"
+                )),
+            }
+        }
+        let head_len = self.response.len() - self.body.len();
+        if !self.response.ends_with(self.body)
+            || !self.response.starts_with(b"HTTP/1.1 200 OK\r\ndate: ")
+        {
+            errors.push(format!(
+                "fast route `{path}`: its response bytes do not hold its body"
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(self.body.len()));
+        let methods = MethodSet::of_manifest(self.methods);
+        Ok(Prepared {
+            path: path.into(),
+            methods,
+            full: Wire {
+                bytes: Bytes::from_static(self.response),
+                date_at: crate::const_response::DATE_AT,
+            },
+            head_len,
+            headers,
+            body: Bytes::from_static(self.body),
+            preflight: self.cors.then(|| preflight(methods)),
+        })
+    }
+}
+
+impl From<StaticRoute> for FastRoute {
+    fn from(route: StaticRoute) -> FastRoute {
+        FastRoute {
+            path: Cow::Borrowed(route.path),
+            content_type: Cow::Borrowed(""),
+            body: Bytes::from_static(route.body),
+            cors: route.cors,
+            cache_control: None,
+            headers: Vec::new(),
+            methods: MethodSet::of_manifest(route.methods),
+            errors: Vec::new(),
+            precomputed: Some(route),
+        }
     }
 }
 
@@ -373,7 +507,7 @@ const RESERVED: [HeaderName; 5] = [
 /// A complete response on the wire, with the place where the date goes.
 #[derive(Debug)]
 pub(crate) struct Wire {
-    pub(crate) bytes: Box<[u8]>,
+    pub(crate) bytes: Bytes,
     /// Offset of the 29-byte IMF-fixdate value inside `bytes`.
     pub(crate) date_at: usize,
 }
@@ -398,7 +532,7 @@ impl Wire {
         b.extend_from_slice(b"\r\n");
         b.extend_from_slice(body);
         Wire {
-            bytes: b.into_boxed_slice(),
+            bytes: Bytes::from(b),
             date_at,
         }
     }

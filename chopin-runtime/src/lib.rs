@@ -6,12 +6,14 @@
 //! first request the static table does not serve. See the `chopin` crate for the guide.
 
 mod app;
+pub mod auth;
 mod config;
 pub mod const_response;
 mod date;
 mod error;
 mod fast_route;
 pub mod manifest;
+pub mod module;
 pub mod perfect_hash;
 mod server;
 mod static_table;
@@ -20,7 +22,8 @@ pub mod testing;
 pub use app::{App, Server, shutdown_signal};
 pub use config::{Config, ConfigError, Limits};
 pub use error::Error;
-pub use fast_route::{FastRoute, IntoBody};
+pub use fast_route::{FastRoute, IntoBody, StaticRoute};
+pub use module::{Module, ModuleList, Routes};
 
 pub use axum;
 pub use http;

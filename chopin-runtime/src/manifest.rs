@@ -18,6 +18,8 @@
 
 use chopin_pattern::{conflicts, same};
 
+use crate::fast_route::StaticRoute;
+
 /// The methods a route answers, as a bit set. `ANY` is a method of its own: beside `GET` on one
 /// path it takes the requests `GET` does not, as in axum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,8 +97,8 @@ pub struct RouteDecl {
     pub line: u32,
     /// Who may call it.
     pub access: Access,
-    /// Whether it is a fast route (precomputed response) rather than a handler.
-    pub fast: bool,
+    /// A fast route's precomputed response; `None` for a handler.
+    pub fast: Option<&'static StaticRoute>,
 }
 
 /// What a module declares about itself.
@@ -230,11 +232,11 @@ const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
     }
     let spelled_alike = same(earlier.path, later.path);
     let overlap = earlier.methods.overlaps(later.methods);
-    if earlier.fast != later.fast {
+    if earlier.fast.is_some() != later.fast.is_some() {
         // The static table answers first, so a fast route hides the dynamic route's requests for
         // the methods it answers. Parameter names do not matter: no router holds both.
         if overlap {
-            let (fast, dynamic) = if earlier.fast {
+            let (fast, dynamic) = if earlier.fast.is_some() {
                 (earlier, later)
             } else {
                 (later, earlier)
@@ -250,6 +252,23 @@ const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
             );
         }
         return;
+    }
+    if earlier.fast.is_some() && later.fast.is_some() {
+        // One path, one slot of the static table, whatever the methods.
+        fail(
+            &Msg::new()
+                .push("two fast routes answer `")
+                .push(later.path)
+                .push("`: `")
+                .push(earlier.handler)
+                .push("`")
+                .at(earlier.file, earlier.line)
+                .push(" and `")
+                .push(later.handler)
+                .push("`")
+                .at(later.file, later.line)
+                .push("; a path has one fast route"),
+        );
     }
     if spelled_alike && !overlap {
         return;
@@ -391,9 +410,18 @@ mod tests {
             file: "src/app.rs",
             line,
             access: Access::Public,
-            fast: false,
+            fast: None,
         }
     }
+
+    const STATIC: StaticRoute = StaticRoute::__new(
+        "/",
+        Methods::GET,
+        false,
+        &[],
+        b"",
+        b"HTTP/1.1 200 OK\r\ndate: ",
+    );
 
     const fn module(name: &'static str, routes: &'static [RouteDecl]) -> Manifest {
         Manifest {
@@ -481,7 +509,7 @@ mod tests {
         static HEALTH: Manifest = module(
             "health",
             &[RouteDecl {
-                fast: true,
+                fast: Some(&STATIC),
                 ..r(
                     Methods::GET.with(Methods::HEAD),
                     "/blog/posts",
@@ -501,7 +529,7 @@ mod tests {
         static ME: Manifest = module(
             "me",
             &[RouteDecl {
-                fast: true,
+                fast: Some(&STATIC),
                 ..r(Methods::GET, "/blog/posts/latest", "me::LATEST", 4)
             }],
         );

@@ -56,6 +56,63 @@ const fn word(b: &[u8], i: usize) -> u64 {
     }
 }
 
+/// The seed tried after `seed`.
+const fn next_seed(seed: u64) -> u64 {
+    seed.wrapping_add(K)
+}
+
+/// `64 - log2(slots)` for `n` keys: at least `n² / 2` slots, a power of two.
+const fn shift_for(n: usize) -> u32 {
+    let half_square = n * n / 2;
+    let size = if half_square < 2 {
+        2
+    } else {
+        half_square.next_power_of_two()
+    };
+    64 - size.trailing_zeros()
+}
+
+/// Words of the bit set [`find_seed`] marks slots in: one bit per slot of the largest table.
+const SEARCH_WORDS: usize = MAX_KEYS * MAX_KEYS / 2 / 64;
+
+/// The seed [`PerfectHash::build`] would find for these keys, found in constant evaluation, or
+/// `None` for more than [`MAX_KEYS`] keys or when no seed is found in a few thousand tries (which
+/// for distinct keys does not happen: each try succeeds with probability at least 1/e).
+pub const fn find_seed(keys: &[&str]) -> Option<u64> {
+    let n = keys.len();
+    if n > MAX_KEYS {
+        return None;
+    }
+    let shift = shift_for(n);
+    let mut taken = [0u64; SEARCH_WORDS];
+    let mut seed = 0u64;
+    let mut tries = 0;
+    while tries < 4096 {
+        let mut i = 0;
+        while i < n {
+            let slot = (hash(keys[i].as_bytes(), seed) >> shift) as usize;
+            if taken[slot / 64] & (1 << (slot % 64)) != 0 {
+                break;
+            }
+            taken[slot / 64] |= 1 << (slot % 64);
+            i += 1;
+        }
+        if i == n {
+            return Some(seed);
+        }
+        // Clear the bits this try set: the keys before the collision.
+        let mut j = 0;
+        while j < i {
+            let slot = (hash(keys[j].as_bytes(), seed) >> shift) as usize;
+            taken[slot / 64] &= !(1 << (slot % 64));
+            j += 1;
+        }
+        seed = next_seed(seed);
+        tries += 1;
+    }
+    None
+}
+
 /// A perfect hash table over a set of distinct keys.
 #[derive(Debug, Default, Clone)]
 pub struct PerfectHash {
@@ -69,27 +126,33 @@ impl PerfectHash {
     /// Finds a seed under which every key has a slot of its own. The keys must be distinct and
     /// at most [`MAX_KEYS`].
     pub fn build(keys: &[&[u8]]) -> PerfectHash {
+        let mut seed = 0u64;
+        loop {
+            if let Some(table) = PerfectHash::with_seed(keys, seed) {
+                return table;
+            }
+            seed = next_seed(seed);
+        }
+    }
+
+    /// The table under `seed`, if every key has a slot of its own there: a seed found at compile
+    /// time (by [`find_seed`]) costs one pass over the keys at start-up.
+    pub fn with_seed(keys: &[&[u8]], seed: u64) -> Option<PerfectHash> {
         debug_assert!(keys.len() <= MAX_KEYS);
         if keys.is_empty() {
-            return PerfectHash::default();
+            return Some(PerfectHash::default());
         }
-        let size = (keys.len() * keys.len() / 2).max(2).next_power_of_two();
-        let shift = 64 - size.trailing_zeros();
-        let mut slots = vec![EMPTY; size].into_boxed_slice();
-        let mut seed = 0u64;
-        'search: loop {
-            slots.fill(EMPTY);
-            for (i, key) in keys.iter().enumerate() {
-                let slot = &mut slots[(hash(key, seed) >> shift) as usize];
-                if *slot != EMPTY {
-                    seed = seed.wrapping_add(K);
-                    continue 'search;
-                }
-                // `i < MAX_KEYS < u16::MAX`.
-                *slot = i as u16;
+        let shift = shift_for(keys.len());
+        let mut slots = vec![EMPTY; 1 << (64 - shift)].into_boxed_slice();
+        for (i, key) in keys.iter().enumerate() {
+            let slot = &mut slots[(hash(key, seed) >> shift) as usize];
+            if *slot != EMPTY {
+                return None;
             }
-            return PerfectHash { seed, shift, slots };
+            // `i < MAX_KEYS < u16::MAX`.
+            *slot = i as u16;
         }
+        Some(PerfectHash { seed, shift, slots })
     }
 
     /// The index of the only key that can equal `key`; the caller compares.
@@ -135,6 +198,24 @@ mod tests {
             }
         }
         assert_eq!(PerfectHash::build(&[]).candidate(b"/"), None);
+    }
+
+    #[test]
+    fn the_seed_found_in_constant_evaluation_is_the_one_found_at_run_time() {
+        const KEYS: &[&str] = &["/a", "/b", "/c", "/health", "/about", "/json", "/plaintext"];
+        const SEED: Option<u64> = find_seed(KEYS);
+        let bytes: Vec<&[u8]> = KEYS.iter().map(|k| k.as_bytes()).collect();
+        assert_eq!(SEED, Some(PerfectHash::build(&bytes).seed));
+        for n in [1, 9, 256, MAX_KEYS] {
+            let keys: Vec<String> = (0..n).map(|i| format!("/r/{i}")).collect();
+            let strs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let bytes: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+            let seed = find_seed(&strs).expect("a seed");
+            let table = PerfectHash::with_seed(&bytes, seed).expect("the seed separates the keys");
+            assert_eq!(table.seed, PerfectHash::build(&bytes).seed, "{n} keys");
+        }
+        let too_many: Vec<&str> = vec!["/"; MAX_KEYS + 1];
+        assert_eq!(find_seed(&too_many), None);
     }
 
     #[test]

@@ -32,7 +32,12 @@ pub(crate) struct StaticTable {
 }
 
 impl StaticTable {
-    pub(crate) fn new(routes: Vec<Prepared>) -> Result<StaticTable, Vec<String>> {
+    /// The table of `routes`. `seed` is the perfect hash's seed when one was found at compile
+    /// time for these paths; otherwise (or if it does not separate them) one is searched for.
+    pub(crate) fn new(
+        routes: Vec<Prepared>,
+        seed: Option<u64>,
+    ) -> Result<StaticTable, Vec<String>> {
         let mut errors = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             if routes[..i].iter().any(|earlier| earlier.path == r.path) {
@@ -48,7 +53,8 @@ impl StaticTable {
         if errors.is_empty() {
             let index = (routes.len() > LINEAR_MAX).then(|| {
                 let keys: Vec<&[u8]> = routes.iter().map(|r| r.path.as_bytes()).collect();
-                PerfectHash::build(&keys)
+                seed.and_then(|seed| PerfectHash::with_seed(&keys, seed))
+                    .unwrap_or_else(|| PerfectHash::build(&keys))
             });
             Ok(StaticTable {
                 routes: routes.into_boxed_slice(),
@@ -101,17 +107,20 @@ mod tests {
     use crate::FastRoute;
 
     fn table() -> StaticTable {
-        StaticTable::new(vec![
-            FastRoute::text("/a", "a").prepare().expect("valid"),
-            FastRoute::text("/cors", "c")
-                .cors()
-                .prepare()
-                .expect("valid"),
-            FastRoute::text("/post", "p")
-                .post_only()
-                .prepare()
-                .expect("valid"),
-        ])
+        StaticTable::new(
+            vec![
+                FastRoute::text("/a", "a").prepare().expect("valid"),
+                FastRoute::text("/cors", "c")
+                    .cors()
+                    .prepare()
+                    .expect("valid"),
+                FastRoute::text("/post", "p")
+                    .post_only()
+                    .prepare()
+                    .expect("valid"),
+            ],
+            None,
+        )
         .expect("no duplicates")
     }
 
@@ -160,7 +169,7 @@ mod tests {
                     .expect("valid")
             })
             .collect();
-        let t = StaticTable::new(routes).expect("no duplicates");
+        let t = StaticTable::new(routes, None).expect("no duplicates");
         assert!(t.index.is_some());
         for i in 0..40 {
             assert_eq!(
@@ -174,10 +183,13 @@ mod tests {
 
     #[test]
     fn duplicates_are_refused() {
-        let errors = StaticTable::new(vec![
-            FastRoute::text("/a", "1").prepare().expect("valid"),
-            FastRoute::json("/a", "2").prepare().expect("valid"),
-        ])
+        let errors = StaticTable::new(
+            vec![
+                FastRoute::text("/a", "1").prepare().expect("valid"),
+                FastRoute::json("/a", "2").prepare().expect("valid"),
+            ],
+            None,
+        )
         .expect_err("duplicate");
         assert_eq!(errors, ["fast route `/a` is declared twice"]);
     }

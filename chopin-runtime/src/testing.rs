@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::error::Error;
+use crate::module::ModuleList;
 
 /// A running application, listening on `127.0.0.1` and a free port.
 ///
@@ -45,7 +46,11 @@ impl TestApp {
     ///
     /// # Panics
     /// If the application does not start (invalid routes, no socket).
-    pub async fn spawn(mut app: App) -> TestApp {
+    pub async fn spawn<S, M>(mut app: App<S, M>) -> TestApp
+    where
+        S: Clone + Send + Sync + 'static,
+        M: ModuleList,
+    {
         let config = app.config_mut();
         config.host = IpAddr::V4(Ipv4Addr::LOCALHOST);
         config.port = 0;

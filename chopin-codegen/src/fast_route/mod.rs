@@ -1,5 +1,6 @@
 //! `#[fast_route]` on a constant: a response whose bytes are complete at compile time.
 
+pub mod expand;
 pub mod parse;
 
 /// Why `auth` is refused on a fast route, wherever it is written.

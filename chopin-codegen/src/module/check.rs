@@ -53,6 +53,34 @@ impl Method {
         })
     }
 
+    /// The methods of the manifest (`Methods::…` constants) a route of this method answers.
+    pub fn manifest_names(self) -> &'static [&'static str] {
+        match self {
+            Method::Get => &["GET", "HEAD"],
+            Method::Post => &["POST"],
+            Method::Put => &["PUT"],
+            Method::Patch => &["PATCH"],
+            Method::Delete => &["DELETE"],
+            Method::Head => &["HEAD"],
+            Method::Options => &["OPTIONS"],
+            Method::Any => &["ANY"],
+        }
+    }
+
+    /// The `axum::routing` function of this method.
+    pub fn routing_fn(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Post => "post",
+            Method::Put => "put",
+            Method::Patch => "patch",
+            Method::Delete => "delete",
+            Method::Head => "head",
+            Method::Options => "options",
+            Method::Any => "any",
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -118,13 +146,17 @@ pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
             }
             let spelled_alike = chopin_pattern::same(a, b);
             let overlap = earlier.method.overlaps(later.method);
-            let what = if earlier.fast || later.fast {
+            let what = if earlier.fast && later.fast {
+                // One path, one slot of the static table, whatever the methods.
+                format!(
+                    "`{b}` already has the fast route `{}`: a path has one fast route; list its methods with `methods(..)`",
+                    earlier.item
+                )
+            } else if earlier.fast || later.fast {
                 if !overlap {
                     continue;
                 }
-                if earlier.fast && later.fast {
-                    format!("`{b}` already has the fast route `{}`", earlier.item)
-                } else {
+                {
                     format!(
                         "`{} {b}` is already answered by `{}`: a fast route would hide the other route",
                         later.method.as_str(),

@@ -136,7 +136,7 @@ fn check_path_type(
 }
 
 /// `T` when `ty` is `Name<T>` (by its last path segment).
-fn extractor<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+pub(crate) fn extractor<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != name {

@@ -268,8 +268,11 @@ mod tests {
 
     #[test]
     fn steps() {
-        let table = StaticTable::new(vec![FastRoute::text("/t", "hi").prepare().expect("valid")])
-            .expect("table");
+        let table = StaticTable::new(
+            vec![FastRoute::text("/t", "hi").prepare().expect("valid")],
+            None,
+        )
+        .expect("table");
         let get = b"GET /t HTTP/1.1\r\nHost: x\r\n\r\n";
         let (step, out) = run(&table, get);
         assert_eq!(step, Step::Served(get.len()));

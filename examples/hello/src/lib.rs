@@ -1,8 +1,10 @@
-//! Chopin's performance example: three fast routes and one dynamic axum route.
+//! Chopin's performance example: one module with three fast routes and one dynamic route.
 //!
-//! `/json`, `/plaintext` and `/api/status` are answered from precomputed bytes; `/users/{id}` is
-//! an ordinary axum handler. `examples/benchmark` loads this application against its baselines.
+//! `/json`, `/plaintext` and `/api/status` are answered from bytes computed at compile time;
+//! `/users/{id}` is an ordinary axum handler. `examples/benchmark` loads this application against
+//! its baselines.
 
+use chopin::ModuleList;
 use chopin::prelude::*;
 use serde::Serialize;
 
@@ -15,26 +17,34 @@ pub struct User {
     pub name: String,
 }
 
-async fn user(Path(id): Path<u64>) -> Json<User> {
-    Json(User {
-        id,
-        name: format!("user {id}"),
-    })
+/// The module: every route of the application.
+pub struct Hello;
+
+#[chopin::module(name = "hello")]
+impl Hello {
+    /// The benchmark's JSON response.
+    #[fast_route("/json", json)]
+    pub const JSON: &'static str = r#"{"message":"Hello, World!"}"#;
+
+    /// The benchmark's plain-text response.
+    #[fast_route("/plaintext", text)]
+    pub const PLAINTEXT: &'static str = "Hello, World!";
+
+    /// Decorated: CORS with its preflight, and a cache policy; still computed at compile time.
+    #[fast_route("/api/status", json, cors, cache_control = "public, max-age=5")]
+    pub const STATUS: &'static [u8] = br#"{"status":"ok"}"#;
+
+    /// Everything else goes through axum.
+    #[get("/users/{id}")]
+    async fn user(Path(id): Path<u64>) -> Json<User> {
+        Json(User {
+            id,
+            name: format!("user {id}"),
+        })
+    }
 }
 
 /// The application, on the given configuration.
-pub fn app(config: Config) -> App {
-    App::with_config(config)
-        // Bare: the benchmark endpoints.
-        .fast_route(FastRoute::json("/json", br#"{"message":"Hello, World!"}"#).get_only())
-        .fast_route(FastRoute::text("/plaintext", b"Hello, World!").get_only())
-        // Decorated: CORS with its preflight, and a cache policy; still precomputed.
-        .fast_route(
-            FastRoute::json("/api/status", br#"{"status":"ok"}"#)
-                .cors()
-                .get_only()
-                .cache_control("public, max-age=5"),
-        )
-        // Everything else goes through axum.
-        .route("/users/{id}", get(user))
+pub fn app(config: Config) -> App<(), impl ModuleList> {
+    App::with_config(config).mount_module(Hello)
 }

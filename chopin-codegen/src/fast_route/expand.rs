@@ -1,0 +1,244 @@
+//! A fast route's constant into a `StaticRoute` whose response bytes are computed in constant
+//! evaluation: the headers are checked here, the bytes by `const_response` where the code is
+//! compiled.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{Type, TypeReference};
+
+use super::parse::FastRouteAttr;
+use crate::diag::Ctxt;
+
+/// Headers the server computes for a fast route; declaring them would contradict the bytes.
+const RESERVED: &[&str] = &[
+    "content-length",
+    "date",
+    "transfer-encoding",
+    "connection",
+    "content-type",
+];
+
+/// What a fast route's constant holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// `&str`.
+    Str,
+    /// `&[u8]` or `&[u8; N]`.
+    Bytes,
+}
+
+/// The kind of body a constant of type `ty` holds, or an error at the type.
+pub fn body(cx: &Ctxt, ty: &Type) -> Option<Body> {
+    let kind = match ty {
+        Type::Reference(TypeReference {
+            mutability: None,
+            elem,
+            ..
+        }) => match &**elem {
+            Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => Some(Body::Str),
+            Type::Slice(s) if is_u8(&s.elem) => Some(Body::Bytes),
+            Type::Array(a) if is_u8(&a.elem) => Some(Body::Bytes),
+            _ => None,
+        },
+        _ => None,
+    };
+    if kind.is_none() {
+        cx.error_spanned_by(
+            ty,
+            "a fast route's body is a `&str` or `&[u8]` constant, as in `const HEALTH: &str = \"OK\";`",
+        );
+    }
+    kind
+}
+
+fn is_u8(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("u8"))
+}
+
+/// The response headers in wire order, checked: content type, `cache-control`, the CORS header,
+/// then the declared ones with lowercase names.
+pub fn headers(cx: &Ctxt, attr: &FastRouteAttr) -> Vec<(String, String)> {
+    let mut out = vec![("content-type".to_owned(), attr.content_type.clone())];
+    check_value(cx, &attr.content_type, &attr.path);
+    if let Some(cc) = &attr.cache_control {
+        check_value(cx, &cc.value(), cc);
+        out.push(("cache-control".to_owned(), cc.value()));
+    }
+    if attr.cors {
+        out.push(("access-control-allow-origin".to_owned(), "*".to_owned()));
+    }
+    for (name, value) in &attr.headers {
+        let lower = name.value().to_ascii_lowercase();
+        if lower.is_empty() || !lower.bytes().all(is_token_byte) {
+            cx.error_spanned_by(
+                name,
+                format!("`{}` is not a valid header name", name.value()),
+            );
+        } else if RESERVED.contains(&lower.as_str()) {
+            cx.error_spanned_by(
+                name,
+                format!("header `{lower}` is set by the server and cannot be declared"),
+            );
+        }
+        check_value(cx, &value.value(), value);
+        out.push((lower, value.value()));
+    }
+    out
+}
+
+/// A header value is visible ASCII, spaces and tabs.
+fn check_value(cx: &Ctxt, value: &str, at: &syn::LitStr) {
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+    {
+        cx.error_spanned_by(
+            at,
+            "a header value is visible ASCII and spaces, without line breaks",
+        );
+    }
+}
+
+/// RFC 9110 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// The `Methods` a fast route answers: `GET` (with `HEAD`) unless `methods(..)` says otherwise.
+pub fn methods(krate: &TokenStream, attr: &FastRouteAttr) -> TokenStream {
+    let mut names: Vec<&str> = attr.methods.iter().map(String::as_str).collect();
+    if names.is_empty() {
+        names.push("GET");
+    }
+    if names.contains(&"GET") && !names.contains(&"HEAD") {
+        names.push("HEAD");
+    }
+    methods_expr(krate, &names)
+}
+
+/// `Methods::A.with(Methods::B)…` for upper-case method names.
+pub fn methods_expr(krate: &TokenStream, names: &[&str]) -> TokenStream {
+    let mut idents = names
+        .iter()
+        .map(|n| syn::Ident::new(n, proc_macro2::Span::call_site()));
+    let Some(first) = idents.next() else {
+        return quote!(#krate::__private::Methods(0));
+    };
+    let mut expr = quote!(#krate::__private::Methods::#first);
+    for m in idents {
+        expr = quote!(#expr.with(#krate::__private::Methods::#m));
+    }
+    expr
+}
+
+/// An expression of type `StaticRoute` for the body constant `body_const` (a path to a constant
+/// of the checked type), answering `full_path`. Every part is evaluated at compile time.
+pub fn static_route(
+    krate: &TokenStream,
+    full_path: &str,
+    attr: &FastRouteAttr,
+    headers: &[(String, String)],
+    body_const: &TokenStream,
+    kind: Body,
+) -> TokenStream {
+    let span = attr.path.span();
+    let methods = methods(krate, attr);
+    let cors = attr.cors;
+    let names = headers.iter().map(|(n, _)| n);
+    let values = headers.iter().map(|(_, v)| v);
+    let bytes = match kind {
+        Body::Str => quote!(#body_const.as_bytes()),
+        Body::Bytes => quote!(#body_const),
+    };
+    quote_spanned! {span=>
+        {
+            const HEADERS: &[(&str, &str)] = &[#((#names, #values)),*];
+            const BODY: &[u8] = #bytes;
+            const LEN: usize = #krate::__private::response_len(HEADERS, BODY);
+            const RESPONSE: [u8; LEN] = #krate::__private::response::<LEN>(HEADERS, BODY);
+            #krate::__private::StaticRoute::__new(#full_path, #methods, #cors, HEADERS, BODY, &RESPONSE)
+        }
+    }
+}
+
+/// `#[fast_route]` on a crate-level constant: the constant becomes the route, to be mounted with
+/// `App::fast_route`.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let krate = quote!(::chopin);
+    let item_const = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Const(c)) => Some(c),
+        Ok(other) => {
+            cx.error_spanned_by(not_a_constant(&other), NOT_A_CONSTANT);
+            None
+        }
+        Err(e) => {
+            cx.syn_error(e);
+            None
+        }
+    };
+    let attr = super::parse::parse(&cx, args);
+    let (Some(c), Some(attr)) = (item_const, attr) else {
+        return with_errors(cx, item);
+    };
+    let kind = body(&cx, &c.ty);
+    let headers = headers(&cx, &attr);
+    let Some(kind) = kind else {
+        return with_errors(cx, item);
+    };
+    if let Err(e) = cx.check() {
+        let mut out = e.to_compile_error();
+        out.extend(item);
+        return out;
+    }
+    let syn::ItemConst {
+        attrs,
+        vis,
+        ident,
+        ty,
+        expr,
+        ..
+    } = c;
+    let route = static_route(
+        &krate,
+        &attr.path.value(),
+        &attr,
+        &headers,
+        &quote!(__CHOPIN_BODY),
+        kind,
+    );
+    quote! {
+        #(#attrs)*
+        #vis const #ident: #krate::StaticRoute = {
+            const __CHOPIN_BODY: #ty = #expr;
+            #route
+        };
+    }
+}
+
+/// What a fast route may not be put on, and where to point.
+pub const NOT_A_CONSTANT: &str = "a fast route's body is a constant: put `#[fast_route]` on a `const` holding a `&str` or `&[u8]`, as in `const HEALTH: &str = \"OK\";`";
+
+fn not_a_constant(item: &syn::Item) -> TokenStream {
+    match item {
+        syn::Item::Fn(f) => {
+            let sig = &f.sig;
+            quote!(#sig)
+        }
+        syn::Item::Static(s) => {
+            let (st, ident) = (&s.static_token, &s.ident);
+            quote!(#st #ident)
+        }
+        other => quote!(#other),
+    }
+}
+
+/// The errors, then the item as written, so that its other uses still resolve.
+pub(crate) fn with_errors(cx: Ctxt, item: TokenStream) -> TokenStream {
+    let mut out = match cx.check() {
+        Ok(()) => TokenStream::new(),
+        Err(e) => e.to_compile_error(),
+    };
+    out.extend(item);
+    out
+}

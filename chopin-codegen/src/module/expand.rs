@@ -1,0 +1,485 @@
+//! `#[chopin::module]` on an `impl` block: its routes are read from the attributes on its items,
+//! checked against each other and against their handlers, and turned into the module's manifest
+//! (`impl Module`) and router (`impl Routes<S>`).
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, ImplItem, ItemImpl, Meta, Type};
+
+use super::check::{Method, Route, check_routes, full_path};
+use super::parse::{self as module_parse, ModuleAttr};
+use crate::diag::{Ctxt, expected_one_of};
+use crate::fast_route::expand::{self as fast, Body, NOT_A_CONSTANT};
+use crate::fast_route::parse::{self as fast_parse, FastRouteAttr};
+use crate::route::check as route_check;
+use crate::route::parse::{self as route_parse, Access, RouteAttr};
+
+/// What an item of the impl block declares.
+enum Decl {
+    Handler {
+        method: Method,
+        attr: RouteAttr,
+        ident: syn::Ident,
+    },
+    Fast {
+        attr: FastRouteAttr,
+        /// The same path, as the route checks see it.
+        route: RouteAttr,
+        ident: syn::Ident,
+        kind: Option<Body>,
+    },
+}
+
+impl Decl {
+    fn ident(&self) -> &syn::Ident {
+        match self {
+            Decl::Handler { ident, .. } | Decl::Fast { ident, .. } => ident,
+        }
+    }
+}
+
+/// Expands `#[chopin::module(args)] item`.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let attr = module_parse::parse(&cx, args);
+    let mut imp = match syn::parse2::<ItemImpl>(item.clone()) {
+        Ok(imp) => imp,
+        Err(_) => {
+            cx.error_spanned_by(
+                first_tokens(&item),
+                "`#[chopin::module]` goes on an `impl` block, as in `#[chopin::module] impl Blog { … }`",
+            );
+            return fast::with_errors(cx, item);
+        }
+    };
+    if let Some((_, path, _)) = &imp.trait_ {
+        cx.error_spanned_by(
+            path,
+            "`#[chopin::module]` goes on an inherent `impl` block (`impl Blog { … }`), not a trait implementation",
+        );
+        return fast::with_errors(cx, item);
+    }
+
+    let decls = collect(&cx, &mut imp);
+    let prefix = attr
+        .prefix
+        .as_ref()
+        .map(syn::LitStr::value)
+        .unwrap_or_default();
+    let routes: Vec<Route<'_>> = decls
+        .iter()
+        .map(|d| match d {
+            Decl::Handler {
+                method,
+                attr,
+                ident,
+            } => Route {
+                method: *method,
+                attr,
+                item: ident,
+                fast: false,
+            },
+            Decl::Fast { route, ident, .. } => Route {
+                method: Method::Get,
+                attr: route,
+                item: ident,
+                fast: true,
+            },
+        })
+        .collect();
+    check_routes(&cx, &prefix, &routes);
+    let generic = !imp.generics.params.is_empty();
+    if generic {
+        for d in &decls {
+            if let Decl::Fast { attr, .. } = d {
+                cx.error_spanned_by(
+                    &attr.path,
+                    "a fast route's bytes are computed without type parameters: declare it in a non-generic module, or on a crate-level `const` mounted with `.fast_route(..)`",
+                );
+            }
+        }
+    }
+    let states = states(&imp);
+    if let Err(e) = cx.check() {
+        // The block as written, without the attributes the module consumed, so the errors above
+        // are the only ones.
+        let mut out = e.to_compile_error();
+        out.extend(imp.into_token_stream());
+        return out;
+    }
+    generate(&attr, &imp, &decls, &prefix, &states)
+}
+
+/// Reads the route attributes off the block's items (removing them), checking each against its
+/// item.
+fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
+    let mut decls = Vec::new();
+    for item in &mut imp.items {
+        let attrs = match item {
+            ImplItem::Fn(f) => &mut f.attrs,
+            ImplItem::Const(c) => &mut c.attrs,
+            ImplItem::Type(t) => &mut t.attrs,
+            ImplItem::Macro(m) => &mut m.attrs,
+            _ => continue,
+        };
+        let mut ours = Vec::new();
+        attrs.retain(|a| match classify(a) {
+            Kind::Other => true,
+            kind => {
+                ours.push((kind, a.clone()));
+                false
+            }
+        });
+        for (kind, a) in ours {
+            match (kind, &*item) {
+                (Kind::Route(method), ImplItem::Fn(f)) => {
+                    let Some(args) = args(cx, &a) else { continue };
+                    let Some(attr) = route_parse::parse(cx, args) else {
+                        continue;
+                    };
+                    if let Some(FnArg::Receiver(r)) = f.sig.inputs.first() {
+                        cx.error_spanned_by(
+                            r,
+                            "a route handler takes extractors, not `self`: the module's state comes through `State<T>`",
+                        );
+                    }
+                    route_check::check(cx, &attr, &f.sig);
+                    decls.push(Decl::Handler {
+                        method,
+                        attr,
+                        ident: f.sig.ident.clone(),
+                    });
+                }
+                (Kind::Route(_), other) => cx.error_spanned_by(
+                    a.path(),
+                    format!(
+                        "a route attribute goes on an `async fn` handler, not on {}",
+                        what(other)
+                    ),
+                ),
+                (Kind::Fast, ImplItem::Const(c)) => {
+                    let Some(args) = args(cx, &a) else { continue };
+                    let Some(attr) = fast_parse::parse(cx, args) else {
+                        continue;
+                    };
+                    let kind = fast::body(cx, &c.ty);
+                    decls.push(Decl::Fast {
+                        route: RouteAttr {
+                            path: attr.path.clone(),
+                            access: Access::Public,
+                            auth_span: None,
+                            name: None,
+                            tag: None,
+                        },
+                        attr,
+                        ident: c.ident.clone(),
+                        kind,
+                    });
+                }
+                (Kind::Fast, ImplItem::Fn(f)) => {
+                    let sig = &f.sig;
+                    cx.error_spanned_by(quote!(#sig), NOT_A_CONSTANT);
+                }
+                (Kind::Fast, other) => cx.error_spanned_by(other, NOT_A_CONSTANT),
+                (Kind::Unknown(name), _) => cx.error_spanned_by(
+                    a.path(),
+                    format!(
+                        "unknown route attribute `#[{name}]`: {}",
+                        expected_one_of(&name, Method::NAMES)
+                    ),
+                ),
+                (Kind::Other, _) => {}
+            }
+        }
+    }
+    decls
+}
+
+fn what(item: &ImplItem) -> &'static str {
+    match item {
+        ImplItem::Const(_) => "a constant (for a precomputed response, use `#[fast_route]`)",
+        ImplItem::Type(_) => "a type",
+        _ => "this item",
+    }
+}
+
+enum Kind {
+    Route(Method),
+    Fast,
+    /// An attribute spelled like a route (`#[gte("/x")]`) that is not one.
+    Unknown(String),
+    Other,
+}
+
+/// Which of the module's attributes `a` is: `get`, `chopin::get`, `fast_route`, …
+fn classify(a: &Attribute) -> Kind {
+    let path = a.path();
+    let Some(last) = path.segments.last() else {
+        return Kind::Other;
+    };
+    let name = last.ident.to_string();
+    let ours = path.segments.len() == 1
+        || (path.segments.len() == 2 && path.segments[0].ident == "chopin");
+    if !ours {
+        return Kind::Other;
+    }
+    if let Some(m) = Method::from_attr(&name) {
+        return Kind::Route(m);
+    }
+    if name == "fast_route" {
+        return Kind::Fast;
+    }
+    // `#[gte("/x")]`, `#[GET("/x")]`: a path literal first says a route was meant.
+    if let Meta::List(list) = &a.meta
+        && let Some(proc_macro2::TokenTree::Literal(lit)) = list.tokens.clone().into_iter().next()
+        && lit.to_string().starts_with("\"/")
+    {
+        return Kind::Unknown(name);
+    }
+    Kind::Other
+}
+
+/// The tokens inside `#[name(..)]`, or an error saying that a path was expected.
+fn args(cx: &Ctxt, a: &Attribute) -> Option<TokenStream> {
+    match &a.meta {
+        Meta::List(list) => Some(list.tokens.clone()),
+        other => {
+            cx.error_spanned_by(
+                other,
+                "expected the route's path, as in `#[get(\"/posts/{id}\")]`",
+            );
+            None
+        }
+    }
+}
+
+/// The types of the `State<T>` extractors the block's handlers take, once each.
+fn states(imp: &ItemImpl) -> Vec<Type> {
+    let mut out: Vec<Type> = Vec::new();
+    for item in &imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        for arg in &f.sig.inputs {
+            let FnArg::Typed(arg) = arg else { continue };
+            if let Some(inner) = route_check::extractor(&arg.ty, "State") {
+                let key = inner.to_token_stream().to_string();
+                if !out.iter().any(|t| t.to_token_stream().to_string() == key) {
+                    out.push(inner.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn generate(
+    attr: &ModuleAttr,
+    imp: &ItemImpl,
+    decls: &[Decl],
+    prefix: &str,
+    states: &[Type],
+) -> TokenStream {
+    let krate = match &attr.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::chopin),
+    };
+    let private = quote!(#krate::__private);
+    let self_ty = &imp.self_ty;
+    let type_ident = type_ident(self_ty);
+    let type_name = pretty(self_ty);
+    let name = match &attr.name {
+        Some(n) => n.value(),
+        None => snake_case(&type_ident.to_string()),
+    };
+    let module_span = self_ty.span();
+    let file = quote_spanned!(module_span=> ::core::file!());
+    let line = quote_spanned!(module_span=> ::core::line!());
+    let requires = attr
+        .requires
+        .iter()
+        .map(|r| quote_spanned!(r.span()=> <#r as #private::Module>::MANIFEST.name));
+    let provides = attr.provides.iter().map(ToString::to_string);
+    let provides_auth = attr.provides.iter().any(|c| c == "auth");
+
+    // The fast routes' responses, as hidden constants of the block.
+    let mut fast_consts = Vec::new();
+    let mut decl_tokens = Vec::new();
+    let mut routes = Vec::new();
+    for d in decls {
+        let ident = d.ident();
+        let span = ident.span();
+        let handler = format!("{type_ident}::{ident}");
+        let (file, line) = (
+            quote_spanned!(span=> ::core::file!()),
+            quote_spanned!(span=> ::core::line!()),
+        );
+        match d {
+            Decl::Handler { method, attr, .. } => {
+                let path = full_path(prefix, &attr.path.value());
+                let methods = fast::methods_expr(&krate, method.manifest_names());
+                let access = access(&private, &attr.access);
+                decl_tokens.push(quote! {
+                    #private::RouteDecl {
+                        methods: #methods,
+                        path: #path,
+                        handler: #handler,
+                        file: #file,
+                        line: #line,
+                        access: #access,
+                        fast: ::core::option::Option::None,
+                    }
+                });
+                let routing = format_ident!("{}", method.routing_fn());
+                let mut method_router =
+                    quote_spanned!(span=> #private::routing::#routing(Self::#ident));
+                if attr.access != Access::Public {
+                    method_router = quote! {
+                        #method_router.route_layer(#private::from_fn_with_state(#access, #private::guard))
+                    };
+                }
+                routes.push(quote!(.route(#path, #method_router)));
+            }
+            Decl::Fast { attr, kind, .. } => {
+                let path = full_path(prefix, &attr.path.value());
+                let Some(kind) = kind else { continue };
+                let cx = Ctxt::new();
+                let headers = fast::headers(&cx, attr);
+                // Reported when the block was checked.
+                let _ = cx.check();
+                let hidden = format_ident!("__CHOPIN_FAST_{}", ident);
+                let route = fast::static_route(
+                    &krate,
+                    &path,
+                    attr,
+                    &headers,
+                    &quote!(<#self_ty>::#ident),
+                    *kind,
+                );
+                fast_consts.push(quote! {
+                    #[doc(hidden)]
+                    const #hidden: #krate::StaticRoute = #route;
+                });
+                let methods = fast::methods(&krate, attr);
+                decl_tokens.push(quote! {
+                    #private::RouteDecl {
+                        methods: #methods,
+                        path: #path,
+                        handler: #handler,
+                        file: #file,
+                        line: #line,
+                        access: #private::Access::Public,
+                        fast: ::core::option::Option::Some(&Self::#hidden),
+                    }
+                });
+            }
+        }
+    }
+
+    let (impl_generics, ty_generics, where_clause) = imp.generics.split_for_impl();
+    let _ = ty_generics;
+    let auth_provider = provides_auth.then(|| {
+        quote! {
+            fn __auth_provider(&self) -> ::core::option::Option<#private::AuthProvider> {
+                ::core::option::Option::Some(#private::AuthProvider::new(::core::clone::Clone::clone(self)))
+            }
+        }
+    });
+
+    let mut routes_generics = imp.generics.clone();
+    routes_generics.params.push(syn::parse_quote!(__S));
+    {
+        let wc = routes_generics.make_where_clause();
+        wc.predicates.push(syn::parse_quote!(
+            __S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static
+        ));
+        for st in states {
+            wc.predicates
+                .push(syn::parse_quote!(#st: #private::FromRef<__S>));
+        }
+    }
+    let (routes_impl_generics, _, routes_where) = routes_generics.split_for_impl();
+
+    let mut block = imp.clone();
+    for c in fast_consts {
+        block.items.push(ImplItem::Verbatim(c));
+    }
+    let router = if routes.is_empty() {
+        quote!(#private::Router::new())
+    } else {
+        quote!(#private::Router::new() #(#routes)*)
+    };
+
+    quote! {
+        #block
+
+        impl #impl_generics #private::Module for #self_ty #where_clause {
+            const MANIFEST: #private::Manifest = #private::Manifest {
+                name: #name,
+                type_name: #type_name,
+                file: #file,
+                line: #line,
+                prefix: #prefix,
+                requires: &[#(#requires),*],
+                provides: &[#(#provides),*],
+                routes: &[#(#decl_tokens),*],
+            };
+            #auth_provider
+        }
+
+        impl #routes_impl_generics #private::Routes<__S> for #self_ty #routes_where {
+            fn router(self) -> #private::Router<__S> {
+                #router
+            }
+        }
+    }
+}
+
+fn access(private: &TokenStream, access: &Access) -> TokenStream {
+    match access {
+        Access::Public => quote!(#private::Access::Public),
+        Access::User => quote!(#private::Access::User),
+        Access::Role(role) => quote!(#private::Access::Role(#role)),
+    }
+}
+
+/// The last identifier of the block's type: `Blog` for `crate::blog::Blog<T>`.
+fn type_ident(ty: &Type) -> syn::Ident {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.clone())
+            .unwrap_or_else(|| syn::Ident::new("Module", ty.span())),
+        _ => syn::Ident::new("Module", ty.span()),
+    }
+}
+
+/// `Blog<T>` as a person writes it, not as tokens print (`Blog < T >`).
+fn pretty(ty: &Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .replace(',', ", ")
+}
+
+/// `AuthModule` → `auth_module`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The first few tokens of an item, to point an error at.
+fn first_tokens(item: &TokenStream) -> TokenStream {
+    item.clone().into_iter().take(3).collect()
+}

@@ -1,0 +1,194 @@
+//! The `auth` capability: who is calling, and whether they may.
+//!
+//! A module that declares `provides(auth)` implements [`Authenticate`]: from a request's head it
+//! finds the user, or rejects the request. Routes declared `auth` or `auth(role = "…")` get a
+//! guard layer generated from that declaration, which runs the provider before the handler and
+//! answers `401` (no valid credentials) or `403` (a role the user lacks) itself; the handler reads
+//! the user with the [`AuthUser`] extractor. The real provider (JWT, argon2) is `AuthModule`; any
+//! module can provide the capability, which is how tests mount a small one.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+
+use crate::manifest::Access;
+
+/// The authenticated user of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthUser {
+    /// The user's identifier.
+    pub id: String,
+    /// The user's roles.
+    pub roles: Vec<String>,
+}
+
+impl AuthUser {
+    /// A user with these roles.
+    pub fn new(
+        id: impl Into<String>,
+        roles: impl IntoIterator<Item = impl Into<String>>,
+    ) -> AuthUser {
+        AuthUser {
+            id: id.into(),
+            roles: roles.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Whether the user has `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+/// Why a request is refused: `401` without valid credentials, `403` when they are valid but not
+/// enough. The response is JSON, `{"error": "unauthorized", "message": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthRejection {
+    /// No credentials, or credentials that are not valid: `401` with `www-authenticate: Bearer`.
+    Unauthenticated(String),
+    /// Valid credentials without the right: `403`.
+    Forbidden(String),
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let (status, error, message) = match self {
+            AuthRejection::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
+            AuthRejection::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+        };
+        let body = Json(serde_json::json!({ "error": error, "message": message }));
+        let mut res = (status, body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// What a module that provides `auth` does: find the user a request comes from.
+///
+/// ```
+/// use chopin_runtime::auth::{AuthRejection, AuthUser, Authenticate};
+/// use http::request::Parts;
+///
+/// /// Trusts `x-user: NAME`: for tests only.
+/// #[derive(Clone)]
+/// struct HeaderAuth;
+///
+/// impl Authenticate for HeaderAuth {
+///     async fn authenticate(&self, parts: &Parts) -> Result<AuthUser, AuthRejection> {
+///         match parts.headers.get("x-user").and_then(|v| v.to_str().ok()) {
+///             Some(name) => Ok(AuthUser::new(name, ["user"])),
+///             None => Err(AuthRejection::Unauthenticated("no `x-user` header".into())),
+///         }
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` declares `provides(auth)` but does not implement `Authenticate`",
+    label = "a module that provides `auth` says who a request comes from",
+    note = "implement `chopin::auth::Authenticate` for `{Self}`, or drop `provides(auth)`"
+)]
+pub trait Authenticate: Clone + Send + Sync + 'static {
+    /// The user the request comes from, or why it is refused.
+    fn authenticate(
+        &self,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<AuthUser, AuthRejection>> + Send;
+}
+
+type Authenticating<'a> =
+    Pin<Box<dyn Future<Output = Result<AuthUser, AuthRejection>> + Send + 'a>>;
+
+/// [`Authenticate`] behind a pointer.
+trait DynAuthenticate: Send + Sync {
+    fn authenticate<'a>(&'a self, parts: &'a Parts) -> Authenticating<'a>;
+}
+
+impl<T: Authenticate> DynAuthenticate for T {
+    fn authenticate<'a>(&'a self, parts: &'a Parts) -> Authenticating<'a> {
+        Box::pin(Authenticate::authenticate(self, parts))
+    }
+}
+
+/// The mounted provider of the `auth` capability, in every request's extensions.
+#[derive(Clone)]
+pub struct AuthProvider(Arc<dyn DynAuthenticate>);
+
+impl AuthProvider {
+    /// The provider `module` is.
+    pub fn new<T: Authenticate>(module: T) -> AuthProvider {
+        AuthProvider(Arc::new(module))
+    }
+
+    async fn authenticate(&self, parts: &Parts) -> Result<AuthUser, AuthRejection> {
+        self.0.authenticate(parts).await
+    }
+}
+
+impl std::fmt::Debug for AuthProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthProvider")
+    }
+}
+
+/// The answer when a route needs the user and no provider is mounted. The whole-application
+/// check makes this unreachable for module routes; a route added by hand can still get here.
+fn no_provider() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(serde_json::json!({
+            "error": "internal",
+            "message": "this route needs the user, and no mounted module provides `auth`",
+        })),
+    )
+        .into_response()
+}
+
+/// The guard `#[chopin::module]` layers on a route declared `auth` or `auth(role = "…")`: it
+/// authenticates the request, checks the role, and leaves the user in the request's extensions
+/// for [`AuthUser`].
+#[doc(hidden)]
+pub async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let Some(provider) = parts.extensions.get::<AuthProvider>().cloned() else {
+        return no_provider();
+    };
+    let user = match provider.authenticate(&parts).await {
+        Ok(user) => user,
+        Err(rejection) => return rejection.into_response(),
+    };
+    if let Access::Role(role) = access
+        && !user.has_role(role)
+    {
+        return AuthRejection::Forbidden(format!("this route needs the role `{role}`"))
+            .into_response();
+    }
+    parts.extensions.insert(user);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<AuthUser, Response> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
+        let Some(provider) = parts.extensions.get::<AuthProvider>().cloned() else {
+            return Err(no_provider());
+        };
+        provider
+            .authenticate(parts)
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+}

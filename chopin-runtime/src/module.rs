@@ -1,0 +1,146 @@
+//! Modules: what `#[chopin::module]` implements, and the list of modules an [`App`] mounts.
+//!
+//! [`App::mount_module`] records each module in the application's type (`App<S, (((), Auth),
+//! Blog)>`), so the application's manifests are known where it is compiled. [`App::bind`] checks
+//! them in an inline `const`: a route conflict, a missing required module, an `auth` route without
+//! a provider or two modules with one name stop `cargo build` (and `cargo test`) with a message
+//! naming both sides. `cargo check` does not evaluate constants of generic functions (rust
+//! #99682); [`assert_app!`](crate::assert_app) runs the same check where `cargo check` sees it.
+//!
+//! [`App`]: crate::App
+//! [`App::mount_module`]: crate::App::mount_module
+//! [`App::bind`]: crate::App::bind
+
+use axum::Router;
+
+use crate::auth::AuthProvider;
+use crate::manifest::{self, Manifest, RouteDecl};
+use crate::perfect_hash;
+
+/// A feature module: its manifest, and what mounting it adds to an application.
+///
+/// Implemented by `#[chopin::module]`; see the `chopin` crate.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Chopin module",
+    label = "not a module",
+    note = "annotate the module's `impl` block with `#[chopin::module]`"
+)]
+pub trait Module: Send + Sized + 'static {
+    /// Everything the module declares, for the whole-application check.
+    const MANIFEST: Manifest;
+
+    /// The `auth` provider, for a module that declares `provides(auth)`.
+    #[doc(hidden)]
+    fn __auth_provider(&self) -> Option<AuthProvider> {
+        None
+    }
+}
+
+/// The module's axum routes, for an application whose state is `S`.
+///
+/// `#[chopin::module]` implements it for every `S` from which the state its handlers extract
+/// (`State<T>`) can be taken (`T: FromRef<S>`).
+#[diagnostic::on_unimplemented(
+    message = "module `{Self}` cannot be mounted on an application whose state is `{S}`",
+    label = "its handlers extract state that `{S}` does not provide",
+    note = "give the application its state first: `App::new().await?.with_state(state).mount_module(..)`, \
+            with `FromRef` from that state to each `State<T>` the handlers take"
+)]
+pub trait Routes<S>: Module {
+    /// The module's dynamic routes, at their full paths; layered with the auth guard where
+    /// declared.
+    fn router(self) -> Router<S>;
+}
+
+/// One mounted module, in a list linked from the last mounted.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ModuleNode {
+    pub manifest: &'static Manifest,
+    pub next: Option<&'static ModuleNode>,
+}
+
+/// The modules an application mounts, as a type: `()`, then `(Earlier, Module)`.
+pub trait ModuleList {
+    /// The list, last mounted first.
+    #[doc(hidden)]
+    const LIST: Option<&'static ModuleNode>;
+}
+
+impl ModuleList for () {
+    const LIST: Option<&'static ModuleNode> = None;
+}
+
+impl<T: ModuleList, M: Module> ModuleList for (T, M) {
+    const LIST: Option<&'static ModuleNode> = Some(&ModuleNode {
+        manifest: &M::MANIFEST,
+        next: T::LIST,
+    });
+}
+
+/// Most modules an application mounts.
+pub const MAX_MODULES: usize = 64;
+
+const NO_MODULE: Manifest = Manifest {
+    name: "",
+    type_name: "",
+    file: "",
+    line: 0,
+    prefix: "",
+    requires: &[],
+    provides: &[],
+    routes: &[],
+};
+
+/// The manifests of `list` in mount order, and how many there are.
+const fn in_mount_order(
+    mut list: Option<&'static ModuleNode>,
+) -> ([&'static Manifest; MAX_MODULES], usize) {
+    let mut count = 0;
+    let mut walk = list;
+    while let Some(node) = walk {
+        count += 1;
+        walk = node.next;
+    }
+    assert!(
+        count <= MAX_MODULES,
+        "an application mounts at most 64 modules"
+    );
+    let mut out = [&NO_MODULE; MAX_MODULES];
+    let mut i = count;
+    while let Some(node) = list {
+        i -= 1;
+        out[i] = node.manifest;
+        list = node.next;
+    }
+    (out, count)
+}
+
+/// Checks the application's modules (see [`manifest::check`]) and returns the perfect-hash seed
+/// of its fast routes' paths, both in constant evaluation.
+#[doc(hidden)]
+pub const fn check_and_seed(list: Option<&'static ModuleNode>) -> Option<u64> {
+    let (modules, count) = in_mount_order(list);
+    let modules = modules.split_at(count).0;
+    manifest::check(modules);
+
+    let mut keys = [""; perfect_hash::MAX_KEYS];
+    let mut n = 0;
+    let mut m = 0;
+    while m < modules.len() {
+        let routes: &[RouteDecl] = modules[m].routes;
+        let mut r = 0;
+        while r < routes.len() {
+            if routes[r].fast.is_some() {
+                if n == keys.len() {
+                    return None;
+                }
+                keys[n] = routes[r].path;
+                n += 1;
+            }
+            r += 1;
+        }
+        m += 1;
+    }
+    perfect_hash::find_seed(keys.split_at(n).0)
+}
