@@ -37,8 +37,8 @@
 //! [`testing::TestApp`] and talk to it over real HTTP.
 
 pub use chopin_runtime::{
-    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Module, ModuleList, Routes,
-    Server, StaticRoute, auth, axum, http, manifest, shutdown_signal, testing,
+    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Module, ModuleList, RouteInfo,
+    RouteTable, Routes, Server, StaticRoute, auth, axum, http, manifest, shutdown_signal, testing,
 };
 
 /// Declares a feature module on an `impl` block.

@@ -29,7 +29,7 @@ pub fn fast_route(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// `#[get]`, `#[post]`, … outside a module: an error.
-pub fn route(name: &str, item: TokenStream) -> TokenStream {
+pub fn route(name: &str, item: &TokenStream) -> TokenStream {
     route::outside_module(name, item)
 }
 

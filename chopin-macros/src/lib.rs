@@ -26,7 +26,7 @@ macro_rules! route_attributes {
         #[doc = concat!("`#[", stringify!($name), "(\"/path\", ..)]` on a handler inside a `#[chopin::module]` impl block: see `chopin::module`.")]
         #[proc_macro_attribute]
         pub fn $name(_args: TokenStream, item: TokenStream) -> TokenStream {
-            chopin_codegen::route(stringify!($name), item.into()).into()
+            chopin_codegen::route(stringify!($name), &item.into()).into()
         }
     )*};
 }

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::manifest::Manifest;
-use crate::module::{ModuleList, Routes, check_and_seed};
+use crate::module::{ModuleList, RouteInfo, Routes, check_and_seed};
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
 
@@ -123,10 +123,29 @@ where
         }
     }
 
-    /// The manifests of the mounted modules, in mount order: every route with its method, path,
-    /// handler, access and kind (see [`App::routes`]).
+    /// The manifests of the mounted modules, in mount order.
     pub fn manifests(&self) -> &[&'static Manifest] {
         &self.manifests
+    }
+
+    /// The route table, without serving: every route of the mounted modules (method, path,
+    /// handler, module, access, fast or dynamic), then the fast routes added with
+    /// [`App::fast_route`]. Routes added with [`App::route`] and [`App::merge`] are axum's and
+    /// are not listed. [`RouteTable`] prints it.
+    pub fn routes(&self) -> Vec<RouteInfo> {
+        let mut out: Vec<RouteInfo> = self
+            .manifests
+            .iter()
+            .flat_map(|m| m.routes.iter().map(move |r| RouteInfo::of(m, r)))
+            .collect();
+        let by_hand: Vec<RouteInfo> = self
+            .fast_routes
+            .iter()
+            .filter(|f| !out.iter().any(|r| r.fast && r.path == f.path()))
+            .map(FastRoute::info)
+            .collect();
+        out.extend(by_hand);
+        out
     }
 
     /// The configuration the application will serve with.

@@ -275,6 +275,23 @@ impl FastRoute {
         &self.path
     }
 
+    /// Its row in the route table.
+    pub(crate) fn info(&self) -> crate::module::RouteInfo {
+        let methods = if self.methods.contains(MethodSet::GET) {
+            self.methods.with(MethodSet::HEAD)
+        } else {
+            self.methods
+        };
+        crate::module::RouteInfo {
+            methods: Methods(methods.0),
+            path: self.path.to_string(),
+            handler: "-".to_owned(),
+            module: "-",
+            access: crate::manifest::Access::Public,
+            fast: true,
+        }
+    }
+
     /// Turns the declaration into its precomputed responses, or says everything wrong with it.
     pub(crate) fn prepare(self) -> Result<Prepared, Vec<String>> {
         if let Some(route) = self.precomputed {

@@ -23,7 +23,7 @@ pub use app::{App, Server, shutdown_signal};
 pub use config::{Config, ConfigError, Limits};
 pub use error::Error;
 pub use fast_route::{FastRoute, IntoBody, StaticRoute};
-pub use module::{Module, ModuleList, Routes};
+pub use module::{Module, ModuleList, RouteInfo, RouteTable, Routes};
 
 pub use axum;
 pub use http;

@@ -57,6 +57,16 @@ impl Methods {
         self.0 & other.0 != 0
     }
 
+    /// The methods' names, as `GET, HEAD`.
+    pub fn names(self) -> Vec<&'static str> {
+        Methods::NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
     /// The first method in both sets, for messages.
     const fn first_common(self, other: Methods) -> &'static str {
         let common = self.0 & other.0;

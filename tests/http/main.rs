@@ -1,9 +1,15 @@
 //! The server over real sockets: the fast path byte for byte, the handoff to hyper, limits,
-//! shutdown and reuseport workers.
+//! shutdown, reuseport workers, and modules with their guards.
+//!
+//! The code `#[chopin::module]` generates here must be as clean as hand-written code: this crate
+//! denies every warning, `unused_qualifications` and `clippy::all` (CI runs clippy with
+//! `-D warnings` on it).
+#![deny(warnings, unused_qualifications, clippy::all)]
 
 mod fast_path;
 mod lifecycle;
 mod limits;
+mod modules;
 mod raw;
 
 use std::time::Duration;

@@ -9,7 +9,7 @@ use quote::quote;
 
 /// A route attribute used on its own: routes belong to a module, which reads them off its
 /// handlers, so this is always an error, at the handler's signature.
-pub fn outside_module(name: &str, item: TokenStream) -> TokenStream {
+pub fn outside_module(name: &str, item: &TokenStream) -> TokenStream {
     let at = match syn::parse2::<syn::ItemFn>(item.clone()) {
         Ok(f) => {
             let sig = f.sig;
@@ -17,7 +17,6 @@ pub fn outside_module(name: &str, item: TokenStream) -> TokenStream {
         }
         Err(_) => item.clone().into_iter().take(3).collect(),
     };
-    let item = &item;
     let error = syn::Error::new_spanned(
         at,
         format!(

@@ -1,0 +1,281 @@
+//! Modules mounted on an application, over real sockets: fast and dynamic routes under their
+//! prefixes, the auth guard generated from `auth` declarations, roles, application state, and the
+//! route table.
+
+use std::sync::{Arc, Mutex};
+
+use chopin::auth::{AuthRejection, AuthUser, Authenticate};
+use chopin::http::request::Parts;
+use chopin::prelude::*;
+use chopin::testing::TestApp;
+use chopin::{ModuleList, RouteTable};
+
+use super::raw::Conn;
+
+/// The tests' auth provider: `authorization: Bearer NAME` or `Bearer NAME:ROLE+ROLE`.
+#[derive(Clone)]
+pub(crate) struct TokenAuth;
+
+#[chopin::module(name = "auth", prefix = "/auth", provides(auth))]
+impl TokenAuth {
+    #[get("/me", auth)]
+    async fn me(user: AuthUser) -> String {
+        format!("{} {:?}", user.id, user.roles)
+    }
+}
+
+impl Authenticate for TokenAuth {
+    async fn authenticate(&self, parts: &Parts) -> Result<AuthUser, AuthRejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| AuthRejection::Unauthenticated("a bearer token is required".into()))?;
+        match token.split_once(':') {
+            None if !token.is_empty() => Ok(AuthUser::new(token, Vec::<String>::new())),
+            Some((name, roles)) if !name.is_empty() => Ok(AuthUser::new(name, roles.split('+'))),
+            _ => Err(AuthRejection::Unauthenticated("an empty token".into())),
+        }
+    }
+}
+
+/// The application's state: what the blog's handlers share.
+#[derive(Clone, Default)]
+pub(crate) struct AppState {
+    posts: Arc<Mutex<Vec<String>>>,
+}
+
+impl AppState {
+    fn posts(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        match self.posts.lock() {
+            Ok(posts) => posts,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+pub(crate) struct Blog;
+
+#[chopin::module(name = "blog", prefix = "/blog", requires(TokenAuth))]
+impl Blog {
+    #[fast_route("/health", text, cache_control = "no-cache")]
+    const HEALTH: &'static str = "OK";
+
+    #[fast_route("/about", html, cors, methods(GET, HEAD))]
+    const ABOUT: &'static [u8] = b"<h1>About</h1>";
+
+    #[get("/posts")]
+    async fn list(State(state): State<AppState>) -> Json<Vec<String>> {
+        Json(state.posts().clone())
+    }
+
+    #[get("/posts/{id}")]
+    async fn show(
+        State(state): State<AppState>,
+        Path(id): Path<usize>,
+    ) -> Result<String, StatusCode> {
+        state.posts().get(id).cloned().ok_or(StatusCode::NOT_FOUND)
+    }
+
+    #[post("/posts", auth)]
+    async fn create(
+        user: AuthUser,
+        State(state): State<AppState>,
+        title: String,
+    ) -> (StatusCode, String) {
+        let mut posts = state.posts();
+        posts.push(format!("{title} (by {})", user.id));
+        (StatusCode::CREATED, format!("{}", posts.len() - 1))
+    }
+
+    #[delete("/posts/{id}", auth(role = "admin"))]
+    async fn remove(State(state): State<AppState>, Path(id): Path<usize>) -> StatusCode {
+        let mut posts = state.posts();
+        if id < posts.len() {
+            posts.remove(id);
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::NOT_FOUND
+        }
+    }
+}
+
+/// Ten fast routes: more than a linear scan serves, so the table is the perfect hash whose seed
+/// was found while the application compiled.
+pub(crate) struct Pages;
+
+#[chopin::module(prefix = "/pages")]
+impl Pages {
+    #[fast_route("/0", text)]
+    const P0: &'static str = "page 0";
+    #[fast_route("/1", text)]
+    const P1: &'static str = "page 1";
+    #[fast_route("/2", text)]
+    const P2: &'static str = "page 2";
+    #[fast_route("/3", text)]
+    const P3: &'static str = "page 3";
+    #[fast_route("/4", text)]
+    const P4: &'static str = "page 4";
+    #[fast_route("/5", text)]
+    const P5: &'static str = "page 5";
+    #[fast_route("/6", text)]
+    const P6: &'static str = "page 6";
+    #[fast_route("/7", text)]
+    const P7: &'static str = "page 7";
+    #[fast_route("/8", text)]
+    const P8: &'static str = "page 8";
+    #[fast_route("/9", json)]
+    const P9: &'static str = r#"{"page":9}"#;
+}
+
+chopin::assert_app!(TokenAuth, Blog, Pages);
+
+fn app() -> App<AppState, impl ModuleList> {
+    App::with_config(Config::default())
+        .with_state(AppState::default())
+        .mount_module(TokenAuth)
+        .mount_module(Blog)
+        .mount_module(Pages)
+}
+
+#[tokio::test]
+async fn a_modules_fast_routes_are_its_precomputed_bytes_under_its_prefix() {
+    let app = TestApp::spawn(app()).await;
+    let mut c = Conn::open(app.addr()).await;
+    let res = c
+        .roundtrip(b"GET /blog/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert_eq!(
+        res.head,
+        "HTTP/1.1 200 OK\r\ndate: <date>\r\ncontent-type: text/plain; charset=utf-8\r\n\
+         cache-control: no-cache\r\ncontent-length: 2\r\n\r\n"
+    );
+    assert_eq!(res.text(), "OK");
+    let res = c
+        .roundtrip(b"OPTIONS /blog/about HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert!(res.head.starts_with("HTTP/1.1 204 No Content\r\n"));
+    assert!(res.head.contains("\r\nallow: GET, HEAD, OPTIONS\r\n"));
+    for i in 0..9 {
+        let req = format!("GET /pages/{i} HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(
+            c.roundtrip(req.as_bytes()).await.text(),
+            format!("page {i}")
+        );
+    }
+    let res = app.get("/pages/9").send().await;
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.text(), r#"{"page":9}"#);
+    // Not a route: the router's 404, through hyper.
+    assert_eq!(app.get("/pages/10").send().await.status(), 404);
+    assert_eq!(app.get("/health").send().await.status(), 404);
+}
+
+#[tokio::test]
+async fn routes_declared_auth_are_guarded_before_the_handler_runs() {
+    let app = TestApp::spawn(app()).await;
+
+    let res = app.post("/blog/posts").body("Hello").send().await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(
+        res.json::<serde_json::Value>(),
+        serde_json::json!({"error": "unauthorized", "message": "a bearer token is required"})
+    );
+    let res = app
+        .post("/blog/posts")
+        .header("authorization", "Bearer :")
+        .body("Hello")
+        .send()
+        .await;
+    assert_eq!(res.status(), 401);
+    // Neither request reached the handler.
+    assert_eq!(app.get("/blog/posts").send().await.text(), "[]");
+
+    let res = app
+        .post("/blog/posts")
+        .header("authorization", "Bearer alice")
+        .body("Hello")
+        .send()
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.text(), "0");
+    assert_eq!(
+        app.get("/blog/posts/0").send().await.text(),
+        "Hello (by alice)"
+    );
+    assert_eq!(app.get("/blog/posts/7").send().await.status(), 404);
+
+    let res = app
+        .get("/auth/me")
+        .header("authorization", "Bearer bob:admin+editor")
+        .send()
+        .await;
+    assert_eq!(res.text(), r#"bob ["admin", "editor"]"#);
+    assert_eq!(app.get("/auth/me").send().await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_role_guard_answers_403_to_a_user_without_the_role() {
+    let app = TestApp::spawn(app()).await;
+    app.post("/blog/posts")
+        .header("authorization", "Bearer alice")
+        .body("Hello")
+        .send()
+        .await;
+
+    let res = app
+        .delete("/blog/posts/0")
+        .header("authorization", "Bearer alice:editor")
+        .send()
+        .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.json::<serde_json::Value>(),
+        serde_json::json!({"error": "forbidden", "message": "this route needs the role `admin`"})
+    );
+    assert_eq!(app.delete("/blog/posts/0").send().await.status(), 401);
+    assert_eq!(
+        app.get("/blog/posts").send().await.text(),
+        r#"["Hello (by alice)"]"#
+    );
+
+    let res = app
+        .delete("/blog/posts/0")
+        .header("authorization", "Bearer carol:admin")
+        .send()
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get("/blog/posts").send().await.text(), "[]");
+}
+
+#[tokio::test]
+async fn the_route_table_lists_every_route_without_serving() {
+    let app = app().fast_route(FastRoute::text("/robots.txt", "User-agent: *"));
+    let table = RouteTable(&app.routes()).to_string();
+    let expected = "\
+METHODS    PATH              HANDLER        MODULE  ACCESS              KIND
+GET, HEAD  /auth/me          TokenAuth::me  auth    auth                dynamic
+GET, HEAD  /blog/health      Blog::HEALTH   blog    public              fast
+GET, HEAD  /blog/about       Blog::ABOUT    blog    public              fast
+GET, HEAD  /blog/posts       Blog::list     blog    public              dynamic
+GET, HEAD  /blog/posts/{id}  Blog::show     blog    public              dynamic
+POST       /blog/posts       Blog::create   blog    auth                dynamic
+DELETE     /blog/posts/{id}  Blog::remove   blog    auth(role = admin)  dynamic
+";
+    assert!(table.starts_with(expected), "{table}");
+    assert!(
+        table.contains(
+            "\nGET, HEAD  /pages/9          Pages::P9      pages   public              fast\n"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.ends_with(
+            "\nGET, HEAD  /robots.txt       -              -       public              fast\n"
+        ),
+        "{table}"
+    );
+    assert_eq!(app.routes().len(), 7 + 10 + 1);
+}
