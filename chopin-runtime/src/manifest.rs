@@ -186,8 +186,8 @@ pub const fn check(modules: &[&Manifest]) {
         while ra < modules[a].routes.len() {
             let x = &modules[a].routes[ra];
             if !auth_provided && !matches!(x.access, Access::Public) {
-                let msg = route(Msg::new().push("route "), x).push(
-                    " requires authentication, but no mounted module provides `auth`: mount `AuthModule`",
+                let msg = route(Msg::new().push("route "), modules[a], x).push(
+                    " requires authentication, but no mounted module provides `auth`: mount one that declares `provides(auth)`",
                 );
                 fail(&msg);
             }
@@ -197,7 +197,7 @@ pub const fn check(modules: &[&Manifest]) {
                 let end = if b == a { ra } else { modules[b].routes.len() };
                 let mut rb = 0;
                 while rb < end {
-                    check_pair(&modules[b].routes[rb], x);
+                    check_pair(modules[b], &modules[b].routes[rb], modules[a], x);
                     rb += 1;
                 }
                 b += 1;
@@ -236,7 +236,12 @@ const fn provides(modules: &[&Manifest], capability: &str) -> bool {
 
 /// `earlier` and `later` may not both be routed: the same request at the same priority, for one
 /// method, or two spellings of one pattern, which the router cannot hold at all.
-const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
+const fn check_pair(
+    earlier_module: &Manifest,
+    earlier: &RouteDecl,
+    later_module: &Manifest,
+    later: &RouteDecl,
+) {
     if !conflicts(earlier.path, later.path) {
         return;
     }
@@ -246,18 +251,16 @@ const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
         // The static table answers first, so a fast route hides the dynamic route's requests for
         // the methods it answers. Parameter names do not matter: no router holds both.
         if overlap {
-            let (fast, dynamic) = if earlier.fast.is_some() {
-                (earlier, later)
+            let ((fast_module, fast), (dynamic_module, dynamic)) = if earlier.fast.is_some() {
+                ((earlier_module, earlier), (later_module, later))
             } else {
-                (later, earlier)
+                ((later_module, later), (earlier_module, earlier))
             };
             let method = fast.methods.first_common(dynamic.methods);
             fail(
-                &route_with(Msg::new().push("fast route "), fast, method)
-                    .push(" shadows the dynamic route `")
-                    .push(dynamic.handler)
-                    .push("`")
-                    .at(dynamic.file, dynamic.line)
+                &route_with(Msg::new().push("fast route "), fast_module, fast, method)
+                    .push(" shadows the dynamic route ")
+                    .side(dynamic_module, dynamic)
                     .push(": the fast route answers all its requests first"),
             );
         }
@@ -269,14 +272,10 @@ const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
             &Msg::new()
                 .push("two fast routes answer `")
                 .push(later.path)
-                .push("`: `")
-                .push(earlier.handler)
-                .push("`")
-                .at(earlier.file, earlier.line)
-                .push(" and `")
-                .push(later.handler)
-                .push("`")
-                .at(later.file, later.line)
+                .push("`: ")
+                .side(earlier_module, earlier)
+                .push(" and ")
+                .side(later_module, later)
                 .push("; a path has one fast route"),
         );
     }
@@ -289,43 +288,35 @@ const fn check_pair(earlier: &RouteDecl, later: &RouteDecl) {
             .push(earlier.methods.first_common(later.methods))
             .push(" ")
             .push(later.path)
-            .push("` is declared twice: by `")
+            .push("` is declared twice: by ")
     } else {
         Msg::new()
             .push("route conflict: `")
             .push(earlier.path)
             .push("` and `")
             .push(later.path)
-            .push("` match the same requests, which no router can tell apart: declared by `")
+            .push("` match the same requests, which no router can tell apart: declared by ")
     };
     fail(
-        &msg.push(earlier.handler)
-            .push("`")
-            .at(earlier.file, earlier.line)
-            .push(" and by `")
-            .push(later.handler)
-            .push("`")
-            .at(later.file, later.line),
+        &msg.side(earlier_module, earlier)
+            .push(" and by ")
+            .side(later_module, later),
     );
 }
 
-/// `` `GET /posts` (`blog::list`, src/blog.rs:10)``, naming the route's first method.
-const fn route(msg: Msg, r: &RouteDecl) -> Msg {
-    route_with(msg, r, r.methods.first_common(r.methods))
+/// `` `GET /posts` of `Blog::list` in module `blog` (src/blog.rs:10)``, naming the route's first
+/// method.
+const fn route(msg: Msg, module: &Manifest, r: &RouteDecl) -> Msg {
+    route_with(msg, module, r, r.methods.first_common(r.methods))
 }
 
-const fn route_with(msg: Msg, r: &RouteDecl, method: &str) -> Msg {
+const fn route_with(msg: Msg, module: &Manifest, r: &RouteDecl, method: &str) -> Msg {
     msg.push("`")
         .push(method)
         .push(" ")
         .push(r.path)
-        .push("` (`")
-        .push(r.handler)
-        .push("`, ")
-        .push(r.file)
-        .push(":")
-        .push_u32(r.line)
-        .push(")")
+        .push("` of ")
+        .side(module, r)
 }
 
 #[track_caller]
@@ -379,6 +370,16 @@ impl Msg {
             self.len += 1;
         }
         self
+    }
+
+    /// `` `Blog::list` in module `blog` (src/blog.rs:10)``.
+    const fn side(self, module: &Manifest, r: &RouteDecl) -> Msg {
+        self.push("`")
+            .push(r.handler)
+            .push("` in module `")
+            .push(module.name)
+            .push("`")
+            .at(r.file, r.line)
     }
 
     /// `` (file:line)``.
@@ -487,8 +488,8 @@ mod tests {
         assert_eq!(
             failure(&[&BLOG, &FEED]).as_deref(),
             Some(
-                "route conflict: `GET /blog/posts` is declared twice: by `blog::list` (src/app.rs:10) \
-                 and by `feed::list` (src/app.rs:7)"
+                "route conflict: `GET /blog/posts` is declared twice: by `blog::list` in module `blog` \
+                 (src/app.rs:10) and by `feed::list` in module `feed` (src/app.rs:7)"
             )
         );
     }
@@ -508,8 +509,8 @@ mod tests {
             failure(&[&BLOG, &OTHER]).as_deref(),
             Some(
                 "route conflict: `/blog/posts/{id}` and `/blog/posts/{post_id}` match the same requests, \
-                 which no router can tell apart: declared by `blog::show` (src/app.rs:11) and by \
-                 `other::remove` (src/app.rs:3)"
+                 which no router can tell apart: declared by `blog::show` in module `blog` (src/app.rs:11) \
+                 and by `other::remove` in module `other` (src/app.rs:3)"
             )
         );
     }
@@ -531,8 +532,9 @@ mod tests {
         assert_eq!(
             failure(&[&BLOG, &HEALTH]).as_deref(),
             Some(
-                "fast route `GET /blog/posts` (`health::POSTS`, src/app.rs:4) shadows the dynamic route \
-                 `blog::list` (src/app.rs:10): the fast route answers all its requests first"
+                "fast route `GET /blog/posts` of `health::POSTS` in module `health` (src/app.rs:4) shadows \
+                 the dynamic route `blog::list` in module `blog` (src/app.rs:10): the fast route answers \
+                 all its requests first"
             )
         );
         // A fast route beside a parameter is not shadowing: the literal wins, as in axum.
@@ -544,6 +546,22 @@ mod tests {
             }],
         );
         assert_eq!(failure(&[&BLOG, &ME]), None);
+
+        // Two fast routes on one path, whatever their methods: the table has one slot a path.
+        static POST_ME: Manifest = module(
+            "post_me",
+            &[RouteDecl {
+                fast: Some(&STATIC),
+                ..r(Methods::POST, "/blog/posts/latest", "post_me::LATEST", 8)
+            }],
+        );
+        assert_eq!(
+            failure(&[&ME, &POST_ME]).as_deref(),
+            Some(
+                "two fast routes answer `/blog/posts/latest`: `me::LATEST` in module `me` (src/app.rs:4) \
+                 and `post_me::LATEST` in module `post_me` (src/app.rs:8); a path has one fast route"
+            )
+        );
     }
 
     #[test]
@@ -570,8 +588,8 @@ mod tests {
         assert_eq!(
             failure(&[&GUARDED]).as_deref(),
             Some(
-                "route `DELETE /admin/users/{id}` (`admin::remove`, src/app.rs:9) requires authentication, \
-                 but no mounted module provides `auth`: mount `AuthModule`"
+                "route `DELETE /admin/users/{id}` of `admin::remove` in module `admin` (src/app.rs:9) \
+                 requires authentication, but no mounted module provides `auth`: mount one that declares `provides(auth)`"
             )
         );
         static AUTH: Manifest = Manifest {

@@ -1,46 +1,29 @@
-//! Two modules claim `GET /posts`: the application does not compile, and the message names both
-//! handlers and where they are declared.
+// Two modules claim `GET /posts`: the build names both handlers and where they are declared.
+use chopin::prelude::*;
 
-use chopin::manifest::{check, Access, Manifest, Methods, RouteDecl};
+struct Blog;
 
-static BLOG: Manifest = Manifest {
-    name: "blog",
-    type_name: "Blog",
-    file: "src/blog.rs",
-    line: 3,
-    prefix: "",
-    requires: &[],
-    provides: &[],
-    routes: &[RouteDecl {
-        methods: Methods::GET,
-        path: "/posts",
-        handler: "blog::list",
-        file: "src/blog.rs",
-        line: 10,
-        access: Access::Public,
-        fast: false,
-    }],
-};
+#[chopin::module]
+impl Blog {
+    #[get("/posts")]
+    async fn list() -> &'static str {
+        "blog"
+    }
+}
 
-static FEED: Manifest = Manifest {
-    name: "feed",
-    type_name: "Feed",
-    file: "src/feed.rs",
-    line: 2,
-    prefix: "",
-    requires: &[],
-    provides: &[],
-    routes: &[RouteDecl {
-        methods: Methods::GET,
-        path: "/posts",
-        handler: "feed::list",
-        file: "src/feed.rs",
-        line: 7,
-        access: Access::Public,
-        fast: false,
-    }],
-};
+struct Feed;
 
-const _: () = check(&[&BLOG, &FEED]);
+#[chopin::module]
+impl Feed {
+    #[get("/posts")]
+    async fn list() -> &'static str {
+        "feed"
+    }
+}
 
-fn main() {}
+fn main() {
+    let app = App::with_config(Config::default())
+        .mount_module(Blog)
+        .mount_module(Feed);
+    let _ = app.bind();
+}

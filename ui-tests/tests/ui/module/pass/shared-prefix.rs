@@ -1,0 +1,38 @@
+// Two modules under one prefix: conflicts are judged on full paths, so routes that differ after
+// the prefix coexist, and a literal segment beside a parameter is not a conflict (it wins).
+use chopin::prelude::*;
+use chopin::testing::TestApp;
+
+struct Users;
+
+#[chopin::module(prefix = "/api")]
+impl Users {
+    #[get("/users/{id}")]
+    async fn show(Path(id): Path<u64>) -> String {
+        format!("user {id}")
+    }
+}
+
+struct Me;
+
+#[chopin::module(prefix = "/api")]
+impl Me {
+    #[fast_route("/users/me", json)]
+    const ME: &'static str = r#"{"me":true}"#;
+
+    #[post("/users/{id}")]
+    async fn update(Path(id): Path<u64>) -> String {
+        format!("updated {id}")
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let app = App::with_config(Config::default())
+        .mount_module(Users)
+        .mount_module(Me);
+    let app = TestApp::spawn(app).await;
+    assert_eq!(app.get("/api/users/7").send().await.text(), "user 7");
+    assert_eq!(app.get("/api/users/me").send().await.text(), r#"{"me":true}"#);
+    assert_eq!(app.post("/api/users/7").send().await.text(), "updated 7");
+}
