@@ -121,11 +121,9 @@ fn axum_accepts(routes: &[Route]) -> bool {
     // axum reports a refused set by panicking, as does `check` at run time: keep those panics
     // out of the test's output, and every other panic (a failing assertion) in it.
     quietly(|| {
-        let _router = routes
-            .iter()
-            .fold(Router::<()>::new(), |r, route| {
-                r.route(&route.path, route.kind.router())
-            });
+        let _router = routes.iter().fold(Router::<()>::new(), |r, route| {
+            r.route(&route.path, route.kind.router())
+        });
     })
 }
 

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::manifest::Manifest;
-use crate::module::{ModuleList, RouteInfo, Routes, check_and_seed};
+use crate::module::{ModuleList, RouteInfo, RouteTable, Routes, check_and_seed};
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
 
@@ -225,6 +225,26 @@ where
             }),
             config: self.config,
         })
+    }
+
+    /// Runs the application as its own management command, as Django's `manage.py`: the first
+    /// argument of the process names the command.
+    ///
+    /// - `serve` (or nothing): [`App::run`].
+    /// - `routes`: prints the route table ([`App::routes`]) to standard output and returns.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for any other command, and whatever the command itself returns.
+    pub async fn run_command(self) -> Result<(), Error> {
+        let command = std::env::args().nth(1);
+        match command.as_deref() {
+            None | Some("serve") => self.run().await,
+            Some("routes") => {
+                print!("{}", RouteTable(&self.routes()));
+                Ok(())
+            }
+            Some(other) => Err(Error::Usage(other.to_owned())),
+        }
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.

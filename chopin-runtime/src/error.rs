@@ -24,6 +24,9 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The command line names no command the application has.
+    #[error("unknown command `{0}`: expected `serve` (the default) or `routes`")]
+    Usage(String),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),

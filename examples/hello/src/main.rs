@@ -1,4 +1,5 @@
-//! Runs the hello application: `cargo run -p hello` (add `REUSEPORT=true` for one runtime per core).
+//! Runs the hello application: `cargo run -p hello` (add `REUSEPORT=true` for one runtime per core);
+//! `cargo run -p hello -- routes` prints its route table.
 
 use tracing_subscriber::EnvFilter;
 
@@ -10,5 +11,5 @@ async fn main() -> Result<(), chopin::Error> {
         )
         .init();
     let config = chopin::Config::from_env()?;
-    hello::app(config).run().await
+    hello::app(config).run_command().await
 }

@@ -135,3 +135,27 @@ fn a_bad_value_in_dot_env_stops_start_up_naming_the_variable() {
         "Error: invalid value for `READ_TIMEOUT_MS`: `soon` (a duration in milliseconds, at least 1)"
     );
 }
+
+#[test]
+fn the_routes_command_prints_the_route_table_without_serving() {
+    let dir = scratch_dir("routes");
+    let output = hello(&dir, &[]).arg("routes").output().expect("run hello");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "\
+METHODS    PATH         HANDLER           MODULE  ACCESS  KIND
+GET, HEAD  /json        Hello::JSON       hello   public  fast
+GET, HEAD  /plaintext   Hello::PLAINTEXT  hello   public  fast
+GET, HEAD  /api/status  Hello::STATUS     hello   public  fast
+GET, HEAD  /users/{id}  Hello::user       hello   public  dynamic
+"
+    );
+
+    let output = hello(&dir, &[]).arg("migrat").output().expect("run hello");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        "Error: unknown command `migrat`: expected `serve` (the default) or `routes`"
+    );
+}

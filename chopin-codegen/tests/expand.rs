@@ -1,0 +1,105 @@
+//! What each attribute expands to, formatted with prettyplease and held in insta snapshots
+//! (`tests/snapshots/`). A change to the generated code shows up as a snapshot diff to read.
+
+use chopin_codegen::{fast_route, module, pretty, route};
+use quote::quote;
+
+#[test]
+fn a_module_with_every_kind_of_route() {
+    let out = module(
+        quote!(name = "blog", prefix = "/blog", requires(Auth)),
+        quote! {
+            impl Blog {
+                /// Liveness.
+                #[fast_route("/health", text, cache_control = "no-cache")]
+                const HEALTH: &'static str = "OK";
+
+                #[fast_route("/about", html, cors, methods(GET, HEAD), header("X-Frame-Options", "DENY"))]
+                const ABOUT: &'static [u8] = include_bytes!("about.html");
+
+                #[get("/posts/{id}")]
+                async fn show(State(db): State<Db>, Path(id): Path<i64>) -> Result<Json<Post>, StatusCode> {
+                    db.post(id).await.map(Json).ok_or(StatusCode::NOT_FOUND)
+                }
+
+                #[post("/posts", auth, name = "create_post", tag = "posts")]
+                async fn create(user: AuthUser, State(db): State<Db>, Json(input): Json<NewPost>) -> StatusCode {
+                    db.insert(user, input).await
+                }
+
+                #[chopin::delete("/posts/{id}", auth(role = "admin"))]
+                pub(crate) async fn remove(Path(id): Path<i64>) -> StatusCode {
+                    StatusCode::NO_CONTENT
+                }
+
+                fn helper(&self) -> u8 {
+                    1
+                }
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(&out));
+}
+
+#[test]
+fn an_auth_provider_and_a_generic_module() {
+    let provider = module(
+        quote!(name = "auth", provides(auth), crate = "my_app::chopin"),
+        quote! {
+            impl Accounts {
+                #[get("/me", auth)]
+                async fn me(user: AuthUser) -> String {
+                    user.id
+                }
+            }
+        },
+    );
+    let generic = module(
+        quote!(),
+        quote! {
+            impl<R: Repo> Store<R> where R: Clone {
+                #[any("/items/{*rest}")]
+                async fn item(Path(rest): Path<String>, State(repo): State<R>) -> String {
+                    repo.get(&rest)
+                }
+            }
+        },
+    );
+    insta::assert_snapshot!(format!("{}\n{}", pretty(&provider), pretty(&generic)));
+}
+
+#[test]
+fn a_crate_level_fast_route() {
+    let out = fast_route(
+        quote!("/json", json, cors),
+        quote! {
+            /// The benchmark's response.
+            pub const JSON: &str = r#"{"message":"Hello, World!"}"#;
+        },
+    );
+    insta::assert_snapshot!(pretty(&out));
+}
+
+#[test]
+fn mistakes_expand_to_every_error_and_the_block_as_written() {
+    let out = module(
+        quote!(prefx = "/blog"),
+        quote! {
+            impl Blog {
+                #[get("/posts/{id}")]
+                fn show() {}
+
+                #[fast_route("/about", html, auth)]
+                const ABOUT: &'static str = "about";
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(&out));
+    let out = route(
+        "get",
+        &quote! {
+            async fn list() {}
+        },
+    );
+    insta::assert_snapshot!("route_outside_a_module", pretty(&out));
+}
