@@ -62,6 +62,8 @@ pub use chopin_runtime::{
 ///   `html` or `content_type = "…"`, and `cors`, `cache_control = "…"`, `header("name", "value")`,
 ///   `methods(GET, HEAD, ..)`.
 ///
+/// Inside the block the route attributes need no import: the module reads them off its items.
+///
 /// Mistakes inside the block (two routes for one request, a path parameter without a `Path`
 /// extractor, a handler that reads the user on a route not declared `auth`, an unknown option…)
 /// are reported together, each at its token.

@@ -5,7 +5,7 @@
 //! them in an inline `const`: a route conflict, a missing required module, an `auth` route without
 //! a provider or two modules with one name stop `cargo build` (and `cargo test`) with a message
 //! naming both sides. `cargo check` does not evaluate constants of generic functions (rust
-//! #99682); [`assert_app!`](crate::assert_app) runs the same check where `cargo check` sees it.
+//! #99682); `chopin::assert_app!` runs the same check where `cargo check` sees it.
 //!
 //! [`App`]: crate::App
 //! [`App::mount_module`]: crate::App::mount_module
