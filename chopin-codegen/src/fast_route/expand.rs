@@ -242,3 +242,97 @@ pub(crate) fn with_errors(cx: Ctxt, item: TokenStream) -> TokenStream {
     out.extend(item);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn headers_of(args: TokenStream) -> (Vec<(String, String)>, Vec<String>) {
+        let cx = Ctxt::new();
+        let attr = super::super::parse::parse(&cx, args).expect("a path");
+        let headers = headers(&cx, &attr);
+        (headers, crate::diag::messages(cx))
+    }
+
+    #[test]
+    fn headers_in_wire_order_with_lowercase_names() {
+        let (headers, errors) = headers_of(quote!(
+            "/about",
+            html,
+            header("X-Frame-Options", "DENY"),
+            cors,
+            cache_control = "no-cache"
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("content-type", "text/html; charset=utf-8"),
+                ("cache-control", "no-cache"),
+                ("access-control-allow-origin", "*"),
+                ("x-frame-options", "DENY"),
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_that_are_not_http_or_belong_to_the_server() {
+        let (_, errors) = headers_of(quote!(
+            "/x",
+            text,
+            header("bad name", "v"),
+            header("Content-Length", "3"),
+            header("x-ok", "line\nbreak"),
+            cache_control = "a\tb"
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`bad name` is not a valid header name",
+                "header `content-length` is set by the server and cannot be declared",
+                "a header value is visible ASCII and spaces, without line breaks",
+            ]
+        );
+    }
+
+    #[test]
+    fn bodies_are_text_or_bytes() {
+        for (ty, kind) in [
+            (quote!(&str), Some(Body::Str)),
+            (quote!(&'static str), Some(Body::Str)),
+            (quote!(&'static [u8]), Some(Body::Bytes)),
+            (quote!(&[u8; 3]), Some(Body::Bytes)),
+            (quote!(String), None),
+            (quote!(&mut str), None),
+            (quote!(&[u16]), None),
+        ] {
+            let cx = Ctxt::new();
+            let ty: Type = syn::parse2(ty).expect("a type");
+            assert_eq!(body(&cx, &ty), kind);
+            assert_eq!(crate::diag::messages(cx).len(), usize::from(kind.is_none()));
+        }
+    }
+
+    #[test]
+    fn methods_bring_head_with_get() {
+        let cx = Ctxt::new();
+        let krate = quote!(::chopin);
+        let attr = super::super::parse::parse(&cx, quote!("/p", text, methods(POST, GET)))
+            .expect("a path");
+        cx.check().expect("valid");
+        assert_eq!(
+            methods(&krate, &attr).to_string(),
+            quote!(
+                ::chopin::__private::Methods::POST
+                    .with(::chopin::__private::Methods::GET)
+                    .with(::chopin::__private::Methods::HEAD)
+            )
+            .to_string()
+        );
+    }
+}
