@@ -121,6 +121,9 @@ run_case() { # case server path depth
         wait "$perf_pid" || true
         instructions=$(awk -F, '$3 ~ /^instructions/ { print $1 }' "$perf_out")
         cycles=$(awk -F, '$3 ~ /^cycles/ { print $1 }' "$perf_out")
+        # A counter the virtual machine cannot read at that moment reads `<not supported>`.
+        [[ $instructions =~ ^[0-9]+$ ]] || instructions=0
+        [[ $cycles =~ ^[0-9]+$ ]] || cycles=0
     fi
 
     kill -TERM "$SERVER_PID"
@@ -182,12 +185,17 @@ import sys
 
 rows_path, machine, command = sys.argv[1:4]
 runs = {}
+
+def count(field):
+    # Rounds whose counters could not be read count 0, and are left out of the median.
+    return int(field) if field.isdigit() else 0
+
 for line in open(rows_path):
     case, server, requests, cpu0, cpu1, non2xx, p99, duration, ins, cyc = line.rstrip("\n").split("\t")
     requests, cpu = int(requests), float(cpu1) - float(cpu0)
     runs.setdefault((case, server), []).append(dict(
         requests=requests, cpu=cpu, non2xx=int(non2xx), p99=p99, rps=requests / float(duration),
-        us_per_req=cpu * 1e6 / requests, ins=int(ins or 0) / requests, cyc=int(cyc or 0) / requests))
+        us_per_req=cpu * 1e6 / requests, ins=count(ins) / requests, cyc=count(cyc) / requests))
 
 # Interference only ever adds CPU time, so each server's best round is its cost; instruction
 # counts barely move between rounds, so their median is shown.
@@ -195,7 +203,7 @@ rows = []
 for (case, server), rs in runs.items():
     best = dict(min(rs, key=lambda r: r["us_per_req"]))
     best.update(case=case, server=server, rounds=len(rs), non2xx=sum(r["non2xx"] for r in rs),
-                ins=statistics.median(r["ins"] for r in rs),
+                ins=statistics.median([r["ins"] for r in rs if r["ins"]] or [0]),
                 spread=max(r["us_per_req"] for r in rs) / best["us_per_req"])
     best["per_cpu"] = 1e6 / best["us_per_req"]
     rows.append(best)
