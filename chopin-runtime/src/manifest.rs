@@ -160,6 +160,30 @@ pub const fn check(modules: &[&Manifest]) {
             }
             j += 1;
         }
+        let mut c = 0;
+        while c < m.provides.len() {
+            let mut j = 0;
+            while j < i {
+                if provides(&[modules[j]], m.provides[c]) {
+                    fail(
+                        &Msg::new()
+                            .push("two modules provide `")
+                            .push(m.provides[c])
+                            .push("`: `")
+                            .push(modules[j].name)
+                            .push("`")
+                            .at(modules[j].file, modules[j].line)
+                            .push(" and `")
+                            .push(m.name)
+                            .push("`")
+                            .at(m.file, m.line)
+                            .push("; an application has one provider of each capability"),
+                    );
+                }
+                j += 1;
+            }
+            c += 1;
+        }
         let mut r = 0;
         while r < m.requires.len() {
             if !is_mounted(modules, m.requires[r]) {
@@ -597,6 +621,18 @@ mod tests {
             ..module("auth", &[])
         };
         assert_eq!(failure(&[&AUTH, &GUARDED, &NEEDS]), None);
+        static OTHER_AUTH: Manifest = Manifest {
+            provides: &[AUTH_CAPABILITY],
+            line: 20,
+            ..module("sessions", &[])
+        };
+        assert_eq!(
+            failure(&[&AUTH, &OTHER_AUTH]).as_deref(),
+            Some(
+                "two modules provide `auth`: `auth` (src/app.rs:1) and `sessions` (src/app.rs:20); an \
+                 application has one provider of each capability"
+            )
+        );
 
         static BLOG2: Manifest = Manifest {
             type_name: "OtherBlog",

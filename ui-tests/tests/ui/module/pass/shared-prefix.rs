@@ -1,5 +1,6 @@
 // Two modules under one prefix: conflicts are judged on full paths, so routes that differ after
-// the prefix coexist, and a literal segment beside a parameter is not a conflict (it wins).
+// the prefix coexist, and a literal segment beside a parameter is not a conflict (it wins). A
+// fast route's body can come from `include_str!`.
 use chopin::prelude::*;
 use chopin::testing::TestApp;
 
@@ -20,6 +21,9 @@ impl Me {
     #[fast_route("/users/me", json)]
     const ME: &'static str = r#"{"me":true}"#;
 
+    #[fast_route("/about", html)]
+    const ABOUT: &'static str = include_str!("about.html");
+
     #[post("/users/{id}")]
     async fn update(Path(id): Path<u64>) -> String {
         format!("updated {id}")
@@ -35,4 +39,5 @@ async fn main() {
     assert_eq!(app.get("/api/users/7").send().await.text(), "user 7");
     assert_eq!(app.get("/api/users/me").send().await.text(), r#"{"me":true}"#);
     assert_eq!(app.post("/api/users/7").send().await.text(), "updated 7");
+    assert_eq!(app.get("/api/about").send().await.text(), "<h1>About</h1>\n");
 }
