@@ -148,14 +148,10 @@ pub const fn check(modules: &[&Manifest]) {
                     &Msg::new()
                         .push("two modules are named `")
                         .push(m.name)
-                        .push("`: `")
-                        .push(modules[j].type_name)
-                        .push("`")
-                        .at(modules[j].file, modules[j].line)
-                        .push(" and `")
-                        .push(m.type_name)
-                        .push("`")
-                        .at(m.file, m.line),
+                        .push("`: ")
+                        .declared(modules[j].type_name, modules[j])
+                        .push(" and ")
+                        .declared(m.type_name, m),
                 );
             }
             j += 1;
@@ -169,14 +165,10 @@ pub const fn check(modules: &[&Manifest]) {
                         &Msg::new()
                             .push("two modules provide `")
                             .push(m.provides[c])
-                            .push("`: `")
-                            .push(modules[j].name)
-                            .push("`")
-                            .at(modules[j].file, modules[j].line)
-                            .push(" and `")
-                            .push(m.name)
-                            .push("`")
-                            .at(m.file, m.line)
+                            .push("`: ")
+                            .declared(modules[j].name, modules[j])
+                            .push(" and ")
+                            .declared(m.name, m)
                             .push("; an application has one provider of each capability"),
                     );
                 }
@@ -404,6 +396,14 @@ impl Msg {
             .push(module.name)
             .push("`")
             .at(r.file, r.line)
+    }
+
+    /// `` `name` (src/blog.rs:3)``: a module, by the name given, where it is declared.
+    const fn declared(self, name: &str, module: &Manifest) -> Msg {
+        self.push("`")
+            .push(name)
+            .push("`")
+            .at(module.file, module.line)
     }
 
     /// `` (file:line)``.

@@ -28,6 +28,8 @@ enum Decl {
         route: RouteAttr,
         ident: syn::Ident,
         kind: Option<Body>,
+        /// The response headers, checked.
+        headers: Vec<(String, String)>,
     },
 }
 
@@ -164,7 +166,9 @@ fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
                         continue;
                     };
                     let kind = fast::body(cx, &c.ty);
+                    let headers = fast::headers(cx, &attr);
                     decls.push(Decl::Fast {
+                        headers,
                         route: RouteAttr {
                             path: attr.path.clone(),
                             access: Access::Public,
@@ -313,22 +317,10 @@ fn generate(
             quote_spanned!(span=> ::core::file!()),
             quote_spanned!(span=> ::core::line!()),
         );
-        match d {
+        let (path, methods, access, fast) = match d {
             Decl::Handler { method, attr, .. } => {
                 let path = full_path(prefix, &attr.path.value());
-                let methods = fast::methods_expr(&krate, method.manifest_names());
                 let access = access(&private, &attr.access);
-                decl_tokens.push(quote! {
-                    #private::RouteDecl {
-                        methods: #methods,
-                        path: #path,
-                        handler: #handler,
-                        file: #file,
-                        line: #line,
-                        access: #access,
-                        fast: ::core::option::Option::None,
-                    }
-                });
                 let routing = format_ident!("{}", method.routing_fn());
                 let mut method_router =
                     quote_spanned!(span=> #private::routing::#routing(Self::#ident));
@@ -338,20 +330,23 @@ fn generate(
                     };
                 }
                 routes.push(quote!(.route(#path, #method_router)));
+                let methods = fast::methods_expr(&krate, method.manifest_names());
+                (path, methods, access, quote!(::core::option::Option::None))
             }
-            Decl::Fast { attr, kind, .. } => {
+            Decl::Fast {
+                attr,
+                kind,
+                headers,
+                ..
+            } => {
                 let path = full_path(prefix, &attr.path.value());
                 let Some(kind) = kind else { continue };
-                let cx = Ctxt::new();
-                let headers = fast::headers(&cx, attr);
-                // Reported when the block was checked.
-                let _ = cx.check();
                 let hidden = format_ident!("__CHOPIN_FAST_{}", ident);
                 let route = fast::static_route(
                     &krate,
                     &path,
                     attr,
-                    &headers,
+                    headers,
                     &quote!(<#self_ty>::#ident),
                     *kind,
                 );
@@ -359,24 +354,28 @@ fn generate(
                     #[doc(hidden)]
                     const #hidden: #krate::StaticRoute = #route;
                 });
-                let methods = fast::methods(&krate, attr);
-                decl_tokens.push(quote! {
-                    #private::RouteDecl {
-                        methods: #methods,
-                        path: #path,
-                        handler: #handler,
-                        file: #file,
-                        line: #line,
-                        access: #private::Access::Public,
-                        fast: ::core::option::Option::Some(&Self::#hidden),
-                    }
-                });
+                (
+                    path,
+                    fast::methods(&krate, attr),
+                    quote!(#private::Access::Public),
+                    quote!(::core::option::Option::Some(&Self::#hidden)),
+                )
             }
-        }
+        };
+        decl_tokens.push(quote! {
+            #private::RouteDecl {
+                methods: #methods,
+                path: #path,
+                handler: #handler,
+                file: #file,
+                line: #line,
+                access: #access,
+                fast: #fast,
+            }
+        });
     }
 
-    let (impl_generics, ty_generics, where_clause) = imp.generics.split_for_impl();
-    let _ = ty_generics;
+    let (impl_generics, _, where_clause) = imp.generics.split_for_impl();
     let auth_provider = provides_auth.then(|| {
         quote! {
             fn __auth_provider(&self) -> ::core::option::Option<#private::AuthProvider> {
