@@ -209,7 +209,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     );
     quote! {
         #(#attrs)*
-        #vis const #ident: #krate::StaticRoute = {
+        #vis const #ident: #krate::__private::StaticRoute = {
             const __CHOPIN_BODY: #ty = #expr;
             #route
         };

@@ -352,7 +352,7 @@ fn generate(
                 );
                 fast_consts.push(quote! {
                     #[doc(hidden)]
-                    const #hidden: #krate::StaticRoute = #route;
+                    const #hidden: #krate::__private::StaticRoute = #route;
                 });
                 (
                     path,
