@@ -127,7 +127,7 @@ fn axum_accepts(routes: &[Route]) -> bool {
     })
 }
 
-const STATIC: StaticRoute = StaticRoute::__new("/", Methods::GET, false, &[], b"", b"");
+const STATIC: StaticRoute = StaticRoute::__new("/", Methods::GET, false, &[], 0, b"");
 
 /// The whole-application check over the routes, split among their modules.
 fn application_accepts(routes: &[Route]) -> bool {

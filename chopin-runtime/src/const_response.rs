@@ -60,12 +60,12 @@ pub const fn response<const N: usize>(headers: &[(&str, &str)], body: &[u8]) -> 
     out
 }
 
+/// Copies `bytes` to `out[at..]` in one step: a byte-by-byte loop would make constant evaluation
+/// of a large body (a megabyte from `include_bytes!`) slow enough for rustc to stop it.
 const fn put<const N: usize>(out: &mut [u8; N], at: usize, bytes: &[u8]) -> usize {
-    let mut i = 0;
-    while i < bytes.len() {
-        out[at + i] = bytes[i];
-        i += 1;
-    }
+    let (_, rest) = out.split_at_mut(at);
+    let (dst, _) = rest.split_at_mut(bytes.len());
+    dst.copy_from_slice(bytes);
     at + bytes.len()
 }
 

@@ -404,21 +404,22 @@ pub struct StaticRoute {
     methods: Methods,
     cors: bool,
     headers: &'static [(&'static str, &'static str)],
-    body: &'static [u8],
+    /// The body is the response's last `body_len` bytes: held once, not twice, in the binary.
+    body_len: usize,
     response: &'static [u8],
 }
 
 impl StaticRoute {
     /// Used by the code `#[fast_route]` generates: `response` must be
-    /// [`const_response::response(headers, body)`](crate::const_response::response) and
-    /// `headers` valid HTTP, which the attribute has checked.
+    /// [`const_response::response(headers, body)`](crate::const_response::response) for a
+    /// body of `body_len` bytes, and `headers` valid HTTP, which the attribute has checked.
     #[doc(hidden)]
     pub const fn __new(
         path: &'static str,
         methods: Methods,
         cors: bool,
         headers: &'static [(&'static str, &'static str)],
-        body: &'static [u8],
+        body_len: usize,
         response: &'static [u8],
     ) -> StaticRoute {
         StaticRoute {
@@ -426,7 +427,7 @@ impl StaticRoute {
             methods,
             cors,
             headers,
-            body,
+            body_len,
             response,
         }
     }
@@ -441,9 +442,12 @@ impl StaticRoute {
         self.methods
     }
 
-    /// The body.
+    /// The body: the end of [`StaticRoute::response`].
     pub const fn body(&self) -> &'static [u8] {
-        self.body
+        match self.response.len().checked_sub(self.body_len) {
+            Some(head) => self.response.split_at(head).1,
+            None => &[],
+        }
     }
 
     /// The complete response to `GET`, with 29 blanks where the date goes.
@@ -468,10 +472,9 @@ impl StaticRoute {
                 )),
             }
         }
-        let head_len = self.response.len() - self.body.len();
-        if !self.response.ends_with(self.body)
-            || !self.response.starts_with(b"HTTP/1.1 200 OK\r\ndate: ")
-        {
+        let body = self.body();
+        let head_len = self.response.len() - body.len();
+        if body.len() != self.body_len || !self.response.starts_with(b"HTTP/1.1 200 OK\r\ndate: ") {
             errors.push(format!(
                 "fast route `{path}`: its response bytes do not hold its body"
             ));
@@ -479,7 +482,7 @@ impl StaticRoute {
         if !errors.is_empty() {
             return Err(errors);
         }
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(self.body.len()));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         let methods = MethodSet::of_manifest(self.methods);
         Ok(Prepared {
             path: path.into(),
@@ -490,7 +493,7 @@ impl StaticRoute {
             },
             head_len,
             headers,
-            body: Bytes::from_static(self.body),
+            body: Bytes::from_static(body),
             preflight: self.cors.then(|| preflight(methods)),
         })
     }
@@ -501,7 +504,7 @@ impl From<StaticRoute> for FastRoute {
         FastRoute {
             path: Cow::Borrowed(route.path),
             content_type: Cow::Borrowed(""),
-            body: Bytes::from_static(route.body),
+            body: Bytes::from_static(route.body()),
             cors: route.cors,
             cache_control: None,
             headers: Vec::new(),

@@ -454,7 +454,7 @@ mod tests {
         Methods::GET,
         false,
         &[],
-        b"",
+        0,
         b"HTTP/1.1 200 OK\r\ndate: ",
     );
 

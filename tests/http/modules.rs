@@ -101,7 +101,7 @@ impl Blog {
     }
 }
 
-/// Ten fast routes: more than a linear scan serves, so the table is the perfect hash whose seed
+/// Eleven fast routes: more than a linear scan serves, so the table is the perfect hash whose seed
 /// was found while the application compiled.
 pub(crate) struct Pages;
 
@@ -127,6 +127,9 @@ impl Pages {
     const P8: &'static str = "page 8";
     #[fast_route("/9", json)]
     const P9: &'static str = r#"{"page":9}"#;
+    /// A megabyte: its response is computed in constant evaluation too.
+    #[fast_route("/big", content_type = "application/octet-stream")]
+    const BIG: &'static [u8] = &[b'x'; 1 << 20];
 }
 
 chopin::assert_app!(TokenAuth, Blog, Pages);
@@ -167,6 +170,9 @@ async fn a_modules_fast_routes_are_its_precomputed_bytes_under_its_prefix() {
     let res = app.get("/pages/9").send().await;
     assert_eq!(res.header("content-type"), Some("application/json"));
     assert_eq!(res.text(), r#"{"page":9}"#);
+    let res = app.get("/pages/big").send().await;
+    assert_eq!(res.header("content-length"), Some("1048576"));
+    assert!(res.bytes().len() == 1 << 20 && res.bytes().iter().all(|&b| b == b'x'));
     // Not a route: the router's 404, through hyper.
     assert_eq!(app.get("/pages/10").send().await.status(), 404);
     assert_eq!(app.get("/health").send().await.status(), 404);
@@ -277,5 +283,5 @@ DELETE     /blog/posts/{id}  Blog::remove   blog    auth(role = admin)  dynamic
         ),
         "{table}"
     );
-    assert_eq!(app.routes().len(), 7 + 10 + 1);
+    assert_eq!(app.routes().len(), 7 + 11 + 1);
 }

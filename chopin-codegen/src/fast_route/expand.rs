@@ -156,7 +156,7 @@ pub fn static_route(
             const BODY: &[u8] = #bytes;
             const LEN: usize = #krate::__private::response_len(HEADERS, BODY);
             const RESPONSE: [u8; LEN] = #krate::__private::response::<LEN>(HEADERS, BODY);
-            #krate::__private::StaticRoute::__new(#full_path, #methods, #cors, HEADERS, BODY, &RESPONSE)
+            #krate::__private::StaticRoute::__new(#full_path, #methods, #cors, HEADERS, BODY.len(), &RESPONSE)
         }
     }
 }
