@@ -155,7 +155,7 @@ pub fn static_route(
             const HEADERS: &[(&str, &str)] = &[#((#names, #values)),*];
             const BODY: &[u8] = #bytes;
             const LEN: usize = #krate::__private::response_len(HEADERS, BODY);
-            const RESPONSE: [u8; LEN] = #krate::__private::response::<LEN>(HEADERS, BODY);
+            static RESPONSE: [u8; LEN] = #krate::__private::response::<LEN>(HEADERS, BODY);
             #krate::__private::StaticRoute::__new(#full_path, #methods, #cors, HEADERS, BODY.len(), &RESPONSE)
         }
     }
