@@ -57,7 +57,8 @@ where
             return Either::Left(ready(Ok(respond(hit))));
         }
         let max = shared.limits.max_body_bytes;
-        if declared_length(&req).is_some_and(|len| len > max) {
+        // hyper has parsed `content-length` into the body's size hint: no header lookup needed.
+        if req.body().size_hint().lower() > max as u64 {
             return Either::Left(ready(Ok(status(StatusCode::PAYLOAD_TOO_LARGE))));
         }
         // A body that grows past the limit while streaming fails the extractor reading it, which
@@ -66,15 +67,6 @@ where
         let handled = AssertUnwindSafe(shared.router.clone().call(req)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }
-}
-
-fn declared_length<B>(req: &Request<B>) -> Option<usize> {
-    req.headers()
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
 }
 
 /// A handler that panicked gets a 500; the connection and the server go on.
