@@ -132,5 +132,5 @@ pub mod __private {
     pub use chopin_runtime::axum::routing;
     pub use chopin_runtime::const_response::{response, response_len};
     pub use chopin_runtime::manifest::{Access, Manifest, Methods, RouteDecl};
-    pub use chopin_runtime::module::{Module, Routes};
+    pub use chopin_runtime::module::{Module, Routes, check};
 }

@@ -221,3 +221,20 @@ impl fmt::Display for RouteTable<'_> {
         Ok(())
     }
 }
+
+/// Bounds the code `#[chopin::module]` generates holds each handler's types to, one call per
+/// type, so that a type that is not an extractor (or not a response) is reported at the type.
+#[doc(hidden)]
+pub mod check {
+    use axum::extract::{FromRequest, FromRequestParts};
+    use axum::response::IntoResponse;
+
+    /// An argument before the last: extracted from the request's head.
+    pub const fn parts<S, T: FromRequestParts<S>>() {}
+
+    /// The last argument: may also take the body.
+    pub const fn request<S, M, T: FromRequest<S, M>>() {}
+
+    /// The declared return type.
+    pub const fn response<T: IntoResponse>() {}
+}

@@ -21,6 +21,10 @@ enum Decl {
         method: Method,
         attr: RouteAttr,
         ident: syn::Ident,
+        /// The handler's argument types and declared return type, checked one by one so that a
+        /// mistake is reported at its type rather than as "`Handler` is not implemented".
+        args: Vec<Type>,
+        output: Option<Type>,
     },
     Fast {
         attr: FastRouteAttr,
@@ -76,6 +80,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 method,
                 attr,
                 ident,
+                ..
             } => Route {
                 method: *method,
                 attr,
@@ -151,6 +156,19 @@ fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
                         method,
                         attr,
                         ident: f.sig.ident.clone(),
+                        args: f
+                            .sig
+                            .inputs
+                            .iter()
+                            .filter_map(|a| match a {
+                                FnArg::Typed(t) => Some((*t.ty).clone()),
+                                FnArg::Receiver(_) => None,
+                            })
+                            .collect(),
+                        output: match &f.sig.output {
+                            syn::ReturnType::Default => None,
+                            syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+                        },
                     });
                 }
                 (Kind::Route(_), other) => cx.error_spanned_by(
@@ -309,6 +327,7 @@ fn generate(
     let mut fast_consts = Vec::new();
     let mut decl_tokens = Vec::new();
     let mut routes = Vec::new();
+    let mut checks = Vec::new();
     for d in decls {
         let ident = d.ident();
         let span = ident.span();
@@ -318,7 +337,14 @@ fn generate(
             quote_spanned!(span=> ::core::line!()),
         );
         let (path, methods, access, fast) = match d {
-            Decl::Handler { method, attr, .. } => {
+            Decl::Handler {
+                method,
+                attr,
+                args,
+                output,
+                ..
+            } => {
+                checks.extend(handler_checks(&private, args, output.as_ref()));
                 let path = full_path(prefix, &attr.path.value());
                 let access = access(&private, &attr.access);
                 let routing = format_ident!("{}", method.routing_fn());
@@ -427,10 +453,39 @@ fn generate(
 
         impl #routes_impl_generics #private::Routes<__S> for #self_ty #routes_where {
             fn router(self) -> #private::Router<__S> {
+                #(#checks)*
                 #router
             }
         }
     }
+}
+
+/// Calls that hold each argument of a handler to axum's extractor traits and its return type to
+/// `IntoResponse`, each spanned at its type: a wrong type is then reported where it is written,
+/// with axum's own note, instead of as an unsatisfied `Handler` bound on the whole function.
+/// Opaque return types (`impl IntoResponse`) cannot be named and are left to that bound.
+fn handler_checks(private: &TokenStream, args: &[Type], output: Option<&Type>) -> Vec<TokenStream> {
+    let mut checks = Vec::new();
+    if let Some((last, parts)) = args.split_last() {
+        for ty in parts {
+            checks.push(quote_spanned!(ty.span()=> #private::check::parts::<__S, #ty>();));
+        }
+        checks.push(quote_spanned!(last.span()=> #private::check::request::<__S, _, #last>();));
+    }
+    if let Some(ty) = output.filter(|ty| !mentions_impl(ty.to_token_stream())) {
+        checks.push(quote_spanned!(ty.span()=> #private::check::response::<#ty>();));
+    }
+    checks
+}
+
+/// Whether a type has an `impl Trait` anywhere in it (`impl` is a keyword: it appears in a type
+/// in no other way).
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
+        _ => false,
+    })
 }
 
 fn access(private: &TokenStream, access: &Access) -> TokenStream {
