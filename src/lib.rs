@@ -37,8 +37,9 @@
 //! [`testing::TestApp`] and talk to it over real HTTP.
 
 pub use chopin_runtime::{
-    App, Config, ConfigError, Error, FastRoute, IntoBody, Limits, Module, ModuleList, RouteInfo,
-    RouteTable, Routes, Server, StaticRoute, auth, axum, http, manifest, shutdown_signal, testing,
+    App, ChopinError, Config, ConfigError, Created, Error, FastRoute, FieldError, IntoBody, Limits,
+    Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Server, StaticRoute, auth, axum,
+    http, manifest, shutdown_signal, testing,
 };
 
 /// Declares a feature module on an `impl` block.
@@ -117,7 +118,7 @@ pub mod prelude {
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
     pub use crate::axum::{Json, Router};
     pub use crate::http::{Method, StatusCode, header};
-    pub use crate::{App, Config, FastRoute};
+    pub use crate::{App, ChopinError, Config, Created, FastRoute, NoContent};
     pub use chopin_macros::{any, delete, fast_route, get, head, options, patch, post, put};
 }
 

@@ -15,10 +15,11 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, header};
 
 use crate::manifest::Access;
+use crate::response::ChopinError;
 
 /// The authenticated user of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +49,7 @@ impl AuthUser {
 }
 
 /// Why a request is refused: `401` without valid credentials, `403` when they are valid but not
-/// enough. The response is JSON, `{"error": "unauthorized", "message": "…"}`.
+/// enough. The response is a [`ChopinError`]'s: `{"error": "unauthorized", "message": "…"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthRejection {
     /// No credentials, or credentials that are not valid: `401` with `www-authenticate: Bearer`.
@@ -57,19 +58,18 @@ pub enum AuthRejection {
     Forbidden(String),
 }
 
+impl From<AuthRejection> for ChopinError {
+    fn from(rejection: AuthRejection) -> ChopinError {
+        match rejection {
+            AuthRejection::Unauthenticated(m) => ChopinError::unauthorized(m),
+            AuthRejection::Forbidden(m) => ChopinError::forbidden(m),
+        }
+    }
+}
+
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        let (status, error, message) = match self {
-            AuthRejection::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
-            AuthRejection::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
-        };
-        let body = Json(serde_json::json!({ "error": error, "message": message }));
-        let mut res = (status, body).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        res
+        ChopinError::from(self).into_response()
     }
 }
 

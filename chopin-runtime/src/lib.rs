@@ -15,6 +15,7 @@ mod fast_route;
 pub mod manifest;
 pub mod module;
 pub mod perfect_hash;
+mod response;
 mod server;
 mod static_table;
 pub mod testing;
@@ -24,6 +25,7 @@ pub use config::{Config, ConfigError, Limits};
 pub use error::Error;
 pub use fast_route::{FastRoute, IntoBody, StaticRoute};
 pub use module::{Module, ModuleList, RouteInfo, RouteTable, Routes};
+pub use response::{ChopinError, Created, FieldError, NoContent};
 
 pub use axum;
 pub use http;

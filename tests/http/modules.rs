@@ -74,8 +74,12 @@ impl Blog {
     async fn show(
         State(state): State<AppState>,
         Path(id): Path<usize>,
-    ) -> Result<String, StatusCode> {
-        state.posts().get(id).cloned().ok_or(StatusCode::NOT_FOUND)
+    ) -> Result<String, ChopinError> {
+        state
+            .posts()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ChopinError::not_found(format!("no post {id}")))
     }
 
     #[post("/posts", auth)]
@@ -83,20 +87,30 @@ impl Blog {
         user: AuthUser,
         State(state): State<AppState>,
         title: String,
-    ) -> (StatusCode, String) {
+    ) -> Result<Created<usize>, ChopinError> {
+        if title.trim().is_empty() {
+            return Err(ChopinError::invalid(vec![chopin::FieldError::new(
+                "title",
+                "cannot be empty",
+            )]));
+        }
         let mut posts = state.posts();
         posts.push(format!("{title} (by {})", user.id));
-        (StatusCode::CREATED, format!("{}", posts.len() - 1))
+        let id = posts.len() - 1;
+        Ok(Created::new(id).at(format!("/blog/posts/{id}")))
     }
 
     #[delete("/posts/{id}", auth(role = "admin"))]
-    async fn remove(State(state): State<AppState>, Path(id): Path<usize>) -> StatusCode {
+    async fn remove(
+        State(state): State<AppState>,
+        Path(id): Path<usize>,
+    ) -> Result<NoContent, ChopinError> {
         let mut posts = state.posts();
         if id < posts.len() {
             posts.remove(id);
-            StatusCode::NO_CONTENT
+            Ok(NoContent)
         } else {
-            StatusCode::NOT_FOUND
+            Err(ChopinError::not_found(format!("no post {id}")))
         }
     }
 }

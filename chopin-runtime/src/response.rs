@@ -1,0 +1,308 @@
+//! What handlers return besides axum's own types: [`ChopinError`], with one JSON shape for every
+//! error the application sends, and [`Created`] and [`NoContent`] for the usual successes.
+
+use std::fmt;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+/// An error a handler returns: a status and the JSON body every Chopin error has,
+/// `{"error": "not_found", "message": "no post 7"}` (with `"fields"` for validation errors).
+///
+/// Any `std::error::Error` converts into it with `?` as an internal error: the client gets `500`
+/// and `{"error": "internal", "message": "internal error"}`, and the error itself is logged, never
+/// sent, since it may describe the server's insides.
+///
+/// ```
+/// use chopin_runtime::ChopinError;
+///
+/// async fn show(id: u64) -> Result<String, ChopinError> {
+///     let n: u64 = "7".parse()?; // a parse error would be a 500
+///     if id != n {
+///         return Err(ChopinError::not_found(format!("no post {id}")));
+///     }
+///     Ok(format!("post {id}"))
+/// }
+/// ```
+pub struct ChopinError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: Vec<FieldError>,
+}
+
+/// One field that failed validation, in a `422` response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name, as the client sent it.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// `field` is wrong because of `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl ChopinError {
+    /// An error with any status; `code` is the machine-readable name clients match on.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ChopinError {
+        ChopinError {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// `400 bad_request`.
+    pub fn bad_request(message: impl Into<String>) -> ChopinError {
+        ChopinError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// `401 unauthorized`, with `www-authenticate: Bearer`.
+    pub fn unauthorized(message: impl Into<String>) -> ChopinError {
+        ChopinError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// `403 forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> ChopinError {
+        ChopinError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// `404 not_found`.
+    pub fn not_found(message: impl Into<String>) -> ChopinError {
+        ChopinError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// `409 conflict`.
+    pub fn conflict(message: impl Into<String>) -> ChopinError {
+        ChopinError::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// `422 invalid`, listing every field that failed.
+    pub fn invalid(fields: Vec<FieldError>) -> ChopinError {
+        let message = match fields.len() {
+            1 => "1 field is invalid".to_owned(),
+            n => format!("{n} fields are invalid"),
+        };
+        ChopinError {
+            fields,
+            ..ChopinError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+        }
+    }
+
+    /// `500 internal`: `detail` is logged, and the client is told only that something failed.
+    pub fn internal(detail: impl fmt::Display) -> ChopinError {
+        tracing::error!(error = %detail, "internal error");
+        ChopinError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    }
+
+    /// The status it is sent with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The machine-readable code, as `not_found`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message sent to the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The fields that failed validation (empty unless [`ChopinError::invalid`]).
+    pub fn fields(&self) -> &[FieldError] {
+        &self.fields
+    }
+}
+
+impl fmt::Debug for ChopinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl fmt::Display for ChopinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// `?` turns any error into a `500` whose detail is logged, not sent. (`ChopinError` is not a
+/// `std::error::Error` itself, as `anyhow::Error` is not, so that this conversion can exist.)
+impl<E: std::error::Error> From<E> for ChopinError {
+    fn from(error: E) -> ChopinError {
+        ChopinError::internal(error)
+    }
+}
+
+/// The body of every error response.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+}
+
+impl IntoResponse for ChopinError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.code,
+            message: &self.message,
+            fields: &self.fields,
+        };
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// `201 Created` with a JSON body and, when given, the new resource's `location`.
+#[derive(Debug)]
+pub struct Created<T> {
+    body: T,
+    location: Option<String>,
+}
+
+impl<T> Created<T> {
+    /// `201` with `body`.
+    pub fn new(body: T) -> Created<T> {
+        Created {
+            body,
+            location: None,
+        }
+    }
+
+    /// Adds `location: uri`.
+    pub fn at(mut self, uri: impl Into<String>) -> Created<T> {
+        self.location = Some(uri.into());
+        self
+    }
+}
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        let mut res = (StatusCode::CREATED, Json(self.body)).into_response();
+        if let Some(location) = self.location {
+            match HeaderValue::try_from(location) {
+                Ok(v) => {
+                    res.headers_mut().insert(header::LOCATION, v);
+                }
+                Err(_) => {
+                    return ChopinError::internal("a `Created` location is not a valid header")
+                        .into_response();
+                }
+            }
+        }
+        res
+    }
+}
+
+/// `204 No Content`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoContent;
+
+impl IntoResponse for NoContent {
+    fn into_response(self) -> Response {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn parts(res: impl IntoResponse) -> (u16, Option<String>, String) {
+        let res = res.into_response();
+        let status = res.status().as_u16();
+        let extra = [header::WWW_AUTHENTICATE, header::LOCATION]
+            .iter()
+            .find_map(|h| res.headers().get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        (
+            status,
+            extra,
+            String::from_utf8(body.to_vec()).expect("utf-8"),
+        )
+    }
+
+    #[tokio::test]
+    async fn errors_have_one_json_shape() {
+        assert_eq!(
+            parts(ChopinError::not_found("no post 7")).await,
+            (
+                404,
+                None,
+                r#"{"error":"not_found","message":"no post 7"}"#.to_owned()
+            )
+        );
+        assert_eq!(
+            parts(ChopinError::unauthorized("sign in")).await,
+            (
+                401,
+                Some("Bearer".to_owned()),
+                r#"{"error":"unauthorized","message":"sign in"}"#.to_owned()
+            )
+        );
+        assert_eq!(
+            parts(ChopinError::invalid(vec![
+                FieldError::new("title", "at most 200 characters"),
+                FieldError::new("email", "not an email address"),
+            ]))
+            .await
+            .2,
+            r#"{"error":"invalid","message":"2 fields are invalid","fields":[{"field":"title","message":"at most 200 characters"},{"field":"email","message":"not an email address"}]}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn any_error_is_a_500_that_keeps_its_detail_to_itself() {
+        fn parse(s: &str) -> Result<u64, ChopinError> {
+            Ok(s.parse::<u64>()?)
+        }
+        let e = parse("seven").expect_err("not a number");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            parts(e).await.2,
+            r#"{"error":"internal","message":"internal error"}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn created_and_no_content() {
+        assert_eq!(
+            parts(Created::new(serde_json::json!({"id": 7})).at("/posts/7")).await,
+            (201, Some("/posts/7".to_owned()), r#"{"id":7}"#.to_owned())
+        );
+        assert_eq!(parts(NoContent).await, (204, None, String::new()));
+        assert_eq!(parts(Created::new(1).at("bad\nuri")).await.0, 500);
+    }
+}
