@@ -106,8 +106,8 @@ impl Method {
 
 /// One route of the module, as declared.
 pub struct Route<'a> {
-    /// Its method.
-    pub method: Method,
+    /// Its methods: one for a handler; those of `methods(..)` (by default `GET`) for a fast route.
+    pub methods: Vec<Method>,
     /// Its attribute.
     pub attr: &'a RouteAttr,
     /// The handler, or the constant of a fast route.
@@ -145,7 +145,12 @@ pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
                 continue;
             }
             let spelled_alike = chopin_pattern::same(a, b);
-            let overlap = earlier.method.overlaps(later.method);
+            // The first method of the later route that the earlier one also answers.
+            let common = later
+                .methods
+                .iter()
+                .copied()
+                .find(|l| earlier.methods.iter().any(|e| e.overlaps(*l)));
             let what = if earlier.fast && later.fast {
                 // One path, one slot of the static table, whatever the methods.
                 format!(
@@ -153,23 +158,17 @@ pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
                     earlier.item
                 )
             } else if earlier.fast || later.fast {
-                if !overlap {
-                    continue;
-                }
-                {
-                    format!(
-                        "`{} {b}` is already answered by `{}`: a fast route would hide the other route",
-                        later.method.as_str(),
-                        earlier.item
-                    )
-                }
+                let Some(method) = common else { continue };
+                format!(
+                    "`{} {b}` is already answered by `{}`: a fast route would hide the other route",
+                    method.as_str(),
+                    earlier.item
+                )
             } else if spelled_alike {
-                if !overlap {
-                    continue;
-                }
+                let Some(method) = common else { continue };
                 format!(
                     "route conflict: `{} {b}` is already declared by `{}`",
-                    later.method.as_str(),
+                    method.as_str(),
                     earlier.item
                 )
             } else {
@@ -208,7 +207,7 @@ mod tests {
             .zip(&attrs)
             .zip(&idents)
             .map(|(((method, _, _, fast), attr), item)| Route {
-                method: *method,
+                methods: vec![*method],
                 attr,
                 item,
                 fast: *fast,
@@ -228,6 +227,9 @@ mod tests {
             (Method::Get, quote!("/posts/latest"), "latest", false),
             (Method::Get, quote!("/health"), "HEALTH", true),
             (Method::Post, quote!("/health"), "ping", false),
+            // A fast route answering only `POST` leaves `GET` to a handler.
+            (Method::Post, quote!("/submit"), "SUBMIT", true),
+            (Method::Get, quote!("/submit"), "form", false),
         ];
         assert_eq!(errors("/blog", &decls), Vec::<String>::new());
     }

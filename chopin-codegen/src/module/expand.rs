@@ -82,13 +82,15 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 ident,
                 ..
             } => Route {
-                method: *method,
+                methods: vec![*method],
                 attr,
                 item: ident,
                 fast: false,
             },
-            Decl::Fast { route, ident, .. } => Route {
-                method: Method::Get,
+            Decl::Fast {
+                route, ident, attr, ..
+            } => Route {
+                methods: fast_methods(attr),
                 attr: route,
                 item: ident,
                 fast: true,
@@ -116,6 +118,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return out;
     }
     generate(&attr, &imp, &decls, &prefix, &states)
+}
+
+/// The methods a fast route answers, as the route checks see them: `GET` unless `methods(..)`.
+fn fast_methods(attr: &FastRouteAttr) -> Vec<Method> {
+    if attr.methods.is_empty() {
+        return vec![Method::Get];
+    }
+    attr.methods
+        .iter()
+        .filter_map(|m| Method::from_attr(&m.to_ascii_lowercase()))
+        .collect()
 }
 
 /// Reads the route attributes off the block's items (removing them), checking each against its

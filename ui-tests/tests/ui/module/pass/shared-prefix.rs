@@ -24,6 +24,15 @@ impl Me {
     #[fast_route("/about", html)]
     const ABOUT: &'static str = include_str!("about.html");
 
+    // A fast route for `POST` only leaves `GET` on its path to a handler.
+    #[fast_route("/ping", text, methods(POST))]
+    const PONG: &'static str = "pong";
+
+    #[get("/ping")]
+    async fn ping() -> &'static str {
+        "get ping"
+    }
+
     #[post("/users/{id}")]
     async fn update(Path(id): Path<u64>) -> String {
         format!("updated {id}")
@@ -40,4 +49,6 @@ async fn main() {
     assert_eq!(app.get("/api/users/me").send().await.text(), r#"{"me":true}"#);
     assert_eq!(app.post("/api/users/7").send().await.text(), "updated 7");
     assert_eq!(app.get("/api/about").send().await.text(), "<h1>About</h1>\n");
+    assert_eq!(app.get("/api/ping").send().await.text(), "get ping");
+    assert_eq!(app.post("/api/ping").send().await.text(), "pong");
 }
