@@ -277,11 +277,15 @@ impl FastRoute {
 
     /// Its row in the route table.
     pub(crate) fn info(&self) -> crate::module::RouteInfo {
-        let methods = if self.methods.contains(MethodSet::GET) {
+        let mut methods = if self.methods.contains(MethodSet::GET) {
             self.methods.with(MethodSet::HEAD)
         } else {
             self.methods
         };
+        if self.cors {
+            // Answered with the preflight.
+            methods = methods.with(MethodSet::OPTIONS);
+        }
         crate::module::RouteInfo {
             methods: Methods(methods.0),
             path: self.path.to_string(),

@@ -275,25 +275,25 @@ async fn the_route_table_lists_every_route_without_serving() {
     let app = app().fast_route(FastRoute::text("/robots.txt", "User-agent: *"));
     let table = RouteTable(&app.routes()).to_string();
     let expected = "\
-METHODS    PATH              HANDLER        MODULE  ACCESS              KIND
-GET, HEAD  /auth/me          TokenAuth::me  auth    auth                dynamic
-GET, HEAD  /blog/health      Blog::HEALTH   blog    public              fast
-GET, HEAD  /blog/about       Blog::ABOUT    blog    public              fast
-GET, HEAD  /blog/posts       Blog::list     blog    public              dynamic
-GET, HEAD  /blog/posts/{id}  Blog::show     blog    public              dynamic
-POST       /blog/posts       Blog::create   blog    auth                dynamic
-DELETE     /blog/posts/{id}  Blog::remove   blog    auth(role = admin)  dynamic
+METHODS             PATH              HANDLER        MODULE  ACCESS              KIND
+GET, HEAD           /auth/me          TokenAuth::me  auth    auth                dynamic
+GET, HEAD           /blog/health      Blog::HEALTH   blog    public              fast
+GET, HEAD, OPTIONS  /blog/about       Blog::ABOUT    blog    public              fast
+GET, HEAD           /blog/posts       Blog::list     blog    public              dynamic
+GET, HEAD           /blog/posts/{id}  Blog::show     blog    public              dynamic
+POST                /blog/posts       Blog::create   blog    auth                dynamic
+DELETE              /blog/posts/{id}  Blog::remove   blog    auth(role = admin)  dynamic
 ";
     assert!(table.starts_with(expected), "{table}");
     assert!(
         table.contains(
-            "\nGET, HEAD  /pages/9          Pages::P9      pages   public              fast\n"
+            "\nGET, HEAD           /pages/9          Pages::P9      pages   public              fast\n"
         ),
         "{table}"
     );
     assert!(
         table.ends_with(
-            "\nGET, HEAD  /robots.txt       -              -       public              fast\n"
+            "\nGET, HEAD           /robots.txt       -              -       public              fast\n"
         ),
         "{table}"
     );

@@ -116,6 +116,18 @@ pub fn methods(krate: &TokenStream, attr: &FastRouteAttr) -> TokenStream {
     methods_expr(krate, &names)
 }
 
+/// The methods of a fast route as its module's manifest declares them: those it answers with its
+/// response, and `OPTIONS` on a CORS route, which the server answers with the preflight. (The
+/// `StaticRoute` itself lists only the former: the server tells the two answers apart by them.)
+pub fn manifest_methods(krate: &TokenStream, attr: &FastRouteAttr) -> TokenStream {
+    let methods = methods(krate, attr);
+    if attr.cors && !attr.methods.iter().any(|m| m == "OPTIONS") {
+        quote!(#methods.with(#krate::__private::Methods::OPTIONS))
+    } else {
+        methods
+    }
+}
+
 /// `Methods::A.with(Methods::B)…` for upper-case method names.
 pub fn methods_expr(krate: &TokenStream, names: &[&str]) -> TokenStream {
     let mut idents = names

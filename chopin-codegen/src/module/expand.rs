@@ -120,15 +120,22 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     generate(&attr, &imp, &decls, &prefix, &states)
 }
 
-/// The methods a fast route answers, as the route checks see them: `GET` unless `methods(..)`.
+/// The methods a fast route answers, as the route checks see them: `GET` unless `methods(..)`,
+/// and `OPTIONS` on a CORS route.
 fn fast_methods(attr: &FastRouteAttr) -> Vec<Method> {
-    if attr.methods.is_empty() {
-        return vec![Method::Get];
+    let mut methods: Vec<Method> = if attr.methods.is_empty() {
+        vec![Method::Get]
+    } else {
+        attr.methods
+            .iter()
+            .filter_map(|m| Method::from_attr(&m.to_ascii_lowercase()))
+            .collect()
+    };
+    // A CORS route answers `OPTIONS` with its preflight.
+    if attr.cors && !methods.contains(&Method::Options) {
+        methods.push(Method::Options);
     }
-    attr.methods
-        .iter()
-        .filter_map(|m| Method::from_attr(&m.to_ascii_lowercase()))
-        .collect()
+    methods
 }
 
 /// Reads the route attributes off the block's items (removing them), checking each against its
@@ -395,7 +402,7 @@ fn generate(
                 });
                 (
                     path,
-                    fast::methods(&krate, attr),
+                    fast::manifest_methods(&krate, attr),
                     quote!(#private::Access::Public),
                     quote!(::core::option::Option::Some(&Self::#hidden)),
                 )

@@ -144,11 +144,11 @@ fn the_routes_command_prints_the_route_table_without_serving() {
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "\
-METHODS    PATH         HANDLER           MODULE  ACCESS  KIND
-GET, HEAD  /json        Hello::JSON       hello   public  fast
-GET, HEAD  /plaintext   Hello::PLAINTEXT  hello   public  fast
-GET, HEAD  /api/status  Hello::STATUS     hello   public  fast
-GET, HEAD  /users/{id}  Hello::user       hello   public  dynamic
+METHODS             PATH         HANDLER           MODULE  ACCESS  KIND
+GET, HEAD           /json        Hello::JSON       hello   public  fast
+GET, HEAD           /plaintext   Hello::PLAINTEXT  hello   public  fast
+GET, HEAD, OPTIONS  /api/status  Hello::STATUS     hello   public  fast
+GET, HEAD           /users/{id}  Hello::user       hello   public  dynamic
 "
     );
 
