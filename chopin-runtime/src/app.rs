@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::manifest::Manifest;
-use crate::module::{ModuleList, RouteInfo, RouteTable, Routes, check_and_seed};
+use crate::module::{self, ModuleList, RouteInfo, RouteTable, Routes, check_and_seed};
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
 
@@ -44,7 +44,6 @@ pub struct App<S = (), M = ()> {
     fast_routes: Vec<FastRoute>,
     router: Router<S>,
     state: S,
-    manifests: Vec<&'static Manifest>,
     auth: Option<AuthProvider>,
     modules: PhantomData<fn() -> M>,
 }
@@ -62,7 +61,6 @@ impl App {
             fast_routes: Vec::new(),
             router: Router::new(),
             state: (),
-            manifests: Vec::new(),
             auth: None,
             modules: PhantomData,
         }
@@ -85,7 +83,6 @@ where
             fast_routes: self.fast_routes,
             router: self.router.with_state(self.state),
             state,
-            manifests: self.manifests,
             auth: self.auth,
             modules: PhantomData,
         }
@@ -100,7 +97,8 @@ where
     ///
     /// ```text
     /// error[E0080]: evaluation panicked: route conflict: `GET /posts` is declared twice: by
-    ///               `Blog::list` (src/blog.rs:10) and by `Feed::list` (src/feed.rs:7)
+    ///               `Blog::list` in module `blog` (src/blog.rs:10) and by `Feed::list` in
+    ///               module `feed` (src/feed.rs:7)
     /// ```
     pub fn mount_module<X: Routes<S>>(mut self, module: X) -> App<S, (M, X)> {
         if let Some(provider) = module.__auth_provider() {
@@ -111,21 +109,19 @@ where
                 self.fast_routes.push(FastRoute::from(*fast));
             }
         }
-        self.manifests.push(&X::MANIFEST);
         App {
             config: self.config,
             fast_routes: self.fast_routes,
             router: self.router.merge(module.router()),
             state: self.state,
-            manifests: self.manifests,
             auth: self.auth,
             modules: PhantomData,
         }
     }
 
-    /// The manifests of the mounted modules, in mount order.
-    pub fn manifests(&self) -> &[&'static Manifest] {
-        &self.manifests
+    /// The manifests of the mounted modules, in mount order (read from the application's type).
+    pub fn manifests(&self) -> Vec<&'static Manifest> {
+        module::manifests(M::LIST)
     }
 
     /// The route table, without serving: every route of the mounted modules (method, path,
@@ -134,8 +130,8 @@ where
     /// are not listed. [`RouteTable`] prints it.
     pub fn routes(&self) -> Vec<RouteInfo> {
         let mut out: Vec<RouteInfo> = self
-            .manifests
-            .iter()
+            .manifests()
+            .into_iter()
             .flat_map(|m| m.routes.iter().map(move |r| RouteInfo::of(m, r)))
             .collect();
         let by_hand: Vec<RouteInfo> = self

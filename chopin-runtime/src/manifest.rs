@@ -10,11 +10,13 @@
 //! name) then stops the build with a message naming both sides:
 //!
 //! ```text
-//! error[E0080]: evaluation panicked: route conflict: `GET /posts` is declared by `blog::list`
-//!               (src/blog.rs:10) and by `feed::list` (src/feed.rs:7)
+//! error[E0080]: evaluation panicked: route conflict: `GET /posts` is declared twice: by
+//!               `Blog::list` in module `blog` (src/blog.rs:10) and by `Feed::list` in module
+//!               `feed` (src/feed.rs:7)
 //! ```
 //!
-//! The same function runs at start-up for applications composed at run time.
+//! `App::bind` evaluates it for the mounted modules (see the `module` module), and
+//! `chopin::assert_app!` in a `const` item that `cargo check` sees.
 
 use chopin_pattern::{conflicts, same};
 

@@ -118,6 +118,15 @@ const fn in_mount_order(
     (out, count)
 }
 
+/// The manifests of `list`, in mount order.
+pub(crate) fn manifests(list: Option<&'static ModuleNode>) -> Vec<&'static Manifest> {
+    let mut out: Vec<&'static Manifest> = std::iter::successors(list, |node| node.next)
+        .map(|node| node.manifest)
+        .collect();
+    out.reverse();
+    out
+}
+
 /// Checks the application's modules (see [`manifest::check`]) and returns the perfect-hash seed
 /// of its fast routes' paths, both in constant evaluation.
 #[doc(hidden)]
