@@ -35,6 +35,17 @@ impl Ctxt {
         }
     }
 
+    /// Ends the context: its errors as `compile_error!`s, then `item` as written, so that the
+    /// item's other uses still resolve and the errors above are the only ones.
+    pub fn errors_then(self, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+        let mut out = match self.check() {
+            Ok(()) => proc_macro2::TokenStream::new(),
+            Err(e) => e.to_compile_error(),
+        };
+        out.extend(item);
+        out
+    }
+
     /// Ends the context: `Ok` if nothing was recorded, else every error combined into one.
     pub fn check(self) -> syn::Result<()> {
         let errors = self.errors.borrow_mut().take().unwrap_or_default();

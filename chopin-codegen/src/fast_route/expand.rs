@@ -191,12 +191,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let attr = super::parse::parse(&cx, args);
     let (Some(c), Some(attr)) = (item_const, attr) else {
-        return with_errors(cx, item);
+        return cx.errors_then(item);
     };
     let kind = body(&cx, &c.ty);
     let headers = headers(&cx, &attr);
     let Some(kind) = kind else {
-        return with_errors(cx, item);
+        return cx.errors_then(item);
     };
     if let Err(e) = cx.check() {
         let mut out = e.to_compile_error();
@@ -243,16 +243,6 @@ fn not_a_constant(item: &syn::Item) -> TokenStream {
         }
         other => quote!(#other),
     }
-}
-
-/// The errors, then the item as written, so that its other uses still resolve.
-pub(crate) fn with_errors(cx: Ctxt, item: TokenStream) -> TokenStream {
-    let mut out = match cx.check() {
-        Ok(()) => TokenStream::new(),
-        Err(e) => e.to_compile_error(),
-    };
-    out.extend(item);
-    out
 }
 
 #[cfg(test)]

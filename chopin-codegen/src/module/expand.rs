@@ -56,7 +56,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 first_tokens(&item),
                 "`#[chopin::module]` goes on an `impl` block, as in `#[chopin::module] impl Blog { … }`",
             );
-            return fast::with_errors(cx, item);
+            return cx.errors_then(item);
         }
     };
     if let Some((_, path, _)) = &imp.trait_ {
@@ -64,7 +64,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             path,
             "`#[chopin::module]` goes on an inherent `impl` block (`impl Blog { … }`), not a trait implementation",
         );
-        return fast::with_errors(cx, item);
+        return cx.errors_then(item);
     }
 
     let decls = collect(&cx, &mut imp);
