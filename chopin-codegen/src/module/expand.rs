@@ -111,10 +111,18 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let states = states(&imp);
     if let Err(e) = cx.check() {
-        // The block as written, without the attributes the module consumed, so the errors above
-        // are the only ones.
+        // The block without the attributes the module consumed, and the module with no routes,
+        // requirements or capabilities: code that mounts it still compiles, so the errors above
+        // are the only ones (and an editor shows nothing else).
+        let bare = ModuleAttr {
+            requires: Vec::new(),
+            provides: Vec::new(),
+            ..attr
+        };
+        // Its handlers are not routed, which is no news to report.
+        imp.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
         let mut out = e.to_compile_error();
-        out.extend(imp.into_token_stream());
+        out.extend(generate(&bare, &imp, &[], &prefix, &[]));
         return out;
     }
     generate(&attr, &imp, &decls, &prefix, &states)
