@@ -44,6 +44,10 @@ impl Hello {
     }
 }
 
+// The application's modules, checked together where `cargo check` (and an editor) sees it;
+// `App::bind` runs the same check when the application is built.
+chopin::assert_app!(Hello);
+
 /// The application, on the given configuration.
 pub fn app(config: Config) -> App<(), impl ModuleList> {
     App::with_config(config).mount_module(Hello)
