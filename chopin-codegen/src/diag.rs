@@ -69,6 +69,14 @@ pub(crate) fn messages(cx: Ctxt) -> Vec<String> {
     }
 }
 
+/// The messages of every error that `stage` records in a fresh context.
+#[cfg(test)]
+pub(crate) fn errors_of<T>(stage: impl FnOnce(&Ctxt) -> T) -> Vec<String> {
+    let cx = Ctxt::new();
+    let _ = stage(&cx);
+    messages(cx)
+}
+
 impl Drop for Ctxt {
     fn drop(&mut self) {
         if !std::thread::panicking() && self.errors.borrow().is_some() {

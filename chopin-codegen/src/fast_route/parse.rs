@@ -169,9 +169,7 @@ mod tests {
     use quote::quote;
 
     fn errors(args: TokenStream) -> Vec<String> {
-        let cx = Ctxt::new();
-        let _ = parse(&cx, args);
-        crate::diag::messages(cx)
+        crate::diag::errors_of(|cx| parse(cx, args))
     }
 
     #[test]
