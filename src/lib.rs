@@ -39,8 +39,12 @@
 pub use chopin_runtime::{
     App, ChopinError, Config, ConfigError, Created, Error, FastRoute, FieldError, IntoBody, Limits,
     Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Server, StaticRoute, auth, axum,
-    http, manifest, shutdown_signal, testing,
+    extract, http, manifest, openapi, shutdown_signal, testing,
 };
+
+/// utoipa, whose `#[derive(ToSchema)]` describes the types handlers take and return. Its derive
+/// refers to `utoipa::…`, which `use chopin::prelude::*` brings into scope.
+pub use chopin_runtime::openapi::utoipa;
 
 /// Declares a feature module on an `impl` block.
 ///
@@ -114,10 +118,13 @@ macro_rules! assert_app {
 /// What most applications import: `use chopin::prelude::*;`.
 pub mod prelude {
     pub use crate::auth::AuthUser;
-    pub use crate::axum::extract::{Path, Query, State};
+    pub use crate::axum::Router;
+    pub use crate::axum::extract::State;
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
-    pub use crate::axum::{Json, Router};
+    pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};
+    pub use crate::openapi::ToSchema;
+    pub use crate::utoipa;
     pub use crate::{App, ChopinError, Config, Created, FastRoute, NoContent};
     pub use chopin_macros::{any, delete, fast_route, get, head, options, patch, post, put};
 }
@@ -132,6 +139,20 @@ pub mod __private {
     pub use chopin_runtime::axum::middleware::from_fn_with_state;
     pub use chopin_runtime::axum::routing;
     pub use chopin_runtime::const_response::{response, response_len};
-    pub use chopin_runtime::manifest::{Access, Manifest, Methods, RouteDecl};
+    pub use chopin_runtime::manifest::{Access, Manifest, Methods, Package, RouteDecl};
+    pub use chopin_runtime::openapi;
+
+    /// A Cargo variable of the crate being compiled, empty when it is not built by Cargo.
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __chopin_package_var {
+        ($name:literal) => {
+            match ::core::option_env!($name) {
+                ::core::option::Option::Some(v) => v,
+                ::core::option::Option::None => "",
+            }
+        };
+    }
+    pub use __chopin_package_var as package_var;
     pub use chopin_runtime::module::{Module, Routes, check};
 }

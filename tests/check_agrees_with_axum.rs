@@ -16,7 +16,7 @@ use std::sync::Once;
 use chopin::StaticRoute;
 use chopin::axum::Router;
 use chopin::axum::routing::{MethodRouter, any, get, post};
-use chopin::manifest::{Access, Manifest, Methods, RouteDecl, check};
+use chopin::manifest::{Access, Manifest, Methods, Package, RouteDecl, check};
 use chopin_codegen::diag::Ctxt;
 use chopin_codegen::module::check::{self as module_check, Method as AttrMethod};
 use chopin_codegen::route::parse::{RouteAttr, parse};
@@ -166,6 +166,10 @@ fn application_accepts(routes: &[Route]) -> bool {
                     line: i as u32,
                     access: Access::Public,
                     fast: r.kind.fast().then_some(&STATIC),
+                    name: None,
+                    tag: None,
+                    doc: "",
+                    describe: None,
                 })
                 .collect();
             &*Box::leak(Box::new(Manifest {
@@ -177,6 +181,11 @@ fn application_accepts(routes: &[Route]) -> bool {
                 requires: &[],
                 provides: &[],
                 routes: Box::leak(decls.into_boxed_slice()),
+                package: Package {
+                    name: "app",
+                    version: "0.1.0",
+                    description: "",
+                },
             }))
         })
         .collect();

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::manifest::Manifest;
 use crate::module::{self, ModuleList, RouteInfo, RouteTable, Routes, check_and_seed};
+use crate::openapi::{self, Info, OpenApi};
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
 
@@ -45,6 +46,7 @@ pub struct App<S = (), M = ()> {
     router: Router<S>,
     state: S,
     auth: Option<AuthProvider>,
+    info: Option<Info>,
     modules: PhantomData<fn() -> M>,
 }
 
@@ -62,6 +64,7 @@ impl App {
             router: Router::new(),
             state: (),
             auth: None,
+            info: None,
             modules: PhantomData,
         }
     }
@@ -84,6 +87,7 @@ where
             router: self.router.with_state(self.state),
             state,
             auth: self.auth,
+            info: self.info,
             modules: PhantomData,
         }
     }
@@ -115,6 +119,7 @@ where
             router: self.router.merge(module.router()),
             state: self.state,
             auth: self.auth,
+            info: self.info,
             modules: PhantomData,
         }
     }
@@ -142,6 +147,81 @@ where
             .collect();
         out.extend(by_hand);
         out
+    }
+
+    /// The application's OpenAPI 3.1 description: every route of the mounted modules, described
+    /// from its handler's types, and the fast routes added with [`App::fast_route`]. Routes added
+    /// with [`App::route`] and [`App::merge`] are axum's and are not described.
+    ///
+    /// It is a pure function of the mounted modules: no server, no database. [`App::bind`]
+    /// serves it at `OPENAPI_PATH` and [`App::run_command`]'s `openapi` command writes it.
+    pub fn openapi(&self) -> OpenApi {
+        let manifests = self.manifests();
+        let info = self.info.clone().unwrap_or_else(|| Info::of(&manifests));
+        let hand: Vec<openapi::spec::HandRoute> = self
+            .fast_routes
+            .iter()
+            .filter(|f| {
+                !manifests
+                    .iter()
+                    .flat_map(|m| m.routes)
+                    .any(|r| r.fast.is_some() && r.path == f.path())
+            })
+            .map(FastRoute::hand_route)
+            .collect();
+        openapi::spec::build(&manifests, &hand, &info)
+    }
+
+    /// Sets the description's `info` (title, version, description), which otherwise comes from
+    /// the Cargo metadata of the crate that declares the first mounted module.
+    pub fn openapi_info(mut self, info: Info) -> App<S, M> {
+        self.info = Some(info);
+        self
+    }
+
+    /// The API description and its viewer as fast routes, where the configuration serves them,
+    /// or why they cannot be served there.
+    fn openapi_routes(&self) -> Result<Vec<FastRoute>, Error> {
+        let Some(spec_path) = self.config.openapi_path.clone() else {
+            return Ok(Vec::new());
+        };
+        let spec = self.openapi();
+        let dangling = openapi::unresolved_refs(&spec);
+        if !dangling.is_empty() {
+            return Err(Error::Routes(vec![format!(
+                "the API description refers to schemas it does not define: {}; a `ToSchema` implemented by hand lists every schema it refers to in `schemas()`",
+                dangling.join(", ")
+            )]));
+        }
+        let json = spec
+            .to_json()
+            .map_err(|e| Error::Routes(vec![format!("the API description: {e}")]))?;
+        let mut out = vec![FastRoute::json(spec_path.clone(), json)];
+        if let Some(docs_path) = self.config.docs_path.clone() {
+            let page = openapi::docs_page(&spec.info.title, &spec_path);
+            out.push(FastRoute::html(docs_path, page));
+        }
+        let mut errors = Vec::new();
+        for (route, variable) in out.iter().zip(["OPENAPI_PATH", "DOCS_PATH"]) {
+            for taken in self.routes() {
+                let get = taken.methods.overlaps(crate::manifest::Methods::GET)
+                    || taken.methods.overlaps(crate::manifest::Methods::ANY);
+                if get && chopin_pattern::conflicts(&taken.path, route.path()) {
+                    errors.push(format!(
+                        "`{}` is where {variable} serves the API {}, and `{}` of module `{}` answers it too: set {variable} to another path, or `off`",
+                        route.path(),
+                        if variable == "DOCS_PATH" { "viewer" } else { "description" },
+                        taken.handler,
+                        taken.module,
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::Routes(errors))
+        }
     }
 
     /// The configuration the application will serve with.
@@ -181,8 +261,10 @@ where
     ///
     /// The mounted modules are checked here, in constant evaluation, when this is compiled for
     /// the application's type; the perfect hash of their fast routes is seeded there too.
-    pub fn bind(self) -> Result<Server, Error> {
+    pub fn bind(mut self) -> Result<Server, Error> {
         let seed = const { check_and_seed(M::LIST) };
+        let described = self.openapi_routes()?;
+        self.fast_routes.extend(described);
         let limits = self.config.limits.clone();
         let mut errors = Vec::new();
         let prepared: Vec<_> = self
@@ -228,18 +310,50 @@ where
     ///
     /// - `serve` (or nothing): [`App::run`].
     /// - `routes`: prints the route table ([`App::routes`]) to standard output and returns.
+    /// - `openapi [--out FILE]`: writes the API description ([`App::openapi`]) as JSON to
+    ///   standard output, or to `FILE`, and returns.
     ///
     /// # Errors
-    /// [`Error::Usage`] for any other command, and whatever the command itself returns.
+    /// [`Error::Usage`] for any other command or argument, and whatever the command itself
+    /// returns.
     pub async fn run_command(self) -> Result<(), Error> {
-        let command = std::env::args().nth(1);
-        match command.as_deref() {
-            None | Some("serve") => self.run().await,
-            Some("routes") => {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match args.as_slice() {
+            [] | ["serve"] => self.run().await,
+            ["routes"] => {
                 print!("{}", RouteTable(&self.routes()));
                 Ok(())
             }
-            Some(other) => Err(Error::Usage(other.to_owned())),
+            ["openapi", rest @ ..] => {
+                let out = match rest {
+                    [] => None,
+                    ["--out", file] => Some(*file),
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "`openapi {}`: expected `openapi` or `openapi --out FILE`",
+                            rest.join(" ")
+                        )));
+                    }
+                };
+                let json = self
+                    .openapi()
+                    .to_pretty_json()
+                    .map_err(std::io::Error::other)?;
+                match out {
+                    None => println!("{json}"),
+                    Some(file) => {
+                        std::fs::write(file, json + "\n").map_err(|source| Error::Write {
+                            path: file.into(),
+                            source,
+                        })?
+                    }
+                }
+                Ok(())
+            }
+            [other, ..] => Err(Error::Usage(format!(
+                "unknown command `{other}`: expected `serve` (the default), `routes` or `openapi [--out FILE]`"
+            ))),
         }
     }
 

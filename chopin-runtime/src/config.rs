@@ -70,6 +70,13 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Per-connection limits.
     pub limits: Limits,
+    /// Where the API description is served, or `None` not to serve it.
+    /// Variable `OPENAPI_PATH`, default `/openapi.json`; `off` turns it off.
+    pub openapi_path: Option<String>,
+    /// Where the interactive API viewer is served, or `None` not to serve it.
+    /// Variable `DOCS_PATH`, default `/docs`; `off` turns it off (as does turning the
+    /// description off, which it reads).
+    pub docs_path: Option<String>,
 }
 
 impl Default for Config {
@@ -81,6 +88,8 @@ impl Default for Config {
             workers: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
             shutdown_timeout: Duration::from_secs(30),
             limits: Limits::default(),
+            openapi_path: Some("/openapi.json".to_owned()),
+            docs_path: Some("/docs".to_owned()),
         }
     }
 }
@@ -131,6 +140,8 @@ impl Config {
                     .millis()?
                     .unwrap_or(d.limits.read_timeout),
             },
+            openapi_path: var("OPENAPI_PATH").route_path()?.unwrap_or(d.openapi_path),
+            docs_path: var("DOCS_PATH").route_path()?.unwrap_or(d.docs_path),
         })
     }
 }
@@ -180,6 +191,25 @@ impl Var {
         }
     }
 
+    /// A path to serve something at, or `off`: `Some(None)` turns it off.
+    fn route_path(&self) -> Result<Option<Option<String>>, ConfigError> {
+        let Some(v) = self.value.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        let expected = "a path such as /openapi.json, or off";
+        if v.eq_ignore_ascii_case("off") {
+            return Ok(Some(None));
+        }
+        let plain = v.starts_with('/')
+            && v.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"?#{}".contains(&b));
+        if plain {
+            Ok(Some(Some(v.to_owned())))
+        } else {
+            Err(self.invalid(expected))
+        }
+    }
+
     fn boolean(&self) -> Result<Option<bool>, ConfigError> {
         let Some(v) = self.value.as_deref() else {
             return Ok(None);
@@ -222,6 +252,8 @@ mod tests {
             ("MAX_HEADERS", "10"),
             ("MAX_BODY_BYTES", "100"),
             ("READ_TIMEOUT_MS", "250"),
+            ("OPENAPI_PATH", "/api/openapi.json"),
+            ("DOCS_PATH", "off"),
         ])
         .expect("valid config");
         assert_eq!(c.host.to_string(), "0.0.0.0");
@@ -238,6 +270,8 @@ mod tests {
                 read_timeout: Duration::from_millis(250),
             }
         );
+        assert_eq!(c.openapi_path.as_deref(), Some("/api/openapi.json"));
+        assert_eq!(c.docs_path, None);
     }
 
     #[test]
@@ -287,6 +321,16 @@ mod tests {
                 "MAX_BODY_BYTES",
                 "-1",
                 "invalid value for `MAX_BODY_BYTES`: `-1` (a byte count)",
+            ),
+            (
+                "OPENAPI_PATH",
+                "openapi.json",
+                "invalid value for `OPENAPI_PATH`: `openapi.json` (a path such as /openapi.json, or off)",
+            ),
+            (
+                "DOCS_PATH",
+                "/docs?x",
+                "invalid value for `DOCS_PATH`: `/docs?x` (a path such as /openapi.json, or off)",
             ),
         ];
         for (name, value, message) in cases {

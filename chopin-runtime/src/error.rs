@@ -24,9 +24,17 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// The command line names no command the application has.
-    #[error("unknown command `{0}`: expected `serve` (the default) or `routes`")]
+    /// The command line names no command the application has, or gives it wrong arguments.
+    #[error("{0}")]
     Usage(String),
+    /// A command could not write its output.
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),

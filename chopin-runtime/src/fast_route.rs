@@ -276,6 +276,21 @@ impl FastRoute {
     }
 
     /// Its row in the route table.
+    /// The route as the API description sees it.
+    pub(crate) fn hand_route(&self) -> crate::openapi::spec::HandRoute {
+        let content_type = match &self.precomputed {
+            Some(route) => route.content_type().to_owned(),
+            None => self.content_type.to_string(),
+        };
+        crate::openapi::spec::HandRoute {
+            path: self.path.to_string(),
+            methods: Methods(self.methods.0),
+            cors: self.cors,
+            content_type,
+            body: self.body.clone(),
+        }
+    }
+
     pub(crate) fn info(&self) -> crate::module::RouteInfo {
         let mut methods = if self.methods.contains(MethodSet::GET) {
             self.methods.with(MethodSet::HEAD)
@@ -457,6 +472,19 @@ impl StaticRoute {
     /// The complete response to `GET`, with 29 blanks where the date goes.
     pub const fn response(&self) -> &'static [u8] {
         self.response
+    }
+
+    /// Whether it answers CORS requests (and `OPTIONS` with a preflight).
+    pub const fn cors(&self) -> bool {
+        self.cors
+    }
+
+    /// Its `content-type`, empty when it has none.
+    pub fn content_type(&self) -> &'static str {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+            .map_or("", |(_, value)| value)
     }
 
     fn prepare(self) -> Result<Prepared, Vec<String>> {

@@ -21,6 +21,7 @@
 use chopin_pattern::{conflicts, same};
 
 use crate::fast_route::StaticRoute;
+use crate::openapi::Operation;
 
 /// The methods a route answers, as a bit set. `ANY` is a method of its own: beside `GET` on one
 /// path it takes the requests `GET` does not, as in axum.
@@ -111,6 +112,26 @@ pub struct RouteDecl {
     pub access: Access,
     /// A fast route's precomputed response; `None` for a handler.
     pub fast: Option<&'static StaticRoute>,
+    /// The operation's id in the API description (`name = "…"`), when the attribute names it.
+    pub name: Option<&'static str>,
+    /// The operation's tag (`tag = "…"`); the module's name when `None`.
+    pub tag: Option<&'static str>,
+    /// The handler's (or constant's) doc comment.
+    pub doc: &'static str,
+    /// Describes the handler's operation from its argument and return types; `None` for a
+    /// fast route, which is described by its bytes.
+    pub describe: Option<fn(&mut Operation<'_>)>,
+}
+
+/// The Cargo package that declares a module: the API description's default `info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Package {
+    /// `CARGO_PKG_NAME`.
+    pub name: &'static str,
+    /// `CARGO_PKG_VERSION`.
+    pub version: &'static str,
+    /// `CARGO_PKG_DESCRIPTION`, empty when the manifest has none.
+    pub description: &'static str,
 }
 
 /// What a module declares about itself.
@@ -132,6 +153,8 @@ pub struct Manifest {
     pub provides: &'static [&'static str],
     /// Its routes.
     pub routes: &'static [RouteDecl],
+    /// The package that declares it.
+    pub package: Package,
 }
 
 /// The capability that `auth` routes need.
@@ -216,6 +239,7 @@ pub const fn check(modules: &[&Manifest]) {
                 let mut rb = 0;
                 while rb < end {
                     check_pair(modules[b], &modules[b].routes[rb], modules[a], x);
+                    check_names(modules[b], &modules[b].routes[rb], modules[a], x);
                     rb += 1;
                 }
                 b += 1;
@@ -320,6 +344,29 @@ const fn check_pair(
             .push(" and by ")
             .side(later_module, later),
     );
+}
+
+/// Two routes named alike would be one operation id in the API description.
+const fn check_names(
+    earlier_module: &Manifest,
+    earlier: &RouteDecl,
+    later_module: &Manifest,
+    later: &RouteDecl,
+) {
+    if let (Some(a), Some(b)) = (earlier.name, later.name)
+        && same(a, b)
+    {
+        fail(
+            &Msg::new()
+                .push("two routes are named `")
+                .push(b)
+                .push("`: ")
+                .side(earlier_module, earlier)
+                .push(" and ")
+                .side(later_module, later)
+                .push("; a name is the operation's id in the API description, and is unique"),
+        );
+    }
 }
 
 /// `` `GET /posts` of `Blog::list` in module `blog` (src/blog.rs:10)``, naming the route's first
@@ -448,6 +495,10 @@ mod tests {
             line,
             access: Access::Public,
             fast: None,
+            name: None,
+            tag: None,
+            doc: "",
+            describe: None,
         }
     }
 
@@ -470,6 +521,11 @@ mod tests {
             requires: &[],
             provides: &[],
             routes,
+            package: Package {
+                name: "app",
+                version: "0.1.0",
+                description: "",
+            },
         }
     }
 

@@ -92,6 +92,11 @@ const NO_MODULE: Manifest = Manifest {
     requires: &[],
     provides: &[],
     routes: &[],
+    package: crate::manifest::Package {
+        name: "",
+        version: "",
+        description: "",
+    },
 };
 
 /// The manifests of `list` in mount order, and how many there are.

@@ -1,12 +1,16 @@
 //! What handlers return besides axum's own types: [`ChopinError`], with one JSON shape for every
 //! error the application sends, and [`Created`] and [`NoContent`] for the usual successes.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 /// An error a handler returns: a status and the JSON body every Chopin error has,
 /// `{"error": "not_found", "message": "no post 7"}` (with `"fields"` for validation errors).
@@ -34,7 +38,7 @@ pub struct ChopinError {
 }
 
 /// One field that failed validation, in a `422` response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field's name, as the client sent it.
     pub field: String,
@@ -179,6 +183,46 @@ impl IntoResponse for ChopinError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
+    }
+}
+
+/// The body's schema, `Error` in the API description: what every error response carries.
+impl utoipa::PartialSchema for ChopinError {
+    fn schema() -> RefOr<Schema> {
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        ObjectBuilder::new()
+            .description(Some("The body of every error response."))
+            .property(
+                "error",
+                string().description(Some(
+                    "What went wrong, for programs: `not_found`, `invalid`, …",
+                )),
+            )
+            .required("error")
+            .property(
+                "message",
+                string().description(Some("What went wrong, for people.")),
+            )
+            .required("message")
+            .property(
+                "fields",
+                ArrayBuilder::new()
+                    .items(RefOr::Ref(Ref::from_schema_name(FieldError::name())))
+                    .description(Some(
+                        "With `invalid` (422): each field that failed validation.",
+                    )),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ChopinError {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed(crate::openapi::ERROR_SCHEMA)
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((FieldError::name().into_owned(), FieldError::schema()));
     }
 }
 

@@ -10,6 +10,7 @@ mod fast_path;
 mod lifecycle;
 mod limits;
 mod modules;
+mod openapi;
 mod raw;
 
 use std::time::Duration;

@@ -148,7 +148,7 @@ impl Pages {
 
 chopin::assert_app!(TokenAuth, Blog, Pages);
 
-fn app() -> App<AppState, impl ModuleList> {
+pub(crate) fn app() -> App<AppState, impl ModuleList> {
     App::with_config(Config::default())
         .with_state(AppState::default())
         .mount_module(TokenAuth)

@@ -25,6 +25,7 @@ enum Decl {
         /// mistake is reported at its type rather than as "`Handler` is not implemented".
         args: Vec<Type>,
         output: Option<Type>,
+        doc: String,
     },
     Fast {
         attr: FastRouteAttr,
@@ -34,6 +35,7 @@ enum Decl {
         kind: Option<Body>,
         /// The response headers, checked.
         headers: Vec<(String, String)>,
+        doc: String,
     },
 }
 
@@ -197,6 +199,7 @@ fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
                             syn::ReturnType::Default => None,
                             syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
                         },
+                        doc: doc(&f.attrs),
                     });
                 }
                 (Kind::Route(_), other) => cx.error_spanned_by(
@@ -225,6 +228,7 @@ fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
                         attr,
                         ident: c.ident.clone(),
                         kind,
+                        doc: doc(&c.attrs),
                     });
                 }
                 (Kind::Fast, ImplItem::Fn(f)) => {
@@ -244,6 +248,31 @@ fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
         }
     }
     decls
+}
+
+/// An item's doc comment, as rustdoc reads it: the `#[doc]` lines, each without the one space
+/// that follows `///`.
+fn doc(attrs: &[Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    lines
+        .iter()
+        .flat_map(|l| l.split('\n'))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn what(item: &ImplItem) -> &'static str {
@@ -351,8 +380,10 @@ fn generate(
     let provides = attr.provides.iter().map(ToString::to_string);
     let provides_auth = attr.provides.iter().any(|c| c == "auth");
 
-    // The fast routes' responses, as hidden constants of the block.
+    // The fast routes' responses, and the functions that describe the handlers' operations, as
+    // hidden items of the block.
     let mut fast_consts = Vec::new();
+    let mut describers = Vec::new();
     let mut decl_tokens = Vec::new();
     let mut routes = Vec::new();
     let mut checks = Vec::new();
@@ -364,15 +395,20 @@ fn generate(
             quote_spanned!(span=> ::core::file!()),
             quote_spanned!(span=> ::core::line!()),
         );
-        let (path, methods, access, fast) = match d {
+        let (path, methods, access, fast, openapi) = match d {
             Decl::Handler {
                 method,
                 attr,
                 args,
                 output,
+                doc,
                 ..
             } => {
                 checks.extend(handler_checks(&private, args, output.as_ref()));
+                let describe = format_ident!("__chopin_describe_{}", ident);
+                describers.push(describer(&private, &describe, args, output.as_ref()));
+                let name = option_str(attr.name.as_ref().map(syn::LitStr::value));
+                let tag = option_str(attr.tag.as_ref().map(syn::LitStr::value));
                 let path = full_path(prefix, &attr.path.value());
                 let access = access(&private, &attr.access);
                 let routing = format_ident!("{}", method.routing_fn());
@@ -385,12 +421,25 @@ fn generate(
                 }
                 routes.push(quote!(.route(#path, #method_router)));
                 let methods = fast::methods_expr(&krate, method.manifest_names());
-                (path, methods, access, quote!(::core::option::Option::None))
+                let openapi = quote! {
+                    name: #name,
+                    tag: #tag,
+                    doc: #doc,
+                    describe: ::core::option::Option::Some(Self::#describe),
+                };
+                (
+                    path,
+                    methods,
+                    access,
+                    quote!(::core::option::Option::None),
+                    openapi,
+                )
             }
             Decl::Fast {
                 attr,
                 kind,
                 headers,
+                doc,
                 ..
             } => {
                 let path = full_path(prefix, &attr.path.value());
@@ -413,6 +462,12 @@ fn generate(
                     fast::manifest_methods(&krate, attr),
                     quote!(#private::Access::Public),
                     quote!(::core::option::Option::Some(&Self::#hidden)),
+                    quote! {
+                        name: ::core::option::Option::None,
+                        tag: ::core::option::Option::None,
+                        doc: #doc,
+                        describe: ::core::option::Option::None,
+                    },
                 )
             }
         };
@@ -425,6 +480,7 @@ fn generate(
                 line: #line,
                 access: #access,
                 fast: #fast,
+                #openapi
             }
         });
     }
@@ -453,7 +509,7 @@ fn generate(
     let (routes_impl_generics, _, routes_where) = routes_generics.split_for_impl();
 
     let mut block = imp.clone();
-    for c in fast_consts {
+    for c in fast_consts.into_iter().chain(describers) {
         block.items.push(ImplItem::Verbatim(c));
     }
     let router = if routes.is_empty() {
@@ -475,6 +531,11 @@ fn generate(
                 requires: &[#(#requires),*],
                 provides: &[#(#provides),*],
                 routes: &[#(#decl_tokens),*],
+                package: #private::Package {
+                    name: #private::package_var!("CARGO_PKG_NAME"),
+                    version: #private::package_var!("CARGO_PKG_VERSION"),
+                    description: #private::package_var!("CARGO_PKG_DESCRIPTION"),
+                },
             };
             #auth_provider
         }
@@ -504,6 +565,45 @@ fn handler_checks(private: &TokenStream, args: &[Type], output: Option<&Type>) -
         checks.push(quote_spanned!(ty.span()=> #private::check::response::<#ty>();));
     }
     checks
+}
+
+/// A hidden function of the block that describes a handler's operation by asking each of its
+/// types, each call spanned at its type: a type that cannot describe itself is reported where it
+/// is written. An opaque return type (`impl IntoResponse`) cannot be asked, and the operation
+/// says so.
+fn describer(
+    private: &TokenStream,
+    ident: &syn::Ident,
+    args: &[Type],
+    output: Option<&Type>,
+) -> TokenStream {
+    let inputs = args.iter().map(
+        |ty| quote_spanned!(ty.span()=> <#ty as #private::openapi::OperationInput>::describe(op);),
+    );
+    let output = match output {
+        None => quote!(<() as #private::openapi::OperationOutput>::describe(op);),
+        Some(ty) if mentions_impl(ty.to_token_stream()) => quote! {
+            op.response("default", "not described: the handler returns an `impl Trait` type", ::core::option::Option::None);
+        },
+        Some(ty) => {
+            quote_spanned!(ty.span()=> <#ty as #private::openapi::OperationOutput>::describe(op);)
+        }
+    };
+    quote! {
+        #[doc(hidden)]
+        fn #ident(op: &mut #private::openapi::Operation<'_>) {
+            #(#inputs)*
+            #output
+        }
+    }
+}
+
+/// `Some("…")` or `None`, as tokens.
+fn option_str(value: Option<String>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
 }
 
 /// Whether a type has an `impl Trait` anywhere in it (`impl` is a keyword: it appears in a type

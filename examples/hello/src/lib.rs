@@ -9,7 +9,7 @@ use chopin::prelude::*;
 use serde::Serialize;
 
 /// A user, as `/users/{id}` returns it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct User {
     /// The id from the path.
     pub id: u64,
@@ -34,7 +34,9 @@ impl Hello {
     #[fast_route("/api/status", json, cors, cache_control = "public, max-age=5")]
     pub const STATUS: &'static [u8] = br#"{"status":"ok"}"#;
 
-    /// Everything else goes through axum.
+    /// One user, by id.
+    ///
+    /// Everything that is not a fast route goes through axum.
     #[get("/users/{id}")]
     async fn user(Path(id): Path<u64>) -> Json<User> {
         Json(User {

@@ -70,7 +70,7 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
 
     let mut banner = Vec::new();
     let mut line = String::new();
-    while banner.len() < 4 {
+    while banner.len() < 6 {
         line.clear();
         assert!(
             out.read_line(&mut line).expect("read stdout") > 0,
@@ -95,7 +95,20 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
             "fast route /json [GET, HEAD] (27 bytes)".to_owned(),
             "fast route /plaintext [GET, HEAD] (13 bytes)".to_owned(),
             "fast route /api/status [GET, HEAD] +cors (15 bytes)".to_owned(),
+            format!(
+                "fast route /openapi.json [GET, HEAD] ({} bytes)",
+                hello::app(Config::default())
+                    .openapi()
+                    .to_json()
+                    .map_or(0, |s| s.len())
+            ),
+            banner[5].clone(),
         ]
+    );
+    assert!(
+        banner[5].starts_with("fast route /docs [GET, HEAD] ("),
+        "{}",
+        banner[5]
     );
 
     let mut conn = TcpStream::connect(&addr).expect("connect");
@@ -121,6 +134,51 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).expect("stdout");
     assert!(rest.contains("shut down"), "{rest}");
+}
+
+#[test]
+fn the_openapi_command_writes_the_description_it_serves() {
+    let dir = scratch_dir("openapi");
+    let expected = hello::app(Config::default())
+        .openapi()
+        .to_pretty_json()
+        .expect("the description");
+
+    let output = hello(&dir, &[]).arg("openapi").output().expect("run hello");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        expected.clone() + "\n"
+    );
+
+    let file = dir.join("openapi.json");
+    let output = hello(&dir, &[])
+        .args(["openapi", "--out", "openapi.json"])
+        .output()
+        .expect("run hello");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read_to_string(&file).expect("the file");
+    assert_eq!(written, expected + "\n");
+
+    let output = hello(&dir, &[])
+        .args(["openapi", "--out"])
+        .output()
+        .expect("run hello");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        "Error: `openapi --out`: expected `openapi` or `openapi --out FILE`"
+    );
+    let output = hello(&dir, &[])
+        .args(["openapi", "--out", "no/such/dir/openapi.json"])
+        .output()
+        .expect("run hello");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        "Error: cannot write no/such/dir/openapi.json: No such file or directory (os error 2)"
+    );
 }
 
 #[test]
@@ -156,6 +214,6 @@ GET, HEAD           /users/{id}  Hello::user       hello   public  dynamic
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr).trim_end(),
-        "Error: unknown command `migrat`: expected `serve` (the default) or `routes`"
+        "Error: unknown command `migrat`: expected `serve` (the default), `routes` or `openapi [--out FILE]`"
     );
 }

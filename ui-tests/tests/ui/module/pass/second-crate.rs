@@ -1,5 +1,6 @@
 // A module from another crate of the workspace (`hello`) beside a local one, sharing no path; a
-// crate-level fast route whose body is a constant of that other crate.
+// crate-level fast route whose body is a constant of that other crate; the API viewer moved off
+// `/docs`, which the local module takes, and the description covering both crates.
 use chopin::prelude::*;
 use chopin::testing::TestApp;
 
@@ -18,7 +19,11 @@ chopin::assert_app!(hello::Hello, Docs);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let app = App::with_config(Config::default())
+    let config = Config {
+        docs_path: Some("/api-docs".to_owned()),
+        ..Config::default()
+    };
+    let app = App::with_config(config)
         .mount_module(hello::Hello)
         .mount_module(Docs)
         .fast_route(AGAIN);
@@ -27,4 +32,11 @@ async fn main() {
     assert_eq!(app.get("/docs").send().await.text(), "<h1>Docs</h1>");
     assert_eq!(app.get("/again").send().await.text(), "Hello, World!");
     assert_eq!(app.get("/users/3").send().await.status(), 200);
+    let res = app.get("/openapi.json").send().await;
+    let spec = res.text();
+    for path in ["/users/{id}", "/docs", "/again"] {
+        assert!(spec.contains(&format!("\"{path}\"")), "{path} in {spec}");
+    }
+    let viewer = app.get("/api-docs").send().await;
+    assert!(viewer.text().contains(r#"data-url="/openapi.json""#));
 }

@@ -1,0 +1,502 @@
+//! The application's description: a pure function of its mounted modules' manifests.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, RefOr,
+    ResponseBuilder, Tag,
+};
+
+use super::{Operation, SECURITY_SCHEME, Schemas, scalar};
+use crate::manifest::{Access, Manifest, Methods, RouteDecl};
+
+/// The description's `info`: title, version and description.
+///
+/// By default they are the Cargo metadata (`name`, `version`, `description`) of the crate that
+/// declares the first mounted module; [`App::openapi_info`](crate::App::openapi_info) sets them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Info {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`: the API's version.
+    pub version: String,
+    /// `info.description`, in Markdown.
+    pub description: Option<String>,
+}
+
+impl Info {
+    /// An `info` with this title and version.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Info {
+        Info {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+        }
+    }
+
+    /// Adds a description.
+    pub fn description(mut self, description: impl Into<String>) -> Info {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The crate metadata of the first mounted module declared outside Chopin itself.
+    pub(crate) fn of(manifests: &[&Manifest]) -> Info {
+        let package = manifests
+            .iter()
+            .map(|m| m.package)
+            .find(|p| p.name != "chopin")
+            .or_else(|| manifests.first().map(|m| m.package));
+        match package {
+            Some(p) => Info {
+                title: p.name.to_owned(),
+                version: p.version.to_owned(),
+                description: (!p.description.is_empty()).then(|| p.description.to_owned()),
+            },
+            None => Info::new("application", "0.0.0"),
+        }
+    }
+}
+
+/// A fast route added by hand ([`App::fast_route`](crate::App::fast_route)), as the description
+/// sees it.
+pub(crate) struct HandRoute {
+    pub(crate) path: String,
+    pub(crate) methods: Methods,
+    pub(crate) cors: bool,
+    pub(crate) content_type: String,
+    pub(crate) body: bytes::Bytes,
+}
+
+/// The OpenAPI 3.1 description of the routes these modules declare.
+pub fn spec(manifests: &[&Manifest], info: &Info) -> OpenApi {
+    build(manifests, &[], info)
+}
+
+/// One operation before its id is settled.
+struct Pending {
+    path: String,
+    method: HttpMethod,
+    id: String,
+    explicit: bool,
+    module: &'static str,
+    operation: OperationBuilder,
+}
+
+pub(crate) fn build(manifests: &[&Manifest], hand: &[HandRoute], info: &Info) -> OpenApi {
+    let mut schemas = Schemas::default();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut tags: Vec<String> = Vec::new();
+    let mut secured = false;
+
+    for m in manifests {
+        for r in m.routes {
+            let tag = r.tag.unwrap_or(m.name).to_owned();
+            if !tags.contains(&tag) {
+                tags.push(tag.clone());
+            }
+            let methods = listed(r, manifests);
+            let base = match r.name {
+                Some(name) => name.to_owned(),
+                None => {
+                    let item = r.handler.rsplit("::").next().unwrap_or(r.handler);
+                    item.to_ascii_lowercase()
+                }
+            };
+            for (method, suffix) in suffixed(&methods) {
+                let mut op = Operation::new(param_names(r.path), &mut schemas);
+                match (r.describe, r.fast) {
+                    (Some(describe), _) => describe(&mut op),
+                    (None, Some(fast)) => {
+                        fast_response(&mut op, fast.content_type(), fast.body());
+                    }
+                    (None, None) => {
+                        op.response("default", "not described", None);
+                    }
+                }
+                match r.access {
+                    Access::Public => {}
+                    Access::User => op.requires_auth(),
+                    Access::Role(role) => {
+                        op.requires_auth();
+                        op.error_response(
+                            "403",
+                            &format!("the user does not have the role `{role}`"),
+                        );
+                    }
+                }
+                secured |= op.secured;
+                let (summary, description) = split_doc(r.doc);
+                let operation = finish(op)
+                    .tag(tag.clone())
+                    .summary(summary)
+                    .description(description);
+                pending.push(Pending {
+                    path: openapi_path(r.path),
+                    method,
+                    id: format!("{base}{suffix}"),
+                    explicit: r.name.is_some(),
+                    module: m.name,
+                    operation,
+                });
+            }
+        }
+    }
+    for h in hand {
+        let methods = fast_methods(h.methods, h.cors);
+        for (method, suffix) in suffixed(&methods) {
+            let mut op = Operation::new(param_names(&h.path), &mut schemas);
+            fast_response(&mut op, &h.content_type, &h.body);
+            let name = h.path.trim_matches('/').replace(['/', '.', '-'], "_");
+            pending.push(Pending {
+                path: openapi_path(&h.path),
+                method,
+                id: format!("fast_{name}{suffix}"),
+                explicit: false,
+                module: "",
+                operation: finish(op),
+            });
+        }
+    }
+
+    let mut paths = Paths::new();
+    let ids = operation_ids(&pending);
+    for (p, id) in pending.into_iter().zip(ids) {
+        let operation = p.operation.operation_id(Some(id)).build();
+        paths.add_path_operation(&p.path, vec![p.method], operation);
+    }
+
+    let mut components = ComponentsBuilder::new().schemas_from_iter(schemas.into_map());
+    if secured {
+        components = components.security_scheme(
+            SECURITY_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+    let info = InfoBuilder::new()
+        .title(info.title.clone())
+        .version(info.version.clone())
+        .description(info.description.clone())
+        .build();
+    OpenApiBuilder::new()
+        .info(info)
+        .paths(paths)
+        .components(Some(components.build()))
+        .tags((!tags.is_empty()).then(|| tags.iter().map(Tag::new).collect::<Vec<_>>()))
+        .build()
+}
+
+/// The `$ref`s of a description that point at nothing it defines. A `ToSchema` written by hand
+/// that refers to a type without listing it in `schemas()` makes one; derived ones never do.
+pub fn unresolved_refs(spec: &OpenApi) -> Vec<String> {
+    fn walk(v: &serde_json::Value, root: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    let target = r
+                        .strip_prefix('#')
+                        .and_then(|pointer| root.pointer(pointer));
+                    if target.is_none() && !out.contains(r) {
+                        out.push(r.clone());
+                    }
+                }
+                map.values().for_each(|v| walk(v, root, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, root, out)),
+            _ => {}
+        }
+    }
+    let root = serde_json::to_value(spec).unwrap_or_default();
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out
+}
+
+/// The described operation, without its id, tag and text.
+fn finish(mut op: Operation<'_>) -> OperationBuilder {
+    op.finish_path_parameters();
+    let parameters = std::mem::take(&mut op.parameters);
+    let mut builder = OperationBuilder::new()
+        .parameters((!parameters.is_empty()).then_some(parameters))
+        .request_body(op.request_body.take());
+    for (status, response) in std::mem::take(&mut op.responses) {
+        builder = builder.response(status, response);
+    }
+    if op.secured {
+        builder = builder.security(SecurityRequirement::new(
+            SECURITY_SCHEME,
+            Vec::<String>::new(),
+        ));
+    }
+    builder
+}
+
+/// Each operation's id: the route's `name`, or its handler's name; a handler name that two
+/// modules use is qualified by the module's (`blog_list`), and any id still taken gets a number.
+fn operation_ids(pending: &[Pending]) -> Vec<String> {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in pending {
+        *count.entry(p.id.as_str()).or_default() += 1;
+    }
+    let mut ids: Vec<String> = pending
+        .iter()
+        .map(|p| {
+            if !p.explicit && count[p.id.as_str()] > 1 && !p.module.is_empty() {
+                format!("{}_{}", p.module, p.id)
+            } else {
+                p.id.clone()
+            }
+        })
+        .collect();
+    for i in 0..ids.len() {
+        let mut n = 1;
+        while ids[..i].contains(&ids[i]) {
+            n += 1;
+            ids[i] = format!("{}_{n}", ids[i].trim_end_matches(&format!("_{}", n - 1)));
+        }
+    }
+    ids
+}
+
+/// The methods under which a route is listed: `HEAD` only when `GET` is not there (axum answers
+/// `HEAD` to every `GET` route), a fast route's CORS preflight not at all, and `ANY` as each
+/// common method no other route of the same pattern declares.
+fn listed(r: &RouteDecl, manifests: &[&Manifest]) -> Vec<HttpMethod> {
+    if let Some(fast) = r.fast {
+        return fast_methods(r.methods, fast.cors());
+    }
+    let mut out = methods_of(r.methods);
+    if r.methods.overlaps(Methods::ANY) {
+        let taken: Vec<HttpMethod> = manifests
+            .iter()
+            .flat_map(|m| m.routes.iter())
+            .filter(|o| !std::ptr::eq(*o, r) && o.path == r.path)
+            .flat_map(|o| methods_of(o.methods))
+            .collect();
+        for m in [
+            HttpMethod::Get,
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Delete,
+            HttpMethod::Patch,
+        ] {
+            if !taken.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+fn fast_methods(methods: Methods, cors: bool) -> Vec<HttpMethod> {
+    let mut out = methods_of(methods);
+    if cors {
+        out.retain(|m| *m != HttpMethod::Options);
+    }
+    out
+}
+
+/// The named methods of a set (not `ANY`), `HEAD` left out beside `GET`.
+fn methods_of(methods: Methods) -> Vec<HttpMethod> {
+    let all = [
+        (Methods::GET, HttpMethod::Get),
+        (Methods::HEAD, HttpMethod::Head),
+        (Methods::POST, HttpMethod::Post),
+        (Methods::PUT, HttpMethod::Put),
+        (Methods::DELETE, HttpMethod::Delete),
+        (Methods::PATCH, HttpMethod::Patch),
+        (Methods::OPTIONS, HttpMethod::Options),
+    ];
+    all.into_iter()
+        .filter(|(bit, _)| methods.overlaps(*bit))
+        .filter(|(bit, _)| !(*bit == Methods::HEAD && methods.overlaps(Methods::GET)))
+        .map(|(_, m)| m)
+        .collect()
+}
+
+/// Each method with the suffix its operation id takes when a route is listed under several.
+fn suffixed(methods: &[HttpMethod]) -> Vec<(HttpMethod, String)> {
+    methods
+        .iter()
+        .map(|m| {
+            let suffix = if methods.len() > 1 {
+                format!("_{}", method_name(m))
+            } else {
+                String::new()
+            };
+            (m.clone(), suffix)
+        })
+        .collect()
+}
+
+fn method_name(m: &HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "post",
+        HttpMethod::Put => "put",
+        HttpMethod::Delete => "delete",
+        HttpMethod::Options => "options",
+        HttpMethod::Head => "head",
+        HttpMethod::Patch => "patch",
+        HttpMethod::Trace => "trace",
+    }
+}
+
+/// A fast route's one response: `200` with its content type, and its body as the example when
+/// it is JSON or text.
+fn fast_response(op: &mut Operation<'_>, content_type: &str, body: &[u8]) {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or(content_type)
+        .trim();
+    let (schema, example) = if media == "application/json" || media.ends_with("+json") {
+        (any_value(), serde_json::from_slice(body).ok())
+    } else if media.starts_with("text/") {
+        (
+            scalar(Type::String),
+            std::str::from_utf8(body)
+                .ok()
+                .map(|s| serde_json::Value::String(s.to_owned())),
+        )
+    } else {
+        (scalar(Type::String), None)
+    };
+    let content = ContentBuilder::new()
+        .schema(Some(schema))
+        .example(example)
+        .build();
+    op.responses.insert(
+        "200".to_owned(),
+        ResponseBuilder::new()
+            .description("OK: precomputed bytes")
+            .content(media, content)
+            .build(),
+    );
+}
+
+/// `{}`: any JSON value.
+fn any_value() -> RefOr<Schema> {
+    RefOr::T(Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .build(),
+    ))
+}
+
+/// The parameter names of a pattern, in order: `/posts/{id}/{*rest}` has `id` and `rest`.
+fn param_names(pattern: &str) -> Vec<String> {
+    pattern
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.trim_start_matches('*').to_owned())
+        .collect()
+}
+
+/// A pattern as OpenAPI writes it: a catch-all `{*rest}` is the parameter `{rest}`.
+fn openapi_path(pattern: &str) -> String {
+    pattern.replace("{*", "{")
+}
+
+/// A doc comment's first paragraph as the summary, on one line, and the rest as the
+/// description.
+fn split_doc(doc: &str) -> (Option<String>, Option<String>) {
+    let doc = doc.trim();
+    if doc.is_empty() {
+        return (None, None);
+    }
+    let (first, rest) = doc.split_once("\n\n").unwrap_or((doc, ""));
+    let summary = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rest = rest.trim();
+    (Some(summary), (!rest.is_empty()).then(|| rest.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patterns_parameters_are_its_braced_segments_in_order() {
+        assert_eq!(param_names("/posts/{id}/files/{*rest}"), ["id", "rest"]);
+        assert_eq!(
+            openapi_path("/posts/{id}/files/{*rest}"),
+            "/posts/{id}/files/{rest}"
+        );
+        assert!(param_names("/about").is_empty());
+    }
+
+    #[test]
+    fn a_doc_comments_first_paragraph_is_the_summary() {
+        assert_eq!(split_doc(""), (None, None));
+        assert_eq!(
+            split_doc(" One post,\n by id.\n\n Not found: 404.\n\n More."),
+            (
+                Some("One post, by id.".to_owned()),
+                Some("Not found: 404.\n\n More.".to_owned())
+            )
+        );
+    }
+
+    #[test]
+    fn a_ref_to_a_schema_that_is_not_defined_is_found() {
+        #[allow(dead_code)]
+        struct Orphan;
+        impl utoipa::PartialSchema for Orphan {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .property("missing", utoipa::openapi::Ref::from_schema_name("Missing"))
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for Orphan {}
+        fn describe(op: &mut Operation<'_>) {
+            let schema = op.schema::<Orphan>();
+            op.response("200", "OK", Some(("application/json", schema)));
+        }
+        static ROUTES: [RouteDecl; 1] = [RouteDecl {
+            methods: Methods::GET,
+            path: "/orphan",
+            handler: "M::orphan",
+            file: "src/lib.rs",
+            line: 1,
+            access: Access::Public,
+            fast: None,
+            name: None,
+            tag: None,
+            doc: "",
+            describe: Some(describe),
+        }];
+        let m = Manifest {
+            name: "m",
+            type_name: "M",
+            file: "src/lib.rs",
+            line: 1,
+            prefix: "",
+            requires: &[],
+            provides: &[],
+            routes: &ROUTES,
+            package: crate::manifest::Package {
+                name: "app",
+                version: "1.0.0",
+                description: "",
+            },
+        };
+        let spec = spec(&[&m], &Info::new("app", "1.0.0"));
+        assert_eq!(unresolved_refs(&spec), ["#/components/schemas/Missing"]);
+    }
+
+    #[test]
+    fn head_is_listed_only_without_get() {
+        assert!(methods_of(Methods::GET.with(Methods::HEAD)) == [HttpMethod::Get]);
+        assert!(methods_of(Methods::HEAD) == [HttpMethod::Head]);
+        assert!(methods_of(Methods::ANY).is_empty());
+    }
+}
