@@ -2,7 +2,7 @@
 //! description and its viewer as the server serves them.
 
 use chopin::ModuleList;
-use chopin::openapi::unresolved_refs;
+use chopin::openapi::{Info, unresolved_refs};
 use chopin::prelude::*;
 use chopin::testing::TestApp;
 
@@ -20,6 +20,29 @@ fn the_description_is_derived_from_the_handlers_types() {
     assert_eq!(unresolved_refs(&spec), Vec::<String>::new());
     let json = spec.to_pretty_json().unwrap_or_else(|e| panic!("{e}"));
     insta::assert_snapshot!("modules_openapi", json);
+}
+
+#[test]
+fn info_comes_from_the_modules_crate_unless_the_app_sets_it() {
+    let info = modules::app().openapi().info;
+    assert_eq!(
+        (info.title.as_str(), info.version.as_str()),
+        ("chopin", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        info.description.as_deref(),
+        Some(env!("CARGO_PKG_DESCRIPTION"))
+    );
+
+    let info = modules::app()
+        .openapi_info(Info::new("Blog API", "2.1.0").description("Posts and pages."))
+        .openapi()
+        .info;
+    assert_eq!(
+        (info.title.as_str(), info.version.as_str()),
+        ("Blog API", "2.1.0")
+    );
+    assert_eq!(info.description.as_deref(), Some("Posts and pages."));
 }
 
 #[tokio::test]

@@ -220,6 +220,11 @@ impl<T: ToSchema> OperationOutput for Created<T> {
     fn describe(op: &mut Operation<'_>) {
         let schema = op.schema::<T>();
         op.response("201", "Created", Some(("application/json", schema)));
+        op.response_header(
+            "201",
+            "location",
+            "the new resource's URI, when the handler gives one",
+        );
     }
 }
 

@@ -283,10 +283,22 @@ impl<'a> Operation<'a> {
         self.response(status, description, Some(("application/json", schema)));
     }
 
+    /// Says that responses of `status` (already added) carry the header `name`.
+    pub fn response_header(&mut self, status: &str, name: &str, description: &str) {
+        if let Some(response) = self.responses.get_mut(status) {
+            let header = utoipa::openapi::header::HeaderBuilder::new()
+                .schema(Some(scalar(Type::String)))
+                .description(Some(description))
+                .build();
+            response.headers.insert(name.to_owned(), RefOr::T(header));
+        }
+    }
+
     /// The operation needs a bearer token: a `401` without one.
     pub fn requires_auth(&mut self) {
         self.secured = true;
         self.error_response("401", "no valid bearer token");
+        self.response_header("401", "www-authenticate", "`Bearer`");
     }
 
     /// The pattern's parameters no argument described (a handler that reads none of them),

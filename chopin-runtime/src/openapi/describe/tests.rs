@@ -194,10 +194,11 @@ fn a_json_body_refers_to_its_schema_and_records_what_that_refers_to() {
 fn an_auth_user_is_a_bearer_requirement_and_a_401() {
     let (doc, _) = described(&[], <AuthUser as OperationInput>::describe);
     assert_eq!(doc["secured"], true);
-    assert_eq!(
-        doc["responses"]["401"],
-        error_response("no valid bearer token")
-    );
+    let mut expected = error_response("no valid bearer token");
+    expected["headers"] = json!({
+        "www-authenticate": {"description": "`Bearer`", "schema": {"type": "string"}},
+    });
+    assert_eq!(doc["responses"]["401"], expected);
 }
 
 #[test]
@@ -256,6 +257,11 @@ fn responses_carry_their_status_media_type_and_schema() {
         assert_eq!(responses.len(), 1, "{responses:?}");
         assert_eq!(responses[status]["content"], content, "{status}");
     }
+    let (doc, _) = described(&[], <Created<Post> as OperationOutput>::describe);
+    assert_eq!(
+        doc["responses"]["201"]["headers"]["location"]["schema"],
+        json!({"type": "string"})
+    );
 }
 
 #[test]
