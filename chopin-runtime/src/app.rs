@@ -346,7 +346,7 @@ where
                         std::fs::write(file, json + "\n").map_err(|source| Error::Write {
                             path: file.into(),
                             source,
-                        })?
+                        })?;
                     }
                 }
                 Ok(())
