@@ -151,14 +151,7 @@ impl<'a> Operation<'a> {
             return;
         };
         self.next_path_param += 1;
-        self.parameters.push(
-            ParameterBuilder::new()
-                .name(name)
-                .parameter_in(ParameterIn::Path)
-                .required(Required::True)
-                .schema(Some(schema))
-                .build(),
-        );
+        self.parameters.push(path_param(name, schema));
     }
 
     /// The path parameters named by `T`'s fields, for a `Path<T>` of a struct that derives
@@ -166,14 +159,7 @@ impl<'a> Operation<'a> {
     pub fn path_parameters_of<T: ToSchema>(&mut self) {
         for (name, schema, _) in self.fields_of::<T>() {
             if self.path_params.contains(&name) {
-                self.parameters.push(
-                    ParameterBuilder::new()
-                        .name(name)
-                        .parameter_in(ParameterIn::Path)
-                        .required(Required::True)
-                        .schema(Some(schema))
-                        .build(),
-                );
+                self.parameters.push(path_param(name, schema));
             }
         }
         self.next_path_param = self.path_params.len();
@@ -312,17 +298,20 @@ impl<'a> Operation<'a> {
             .collect();
         for name in self.path_params.clone() {
             if !described.contains(&name) {
-                self.parameters.push(
-                    ParameterBuilder::new()
-                        .name(name)
-                        .parameter_in(ParameterIn::Path)
-                        .required(Required::True)
-                        .schema(Some(scalar(Type::String)))
-                        .build(),
-                );
+                self.parameters.push(path_param(name, scalar(Type::String)));
             }
         }
     }
+}
+
+/// A path parameter: always required.
+fn path_param(name: String, schema: RefOr<Schema>) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(schema))
+        .build()
 }
 
 /// Whether a schema is worth a name in `components/schemas`: a struct with fields, an enum.

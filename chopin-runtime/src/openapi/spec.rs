@@ -462,9 +462,19 @@ mod tests {
             op.response("200", "OK", Some(("application/json", schema)));
         }
         static ROUTES: [RouteDecl; 1] = [RouteDecl {
-            methods: Methods::GET,
-            path: "/orphan",
-            handler: "M::orphan",
+            describe: Some(describe),
+            ..route(Methods::GET, "/orphan", "M::orphan")
+        }];
+        let m = module("m", &ROUTES);
+        let spec = spec(&[&m], &Info::new("app", "1.0.0"));
+        assert_eq!(unresolved_refs(&spec), ["#/components/schemas/Missing"]);
+    }
+
+    const fn route(methods: Methods, path: &'static str, handler: &'static str) -> RouteDecl {
+        RouteDecl {
+            methods,
+            path,
+            handler,
             file: "src/lib.rs",
             line: 1,
             access: Access::Public,
@@ -472,25 +482,85 @@ mod tests {
             name: None,
             tag: None,
             doc: "",
-            describe: Some(describe),
-        }];
-        let m = Manifest {
-            name: "m",
-            type_name: "M",
+            describe: None,
+        }
+    }
+
+    const fn module(name: &'static str, routes: &'static [RouteDecl]) -> Manifest {
+        Manifest {
+            name,
+            type_name: name,
             file: "src/lib.rs",
             line: 1,
             prefix: "",
             requires: &[],
             provides: &[],
-            routes: &ROUTES,
+            routes,
             package: crate::manifest::Package {
                 name: "app",
                 version: "1.0.0",
                 description: "",
             },
-        };
-        let spec = spec(&[&m], &Info::new("app", "1.0.0"));
-        assert_eq!(unresolved_refs(&spec), ["#/components/schemas/Missing"]);
+        }
+    }
+
+    /// `(path, method, operationId)` of every operation, sorted.
+    fn operations(spec: &OpenApi) -> Vec<(String, String, String)> {
+        let v = serde_json::to_value(spec).unwrap_or_default();
+        let mut out = Vec::new();
+        for (path, item) in v["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                out.push((
+                    path.clone(),
+                    method.clone(),
+                    op["operationId"].as_str().unwrap_or("").to_owned(),
+                ));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_any_is_each_method_not_otherwise_routed() {
+        static BLOG: [RouteDecl; 3] = [
+            route(Methods::GET, "/blog", "Blog::list"),
+            route(Methods::ANY, "/blog", "Blog::other"),
+            route(Methods::GET, "/files/{*rest}", "Blog::file"),
+        ];
+        static FEED: [RouteDecl; 2] = [
+            route(Methods::GET, "/feed", "Feed::list"),
+            RouteDecl {
+                name: Some("feed_entry"),
+                ..route(Methods::GET, "/feed/{id}", "Feed::entry")
+            },
+        ];
+        let (blog, feed) = (module("blog", &BLOG), module("feed", &FEED));
+        let spec = spec(&[&blog, &feed], &Info::new("app", "1.0.0"));
+        let ops = operations(&spec);
+        let ops: Vec<(&str, &str, &str)> = ops
+            .iter()
+            .map(|(p, m, id)| (p.as_str(), m.as_str(), id.as_str()))
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                ("/blog", "delete", "other_delete"),
+                ("/blog", "get", "blog_list"),
+                ("/blog", "patch", "other_patch"),
+                ("/blog", "post", "other_post"),
+                ("/blog", "put", "other_put"),
+                ("/feed", "get", "feed_list"),
+                ("/feed/{id}", "get", "feed_entry"),
+                ("/files/{rest}", "get", "file"),
+            ]
+        );
+        let v = serde_json::to_value(&spec).unwrap_or_default();
+        // A catch-all is a path parameter like any other, and a handler that was not described
+        // says so rather than vanishing.
+        let file = &v["paths"]["/files/{rest}"]["get"];
+        assert_eq!(file["parameters"][0]["name"], "rest");
+        assert_eq!(file["responses"]["default"]["description"], "not described");
     }
 
     #[test]
