@@ -321,6 +321,30 @@ pub const fn conflicts(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether a valid pattern matches a request path (without its query): literals byte for byte,
+/// a parameter any one non-empty segment, a catch-all the non-empty rest.
+pub fn matches(pattern: &str, path: &str) -> bool {
+    let mut segments = path.strip_prefix('/').map(|p| p.split('/'));
+    let mut at = 1;
+    if pattern == "/" {
+        return path == "/";
+    }
+    while let Some((seg, next)) = next_segment(pattern, at) {
+        at = next;
+        let Some(part) = segments.as_mut().and_then(Iterator::next) else {
+            return false;
+        };
+        match seg.kind {
+            SegmentKind::Literal if part != &pattern[seg.start..seg.end] => return false,
+            SegmentKind::Literal => {}
+            SegmentKind::Param if part.is_empty() => return false,
+            SegmentKind::Param => {}
+            SegmentKind::CatchAll => return !part.is_empty(),
+        }
+    }
+    segments.is_some_and(|mut rest| rest.next().is_none())
+}
+
 /// The parameters of a valid pattern, in order, as `(name, is_catch_all)`.
 pub fn params(pattern: &str) -> Params<'_> {
     Params { pattern, at: 1 }

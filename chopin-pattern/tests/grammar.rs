@@ -1,11 +1,34 @@
 //! The grammar, its errors with their spans, and the conflict rule on hand-picked cases.
 
-use chopin_pattern::{ErrorKind, PatternError, conflicts, params, same, validate};
+use chopin_pattern::{ErrorKind, PatternError, conflicts, matches, params, same, validate};
 
 // The checks are usable in constant evaluation, where the whole-application check runs.
 const _: () = assert!(validate("/users/{id}").is_ok());
 const _: () = assert!(conflicts("/users/{id}", "/users/{name}"));
 const _: () = assert!(!conflicts("/users/me", "/users/{id}"));
+
+#[test]
+fn a_pattern_matches_the_paths_it_routes() {
+    let cases = [
+        ("/", "/", true),
+        ("/", "/x", false),
+        ("/users", "/users", true),
+        ("/users", "/users/", false),
+        ("/users/", "/users/", true),
+        ("/users/{id}", "/users/7", true),
+        ("/users/{id}", "/users/", false),
+        ("/users/{id}", "/users/7/posts", false),
+        ("/users/me", "/users/7", false),
+        ("/files/{*path}", "/files/a/b.txt", true),
+        ("/files/{*path}", "/files/", false),
+        ("/files/{*path}", "/files", false),
+        ("/{*rest}", "/openapi.json", true),
+        ("/docs", "docs", false),
+    ];
+    for (pattern, path, expected) in cases {
+        assert_eq!(matches(pattern, path), expected, "{pattern} {path}");
+    }
+}
 
 #[test]
 fn valid_patterns() {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
 use axum::{Extension, Router};
+use http::{StatusCode, header};
 
 use crate::auth::AuthProvider;
 use crate::config::Config;
@@ -47,6 +48,8 @@ pub struct App<S = (), M = ()> {
     state: S,
     auth: Option<AuthProvider>,
     info: Option<Info>,
+    /// The patterns added with [`App::route`].
+    route_patterns: Vec<String>,
     modules: PhantomData<fn() -> M>,
 }
 
@@ -65,6 +68,7 @@ impl App {
             state: (),
             auth: None,
             info: None,
+            route_patterns: Vec::new(),
             modules: PhantomData,
         }
     }
@@ -88,6 +92,7 @@ where
             state,
             auth: self.auth,
             info: self.info,
+            route_patterns: self.route_patterns,
             modules: PhantomData,
         }
     }
@@ -120,6 +125,7 @@ where
             state: self.state,
             auth: self.auth,
             info: self.info,
+            route_patterns: self.route_patterns,
             modules: PhantomData,
         }
     }
@@ -248,6 +254,7 @@ where
     /// As axum does, when the path is invalid or conflicts with a route already added.
     pub fn route(mut self, path: &str, method_router: MethodRouter<S>) -> App<S, M> {
         self.router = self.router.route(path, method_router);
+        self.route_patterns.push(path.to_owned());
         self
     }
 
@@ -277,12 +284,36 @@ where
             Ok(_) => return Err(Error::Routes(errors)),
             Err(dupes) => return Err(Error::Routes([errors, dupes].concat())),
         };
+        // A fast route's path answers the methods it does not serve with `405` and its `allow`,
+        // as a routed path does, unless a dynamic route can take them.
+        let mut router = self.router;
+        for route in table.routes() {
+            let path = route.path.as_ref();
+            let dynamic = module::manifests(M::LIST)
+                .iter()
+                .flat_map(|m| m.routes)
+                .any(|r| r.fast.is_none() && chopin_pattern::matches(r.path, path))
+                || self
+                    .route_patterns
+                    .iter()
+                    .any(|p| chopin_pattern::matches(p, path));
+            if !dynamic {
+                let allow = route.allow();
+                router = router.route(
+                    path,
+                    MethodRouter::new().fallback(move || {
+                        let allow = allow.clone();
+                        async move { (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]) }
+                    }),
+                );
+            }
+        }
         // The server enforces `MAX_BODY_BYTES` on every body. axum's extractors also apply their
         // own 2 MiB default, which only matters when the configured limit is larger.
         let router = if limits.max_body_bytes > AXUM_DEFAULT_BODY_LIMIT {
-            self.router.layer(DefaultBodyLimit::disable())
+            router.layer(DefaultBodyLimit::disable())
         } else {
-            self.router
+            router
         };
         // Turns every handler into a ready route now; otherwise axum boxes the handler into a
         // route again on every request (`axum::serve` does this once per connection).

@@ -621,6 +621,21 @@ pub(crate) struct Preflight {
 }
 
 impl Prepared {
+    /// The `allow` header of a `405` on its path: its methods, `HEAD` with `GET`, `OPTIONS` with
+    /// CORS.
+    pub(crate) fn allow(&self) -> HeaderValue {
+        let mut methods = if self.methods.contains(MethodSet::GET) {
+            self.methods.with(MethodSet::HEAD)
+        } else {
+            self.methods
+        };
+        if self.preflight.is_some() {
+            methods = methods.with(MethodSet::OPTIONS);
+        }
+        let names = Methods(methods.0).names().join(", ");
+        HeaderValue::from_str(&names).unwrap_or_else(|_| HeaderValue::from_static("GET, HEAD"))
+    }
+
     /// One line for the start-up listing: `/json [GET, HEAD] (27 bytes)`.
     pub(crate) fn describe(&self) -> String {
         let cors = if self.preflight.is_some() {

@@ -1,5 +1,8 @@
 //! Fast routes answered from precomputed bytes, and everything that must leave the fast path.
 
+use chopin::prelude::*;
+use chopin::testing::TestApp;
+
 use super::raw::Conn;
 use super::spawn_default;
 
@@ -58,11 +61,16 @@ async fn options_on_a_cors_route_is_a_precomputed_preflight() {
          access-control-allow-methods: GET, HEAD, OPTIONS\r\nallow: GET, HEAD, OPTIONS\r\n\
          access-control-allow-headers: *\r\naccess-control-max-age: 86400\r\n\r\n"
     );
-    // A route without CORS has no preflight: OPTIONS goes to the router, which has no such route.
+    // A route without CORS has no preflight: OPTIONS is a method it does not answer.
     let res = c
         .roundtrip(b"OPTIONS /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
         .await;
-    assert_eq!(res.status, 404);
+    assert_eq!(res.status, 405);
+    assert!(
+        res.head.contains("\r\nallow: GET, HEAD\r\n"),
+        "{}",
+        res.head
+    );
 }
 
 #[tokio::test]
@@ -70,10 +78,16 @@ async fn a_method_the_fast_route_does_not_answer_falls_through_to_the_router() {
     let app = spawn_default().await;
     let res = app.post("/api/status").send().await;
     assert_eq!((res.status().as_u16(), res.text()), (200, "posted status"));
+    // No dynamic route takes the other methods of a fast route's path: `405`, with what it allows.
     let res = app.delete("/plaintext").send().await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
     // `post_only`: GET is not the fast route's, POST with a body is served from the table by hyper.
-    assert_eq!(app.get("/submit").send().await.status(), 404);
+    let res = app.get("/submit").send().await;
+    assert_eq!(
+        (res.status().as_u16(), res.header("allow")),
+        (405, Some("POST"))
+    );
     let res = app.post("/submit").body("payload").send().await;
     assert_eq!((res.status().as_u16(), res.text()), (200, "accepted"));
 }
@@ -199,4 +213,18 @@ async fn a_panicking_handler_is_a_500_and_the_server_goes_on() {
         .roundtrip(b"GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n")
         .await;
     assert_eq!(res.text(), "user 1");
+}
+
+#[tokio::test]
+async fn a_dynamic_route_that_matches_a_fast_routes_path_takes_its_other_methods() {
+    let app = App::with_config(Config::default())
+        .fast_route(FastRoute::text("/users/me", "me"))
+        .route(
+            "/users/{id}",
+            post(|Path(id): Path<String>| async move { format!("posted {id}") }),
+        );
+    let app = TestApp::spawn(app).await;
+    assert_eq!(app.get("/users/me").send().await.text(), "me");
+    let res = app.post("/users/me").send().await;
+    assert_eq!((res.status().as_u16(), res.text()), (200, "posted me"));
 }

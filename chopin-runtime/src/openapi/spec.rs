@@ -394,10 +394,8 @@ fn any_value() -> RefOr<Schema> {
 
 /// The parameter names of a pattern, in order: `/posts/{id}/{*rest}` has `id` and `rest`.
 fn param_names(pattern: &str) -> Vec<String> {
-    pattern
-        .split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| name.trim_start_matches('*').to_owned())
+    chopin_pattern::params(pattern)
+        .map(|(name, _)| name.to_owned())
         .collect()
 }
 
