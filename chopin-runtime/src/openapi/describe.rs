@@ -57,9 +57,58 @@ macro_rules! path_scalar {
     )*};
 }
 
-path_scalar!(
-    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char, String
+path_scalar!(f32, f64, bool, String);
+
+/// Integers are described with their exact range: utoipa's schemas say `int32` for `u32` and
+/// `int64` for `u64`, ranges narrower than the values the parameter accepts (and wider for
+/// `u8`), which a client generated from the description would get wrong.
+macro_rules! path_integer {
+    ($($ty:ty),*) => {$(
+        impl PathParams for $ty {
+            fn describe(op: &mut Operation<'_>) {
+                let min = i128::try_from(<$ty>::MIN).unwrap_or(i128::MIN);
+                let max = u128::try_from(<$ty>::MAX).unwrap_or(u128::MAX);
+                op.path_parameter(integer(<$ty>::MIN != 0, <$ty>::BITS, min, max));
+            }
+        }
+    )*};
+}
+
+path_integer!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
 );
+
+/// `{"type": "integer", "format": "uint32", "minimum": 0, "maximum": 4294967295}`: the format
+/// from the OpenAPI format registry, and the bounds that fit in a JSON number as utoipa writes
+/// one.
+fn integer(signed: bool, bits: u32, min: i128, max: u128) -> RefOr<Schema> {
+    let format = format!("{}int{bits}", if signed { "" } else { "u" });
+    let min = isize::try_from(min)
+        .map(utoipa::Number::Int)
+        .ok()
+        .or((!signed).then_some(utoipa::Number::UInt(0)));
+    let max = usize::try_from(max).ok().map(utoipa::Number::UInt);
+    RefOr::T(Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::Custom(format)))
+            .minimum(min)
+            .maximum(max)
+            .build(),
+    ))
+}
+
+impl PathParams for char {
+    fn describe(op: &mut Operation<'_>) {
+        op.path_parameter(RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(1))
+                .build(),
+        )));
+    }
+}
 
 macro_rules! path_tuple {
     ($($name:ident),+) => {

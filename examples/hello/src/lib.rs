@@ -12,6 +12,7 @@ use serde::Serialize;
 #[derive(Serialize, ToSchema)]
 pub struct User {
     /// The id from the path.
+    #[schema(format = "uint64")]
     pub id: u64,
     /// A name derived from the id.
     pub name: String,

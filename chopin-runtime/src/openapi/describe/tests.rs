@@ -52,16 +52,52 @@ struct Page {
 }
 
 #[test]
-fn a_path_of_one_value_is_the_patterns_parameter_with_the_values_type() {
+fn a_path_of_one_value_is_the_patterns_parameter_with_the_values_exact_type() {
     let (doc, _) = described(&["id"], <Path<i64> as OperationInput>::describe);
     assert_eq!(
         doc["parameters"],
         json!([{
             "name": "id", "in": "path", "required": true,
-            "schema": {"type": "integer", "format": "int64"},
+            "schema": {
+                "type": "integer", "format": "int64",
+                "minimum": i64::MIN, "maximum": i64::MAX,
+            },
         }])
     );
     assert_eq!(doc["responses"]["400"], error_response(BAD_PATH));
+
+    type Describe = fn(&mut Operation<'_>);
+    let cases: [(Describe, Value); 6] = [
+        (
+            <Path<u64> as OperationInput>::describe,
+            json!({"type": "integer", "format": "uint64", "minimum": 0, "maximum": u64::MAX}),
+        ),
+        (
+            <Path<u8> as OperationInput>::describe,
+            json!({"type": "integer", "format": "uint8", "minimum": 0, "maximum": 255}),
+        ),
+        (
+            <Path<i16> as OperationInput>::describe,
+            json!({"type": "integer", "format": "int16", "minimum": -32768, "maximum": 32767}),
+        ),
+        (
+            // Wider than a JSON number as utoipa writes one: the bound that fits.
+            <Path<u128> as OperationInput>::describe,
+            json!({"type": "integer", "format": "uint128", "minimum": 0}),
+        ),
+        (
+            <Path<char> as OperationInput>::describe,
+            json!({"type": "string", "minLength": 1, "maxLength": 1}),
+        ),
+        (
+            <Path<String> as OperationInput>::describe,
+            json!({"type": "string"}),
+        ),
+    ];
+    for (describe, schema) in cases {
+        let (doc, _) = described(&["id"], describe);
+        assert_eq!(doc["parameters"][0]["schema"], schema);
+    }
 }
 
 #[test]
