@@ -348,6 +348,51 @@ impl OperationOutput for Redirect {
     }
 }
 
+/// `(StatusCode, T)`: `T`'s body under a status chosen at run time, so its successes become
+/// the `default` response.
+impl<T: OperationOutput> OperationOutput for (StatusCode, T) {
+    fn describe(op: &mut Operation<'_>) {
+        let before: Vec<String> = op.responses.keys().cloned().collect();
+        T::describe(op);
+        let chosen: Vec<String> = op
+            .responses
+            .keys()
+            .filter(|k| !before.contains(k) && k.starts_with('2'))
+            .cloned()
+            .collect();
+        for status in chosen {
+            if let Some(response) = op.responses.remove(&status) {
+                let content = response
+                    .content
+                    .into_iter()
+                    .next()
+                    .and_then(|(ct, c)| match c {
+                        RefOr::T(c) => c.schema.map(|s| (ct, s)),
+                        RefOr::Ref(_) => None,
+                    });
+                let description = "the status the handler chooses";
+                match content {
+                    Some((ct, schema)) => op.response("default", description, Some((&ct, schema))),
+                    None => op.response("default", description, None),
+                }
+            }
+        }
+    }
+}
+
+/// Headers beside a body do not change what the body is.
+impl<T: OperationOutput> OperationOutput for (HeaderMap, T) {
+    fn describe(op: &mut Operation<'_>) {
+        T::describe(op);
+    }
+}
+
+impl<T: OperationOutput> OperationOutput for (StatusCode, HeaderMap, T) {
+    fn describe(op: &mut Operation<'_>) {
+        <(StatusCode, T)>::describe(op);
+    }
+}
+
 /// A response built by hand can be anything: the description says so.
 impl OperationOutput for Response {
     fn describe(op: &mut Operation<'_>) {

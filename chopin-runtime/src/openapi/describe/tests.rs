@@ -301,6 +301,23 @@ fn responses_carry_their_status_media_type_and_schema() {
 }
 
 #[test]
+fn a_status_chosen_at_run_time_makes_the_body_the_default_response() {
+    let (doc, _) = described(
+        &[],
+        <Result<(StatusCode, Json<Post>), (StatusCode, String)> as OperationOutput>::describe,
+    );
+    let responses = doc["responses"].as_object().cloned().unwrap_or_default();
+    assert_eq!(responses.keys().collect::<Vec<_>>(), ["default"]);
+    assert_eq!(
+        responses["default"]["content"],
+        json!({
+            "application/json": {"schema": {"$ref": "#/components/schemas/Post"}},
+            "text/plain": {"schema": {"type": "string"}},
+        })
+    );
+}
+
+#[test]
 fn a_result_describes_both_sides() {
     let (doc, _) = described(
         &[],
