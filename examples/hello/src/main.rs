@@ -1,5 +1,6 @@
 //! Runs the hello application: `cargo run -p hello` (add `REUSEPORT=true` for one runtime per core);
-//! `cargo run -p hello -- routes` prints its route table.
+//! `cargo run -p hello -- routes` prints its route table, `cargo run -p hello -- openapi --out F`
+//! writes its API description.
 
 use tracing_subscriber::EnvFilter;
 
