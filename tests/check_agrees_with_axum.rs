@@ -181,6 +181,7 @@ fn application_accepts(routes: &[Route]) -> bool {
                 requires: &[],
                 provides: &[],
                 routes: Box::leak(decls.into_boxed_slice()),
+                models: &[],
                 package: Package {
                     name: "app",
                     version: "0.1.0",

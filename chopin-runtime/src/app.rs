@@ -12,6 +12,7 @@ use http::{StatusCode, header};
 
 use crate::auth::AuthProvider;
 use crate::config::Config;
+use crate::db::{Db, ModelDecl, Report};
 use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::manifest::Manifest;
@@ -50,6 +51,7 @@ pub struct App<S = (), M = ()> {
     info: Option<Info>,
     /// The patterns added with [`App::route`].
     route_patterns: Vec<String>,
+    db: Option<Db>,
     modules: PhantomData<fn() -> M>,
 }
 
@@ -69,6 +71,7 @@ impl App {
             auth: None,
             info: None,
             route_patterns: Vec::new(),
+            db: None,
             modules: PhantomData,
         }
     }
@@ -93,6 +96,7 @@ where
             auth: self.auth,
             info: self.info,
             route_patterns: self.route_patterns,
+            db: self.db,
             modules: PhantomData,
         }
     }
@@ -126,6 +130,7 @@ where
             auth: self.auth,
             info: self.info,
             route_patterns: self.route_patterns,
+            db: self.db,
             modules: PhantomData,
         }
     }
@@ -230,6 +235,76 @@ where
         }
     }
 
+    /// The models of the mounted modules (`models(..)`), once each, in mount order.
+    pub fn models(&self) -> Vec<ModelDecl> {
+        let mut out: Vec<ModelDecl> = Vec::new();
+        for m in self.manifests() {
+            for model in m.models {
+                if !out.iter().any(|o| o.table == model.table) {
+                    out.push(*model);
+                }
+            }
+        }
+        out
+    }
+
+    /// Gives the application its database, instead of the one `DATABASE_URL` names.
+    pub fn with_db(mut self, db: Db) -> App<S, M> {
+        self.db = Some(db);
+        self
+    }
+
+    /// The application's database, if it has one yet.
+    pub fn db(&self) -> Option<&Db> {
+        self.db.as_ref()
+    }
+
+    /// Connects to `DATABASE_URL` when mounted modules declare models and no database was given,
+    /// then, with `AUTO_MIGRATE=true`, migrates. [`App::run`] does this before it binds.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the database does not answer, [`Error::Migrate`] when migrating
+    /// fails or is refused.
+    pub async fn connect(mut self) -> Result<App<S, M>, Error> {
+        if self.db.is_none() && !self.models().is_empty() {
+            self.db = Some(self.open_db().await?);
+            if self.config.database.auto_migrate {
+                // `migrate` logs each step it applies.
+                self.migrate().await?;
+            }
+        }
+        Ok(self)
+    }
+
+    async fn open_db(&self) -> Result<Db, Error> {
+        Db::connect(&self.config.database)
+            .await
+            .map_err(|source| Error::Database {
+                url: crate::db::redact(&self.config.database.url),
+                source,
+            })
+    }
+
+    /// Brings the tables of the mounted modules' models up to date: creates missing tables and
+    /// indexes in dependency order, adds missing columns, refuses changes that would lose data,
+    /// and records each step in `chopin_migrations`. Running it again does nothing.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the database does not answer, [`Error::Migrate`] when a change
+    /// is refused (nothing is applied then) or the database fails.
+    pub async fn migrate(&self) -> Result<Report, Error> {
+        if self.models().is_empty() {
+            return Ok(Report::default());
+        }
+        let db = match &self.db {
+            Some(db) => db.clone(),
+            None => self.open_db().await?,
+        };
+        let backend = sea_orm::ConnectionTrait::get_database_backend(db.conn());
+        let tables = self.models().iter().map(|m| (m.define)(backend)).collect();
+        Ok(crate::db::migrate::migrate(db.conn(), tables).await?)
+    }
+
     /// The configuration the application will serve with.
     pub fn config(&self) -> &Config {
         &self.config
@@ -321,6 +396,10 @@ where
             Some(provider) => router.layer(Extension(provider)),
             None => router,
         };
+        let router = match self.db {
+            Some(db) => router.layer(Extension(db)),
+            None => router,
+        };
         let router = router.with_state(self.state);
         let addr = SocketAddr::new(self.config.host, self.config.port);
         let listeners =
@@ -341,6 +420,7 @@ where
     ///
     /// - `serve` (or nothing): [`App::run`].
     /// - `routes`: prints the route table ([`App::routes`]) to standard output and returns.
+    /// - `migrate`: [`App::migrate`], printing each step.
     /// - `openapi [--out FILE]`: writes the API description ([`App::openapi`]) as JSON to
     ///   standard output, or to `FILE`, and returns.
     ///
@@ -354,6 +434,23 @@ where
             [] | ["serve"] => self.run().await,
             ["routes"] => {
                 print!("{}", RouteTable(&self.routes()));
+                Ok(())
+            }
+            ["migrate"] => {
+                if self.models().is_empty() {
+                    println!("migrate: no mounted module declares models");
+                    return Ok(());
+                }
+                let report = self.migrate().await?;
+                for warning in &report.warnings {
+                    println!("migrate: warning: {warning}");
+                }
+                if report.applied.is_empty() {
+                    println!("migrate: the tables are up to date");
+                }
+                for step in &report.applied {
+                    println!("migrate: {step}");
+                }
                 Ok(())
             }
             ["openapi", rest @ ..] => {
@@ -383,19 +480,19 @@ where
                 Ok(())
             }
             [other, ..] => Err(Error::Usage(format!(
-                "unknown command `{other}`: expected `serve` (the default), `routes` or `openapi [--out FILE]`"
+                "unknown command `{other}`: expected `serve` (the default), `routes`, `migrate` or `openapi [--out FILE]`"
             ))),
         }
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
     pub async fn run(self) -> Result<(), Error> {
-        self.bind()?.run().await
+        self.connect().await?.bind()?.run().await
     }
 
     /// Serves until `signal` completes, then finishes the requests in flight and returns.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), Error> {
-        self.bind()?.run_until(signal).await
+        self.connect().await?.bind()?.run_until(signal).await
     }
 }
 

@@ -42,6 +42,36 @@ pub struct Limits {
     pub read_timeout: Duration,
 }
 
+/// Where the database is and how its connection pool behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbConfig {
+    /// The database's URL: `sqlite://file.db?mode=rwc`, `sqlite::memory:` or
+    /// `postgres://user@host:5432/name`. Variable `DATABASE_URL`, default
+    /// `sqlite://chopin.db?mode=rwc` (a file beside the process, created if missing).
+    pub url: String,
+    /// Most connections in the pool. Variable `DB_MAX_CONNECTIONS`, default 10 (1 for an
+    /// in-memory SQLite database, which is one database per connection).
+    pub max_connections: u32,
+    /// Connections kept open when idle. Variable `DB_MIN_CONNECTIONS`, default 0.
+    pub min_connections: u32,
+    /// How long to wait for a connection. Variable `DB_CONNECT_TIMEOUT_MS`, default 5 000.
+    pub connect_timeout: Duration,
+    /// Run `migrate` when the server starts. Variable `AUTO_MIGRATE`, default `false`.
+    pub auto_migrate: bool,
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        DbConfig {
+            url: "sqlite://chopin.db?mode=rwc".to_owned(),
+            max_connections: 10,
+            min_connections: 0,
+            connect_timeout: Duration::from_secs(5),
+            auto_migrate: false,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -77,6 +107,8 @@ pub struct Config {
     /// Variable `DOCS_PATH`, default `/docs`; `off` turns it off (as does turning the
     /// description off, which it reads).
     pub docs_path: Option<String>,
+    /// The database of the application's models.
+    pub database: DbConfig,
 }
 
 impl Default for Config {
@@ -90,6 +122,7 @@ impl Default for Config {
             limits: Limits::default(),
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
+            database: DbConfig::default(),
         }
     }
 }
@@ -142,6 +175,23 @@ impl Config {
             },
             openapi_path: var("OPENAPI_PATH").route_path()?.unwrap_or(d.openapi_path),
             docs_path: var("DOCS_PATH").route_path()?.unwrap_or(d.docs_path),
+            database: DbConfig {
+                url: var("DATABASE_URL")
+                    .database_url()?
+                    .unwrap_or(d.database.url),
+                max_connections: var("DB_MAX_CONNECTIONS")
+                    .ranged(1, 10_000, "a connection count from 1 to 10000")?
+                    .map_or(d.database.max_connections, |n| n as u32),
+                min_connections: var("DB_MIN_CONNECTIONS")
+                    .ranged(0, 10_000, "a connection count from 0 to 10000")?
+                    .map_or(d.database.min_connections, |n| n as u32),
+                connect_timeout: var("DB_CONNECT_TIMEOUT_MS")
+                    .millis()?
+                    .unwrap_or(d.database.connect_timeout),
+                auto_migrate: var("AUTO_MIGRATE")
+                    .boolean()?
+                    .unwrap_or(d.database.auto_migrate),
+            },
         })
     }
 }
@@ -188,6 +238,19 @@ impl Var {
         match self.parse::<u64>(expected)? {
             Some(0) => Err(self.invalid(expected)),
             other => Ok(other.map(Duration::from_millis)),
+        }
+    }
+
+    /// A database URL of a backend Chopin connects to.
+    fn database_url(&self) -> Result<Option<String>, ConfigError> {
+        let Some(v) = self.value.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        let known = ["sqlite:", "postgres://", "postgresql://"];
+        if known.iter().any(|scheme| v.starts_with(scheme)) {
+            Ok(Some(v.to_owned()))
+        } else {
+            Err(self.invalid("a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc"))
         }
     }
 
@@ -254,6 +317,11 @@ mod tests {
             ("READ_TIMEOUT_MS", "250"),
             ("OPENAPI_PATH", "/api/openapi.json"),
             ("DOCS_PATH", "off"),
+            ("DATABASE_URL", "postgres://app@db:5432/blog"),
+            ("DB_MAX_CONNECTIONS", "32"),
+            ("DB_MIN_CONNECTIONS", "2"),
+            ("DB_CONNECT_TIMEOUT_MS", "750"),
+            ("AUTO_MIGRATE", "yes"),
         ])
         .expect("valid config");
         assert_eq!(c.host.to_string(), "0.0.0.0");
@@ -272,6 +340,16 @@ mod tests {
         );
         assert_eq!(c.openapi_path.as_deref(), Some("/api/openapi.json"));
         assert_eq!(c.docs_path, None);
+        assert_eq!(
+            c.database,
+            DbConfig {
+                url: "postgres://app@db:5432/blog".to_owned(),
+                max_connections: 32,
+                min_connections: 2,
+                connect_timeout: Duration::from_millis(750),
+                auto_migrate: true,
+            }
+        );
     }
 
     #[test]
@@ -326,6 +404,16 @@ mod tests {
                 "OPENAPI_PATH",
                 "openapi.json",
                 "invalid value for `OPENAPI_PATH`: `openapi.json` (a path such as /openapi.json, or off)",
+            ),
+            (
+                "DATABASE_URL",
+                "mysql://db/blog",
+                "invalid value for `DATABASE_URL`: `mysql://db/blog` (a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc)",
+            ),
+            (
+                "DB_MAX_CONNECTIONS",
+                "0",
+                "invalid value for `DB_MAX_CONNECTIONS`: `0` (a connection count from 1 to 10000)",
             ),
             (
                 "DOCS_PATH",

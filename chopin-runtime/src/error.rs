@@ -35,6 +35,17 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The database could not be reached.
+    #[error("cannot connect to the database at {url} (DATABASE_URL): {source}")]
+    Database {
+        /// `DATABASE_URL`, its password hidden.
+        url: String,
+        /// What the database or the driver said.
+        source: sea_orm::DbErr,
+    },
+    /// `migrate` refused a change or failed.
+    #[error("migrate: {0}")]
+    Migrate(#[from] crate::db::MigrateError),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),

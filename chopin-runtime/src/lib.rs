@@ -10,6 +10,7 @@ pub mod auth;
 mod config;
 pub mod const_response;
 mod date;
+pub mod db;
 mod error;
 pub mod extract;
 mod fast_route;
@@ -23,7 +24,7 @@ mod static_table;
 pub mod testing;
 
 pub use app::{App, Server, shutdown_signal};
-pub use config::{Config, ConfigError, Limits};
+pub use config::{Config, ConfigError, DbConfig, Limits};
 pub use error::Error;
 pub use fast_route::{FastRoute, IntoBody, StaticRoute};
 pub use module::{Module, ModuleList, RouteInfo, RouteTable, Routes};
@@ -31,3 +32,7 @@ pub use response::{ChopinError, Created, FieldError, NoContent};
 
 pub use axum;
 pub use http;
+#[doc(hidden)]
+pub use serde;
+#[doc(hidden)]
+pub use serde_json;

@@ -153,6 +153,8 @@ pub struct Manifest {
     pub provides: &'static [&'static str],
     /// Its routes.
     pub routes: &'static [RouteDecl],
+    /// The models whose tables it needs (`models(Post, ..)`).
+    pub models: &'static [crate::db::ModelDecl],
     /// The package that declares it.
     pub package: Package,
 }
@@ -521,6 +523,7 @@ mod tests {
             requires: &[],
             provides: &[],
             routes,
+            models: &[],
             package: Package {
                 name: "app",
                 version: "0.1.0",

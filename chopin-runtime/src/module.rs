@@ -92,6 +92,7 @@ const NO_MODULE: Manifest = Manifest {
     requires: &[],
     provides: &[],
     routes: &[],
+    models: &[],
     package: crate::manifest::Package {
         name: "",
         version: "",

@@ -104,6 +104,12 @@ impl ChopinError {
         }
     }
 
+    /// The same error, listing the fields at fault (as a `422` does).
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> ChopinError {
+        self.fields = fields;
+        self
+    }
+
     /// `500 internal`: `detail` is logged, and the client is told only that something failed.
     pub fn internal(detail: impl fmt::Display) -> ChopinError {
         tracing::error!(error = %detail, "internal error");

@@ -54,6 +54,10 @@ impl TestApp {
         let config = app.config_mut();
         config.host = IpAddr::V4(Ipv4Addr::LOCALHOST);
         config.port = 0;
+        let app = match app.connect().await {
+            Ok(app) => app,
+            Err(e) => panic!("TestApp: the application did not start: {e}"),
+        };
         let server = match app.bind() {
             Ok(server) => server,
             Err(e) => panic!("TestApp: the application did not start: {e}"),

@@ -68,7 +68,7 @@ macro_rules! path_integer {
             fn describe(op: &mut Operation<'_>) {
                 let min = i128::try_from(<$ty>::MIN).unwrap_or(i128::MIN);
                 let max = u128::try_from(<$ty>::MAX).unwrap_or(u128::MAX);
-                op.path_parameter(integer(<$ty>::MIN != 0, <$ty>::BITS, min, max));
+                op.path_parameter(integer_schema(<$ty>::MIN != 0, <$ty>::BITS, min, max));
             }
         }
     )*};
@@ -81,7 +81,7 @@ path_integer!(
 /// `{"type": "integer", "format": "uint32", "minimum": 0, "maximum": 4294967295}`: the format
 /// from the OpenAPI format registry, and the bounds that fit in a JSON number as utoipa writes
 /// one.
-fn integer(signed: bool, bits: u32, min: i128, max: u128) -> RefOr<Schema> {
+pub fn integer_schema(signed: bool, bits: u32, min: i128, max: u128) -> RefOr<Schema> {
     let format = format!("{}int{bits}", if signed { "" } else { "u" });
     let min = isize::try_from(min)
         .map(utoipa::Number::Int)

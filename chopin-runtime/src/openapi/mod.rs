@@ -31,7 +31,7 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{Schema, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required};
 
-pub use describe::PathParams;
+pub use describe::{PathParams, integer_schema};
 pub use docs::docs_page;
 pub use spec::{Info, spec, unresolved_refs};
 pub use utoipa::openapi::OpenApi;

@@ -494,6 +494,7 @@ mod tests {
             requires: &[],
             provides: &[],
             routes,
+            models: &[],
             package: crate::manifest::Package {
                 name: "app",
                 version: "1.0.0",
