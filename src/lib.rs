@@ -37,9 +37,9 @@
 //! [`testing::TestApp`] and talk to it over real HTTP.
 
 pub use chopin_runtime::{
-    App, ChopinError, Config, ConfigError, Created, Error, FastRoute, FieldError, IntoBody, Limits,
-    Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Server, StaticRoute, auth, axum,
-    extract, http, manifest, openapi, shutdown_signal, testing,
+    App, ChopinError, Config, ConfigError, Created, DbConfig, Error, FastRoute, FieldError,
+    IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Server,
+    StaticRoute, auth, axum, db, extract, http, manifest, openapi, shutdown_signal, testing,
 };
 
 /// utoipa, whose `#[derive(ToSchema)]` describes the types handlers take and return. Its derive
@@ -93,6 +93,28 @@ pub use chopin_macros::fast_route;
 
 pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
 
+/// Declares a database model on a struct: the struct is the API's read schema (serde and an
+/// OpenAPI schema), and the expansion adds its SeaORM entity module, the `NewX` and `XPatch` a
+/// client sends, with their validation, and its table for `migrate`.
+///
+/// ```text
+/// #[chopin::model(table = "posts")]
+/// pub struct Post {
+///     #[model(primary_key)] pub id: i64,
+///     #[model(max_len = 200)] pub title: String,
+///     #[model(belongs_to = User, on_delete = "cascade")] pub author_id: i64,
+///     #[model(default = false)] pub published: bool,
+///     #[model(created_at)] pub created_at: DateTimeUtc,
+/// }
+/// ```
+///
+/// Field keys: `primary_key` (an `i32` or `i64` the database assigns), `max_len`, `min_len`,
+/// `email` (on `String`s), `range(min = .., max = ..)` (on numbers), `belongs_to = Model` with
+/// `on_delete = "cascade" | "restrict" | "set_null" | "no_action"`, `default = literal`,
+/// `unique`, `indexed`, `created_at`, `updated_at` (on `DateTimeUtc`, set by the model). A
+/// module declares its models with `models(Post, ..)`, and `migrate` creates their tables.
+pub use chopin_macros::model;
+
 /// Checks that these modules make a valid application where `cargo check` sees it.
 ///
 /// [`App::bind`] checks the mounted modules in constant evaluation, which `cargo build` and
@@ -121,6 +143,11 @@ pub mod prelude {
     pub use crate::axum::Router;
     pub use crate::axum::extract::State;
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
+    pub use crate::db::sea_orm::prelude::{Date, DateTimeUtc};
+    pub use crate::db::sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
+    };
+    pub use crate::db::{Db, Page, Pagination};
     pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};
     pub use crate::openapi::ToSchema;
@@ -139,8 +166,11 @@ pub mod __private {
     pub use chopin_runtime::axum::middleware::from_fn_with_state;
     pub use chopin_runtime::axum::routing;
     pub use chopin_runtime::const_response::{response, response_len};
+    pub use chopin_runtime::db::sea_orm;
     pub use chopin_runtime::manifest::{Access, Manifest, Methods, Package, RouteDecl};
     pub use chopin_runtime::openapi;
+    pub use chopin_runtime::{ChopinError, db};
+    pub use chopin_runtime::{serde, serde_json};
 
     /// A Cargo variable of the crate being compiled, empty when it is not built by Cargo.
     #[macro_export]

@@ -12,6 +12,7 @@
 pub mod attr;
 pub mod diag;
 pub mod fast_route;
+pub mod model;
 pub mod module;
 pub mod route;
 pub mod symbol;
@@ -21,6 +22,11 @@ use proc_macro2::TokenStream;
 /// `#[chopin::module(args)] item`.
 pub fn module(args: TokenStream, item: TokenStream) -> TokenStream {
     debug("chopin::module", module::expand::expand(args, item))
+}
+
+/// `#[chopin::model(args)] item`.
+pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug("chopin::model", model::expand::expand(args, item))
 }
 
 /// `#[fast_route(args)] item`, on a crate-level constant.

@@ -1,7 +1,7 @@
 //! What each attribute expands to, formatted with prettyplease and held in insta snapshots
 //! (`tests/snapshots/`). A change to the generated code shows up as a snapshot diff to read.
 
-use chopin_codegen::{fast_route, module, pretty, route};
+use chopin_codegen::{fast_route, model, module, pretty, route};
 use quote::quote;
 
 #[test]
@@ -102,4 +102,35 @@ fn mistakes_expand_to_every_error_and_the_block_as_written() {
         },
     );
     insta::assert_snapshot!("route_outside_a_module", pretty(&out));
+}
+
+#[test]
+fn a_model_with_a_relation_validation_defaults_and_timestamps() {
+    let out = model(
+        quote!(table = "posts"),
+        quote! {
+            /// A blog post.
+            pub struct Post {
+                #[model(primary_key)]
+                pub id: i64,
+                /// The headline.
+                #[model(max_len = 200, min_len = 1)]
+                pub title: String,
+                pub body: String,
+                #[model(belongs_to = User, on_delete = "cascade")]
+                pub author_id: i64,
+                #[model(email)]
+                pub contact: Option<String>,
+                #[model(range(min = 0, max = 5))]
+                pub stars: i32,
+                #[model(default = false)]
+                pub published: bool,
+                #[model(created_at)]
+                pub created_at: DateTimeUtc,
+                #[model(updated_at)]
+                pub updated_at: DateTimeUtc,
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(&out));
 }

@@ -15,6 +15,12 @@ pub fn module(args: TokenStream, item: TokenStream) -> TokenStream {
     chopin_codegen::module(args.into(), item.into()).into()
 }
 
+/// A database model: see `chopin::model`.
+#[proc_macro_attribute]
+pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
+    chopin_codegen::model(args.into(), item.into()).into()
+}
+
 /// A response computed at compile time: see `chopin::fast_route`.
 #[proc_macro_attribute]
 pub fn fast_route(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -119,6 +119,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let bare = ModuleAttr {
             requires: Vec::new(),
             provides: Vec::new(),
+            models: Vec::new(),
             ..attr
         };
         // Its handlers are not routed, which is no news to report.
@@ -378,6 +379,10 @@ fn generate(
         .iter()
         .map(|r| quote_spanned!(r.span()=> <#r as #private::Module>::MANIFEST.name));
     let provides = attr.provides.iter().map(ToString::to_string);
+    let models = attr
+        .models
+        .iter()
+        .map(|m| quote_spanned!(m.span()=> #private::db::ModelDecl::of::<#m>()));
     let provides_auth = attr.provides.iter().any(|c| c == "auth");
 
     // The fast routes' responses, and the functions that describe the handlers' operations, as
@@ -531,6 +536,7 @@ fn generate(
                 requires: &[#(#requires),*],
                 provides: &[#(#provides),*],
                 routes: &[#(#decl_tokens),*],
+                models: &[#(#models),*],
                 package: #private::Package {
                     name: #private::package_var!("CARGO_PKG_NAME"),
                     version: #private::package_var!("CARGO_PKG_VERSION"),
@@ -638,7 +644,7 @@ fn type_ident(ty: &Type) -> syn::Ident {
 }
 
 /// `Blog<T>` as a person writes it, not as tokens print (`Blog < T >`).
-fn pretty(ty: &Type) -> String {
+pub(crate) fn pretty(ty: &Type) -> String {
     ty.to_token_stream()
         .to_string()
         .replace(' ', "")
@@ -646,7 +652,7 @@ fn pretty(ty: &Type) -> String {
 }
 
 /// `AuthModule` → `auth_module`.
-fn snake_case(name: &str) -> String {
+pub(crate) fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_uppercase() {

@@ -15,7 +15,7 @@ use crate::attr::{self, string_value};
 use crate::diag::{Ctxt, expected_one_of};
 
 /// The options `#[chopin::module]` accepts, in the order error messages list them.
-pub const OPTIONS: &[&str] = &["name", "prefix", "requires", "provides", "crate"];
+pub const OPTIONS: &[&str] = &["name", "prefix", "requires", "provides", "models", "crate"];
 
 /// The capabilities a module can provide.
 pub const CAPABILITIES: &[&str] = &["auth"];
@@ -31,6 +31,8 @@ pub struct ModuleAttr {
     pub requires: Vec<syn::Path>,
     /// `provides(auth)`.
     pub provides: Vec<syn::Ident>,
+    /// `models(Post, Comment)`: the models whose tables the module needs.
+    pub models: Vec<syn::Path>,
     /// `crate = "…"`: where generated code finds Chopin, when it is re-exported.
     pub krate: Option<syn::Path>,
 }
@@ -103,6 +105,15 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> ModuleAttr {
                     Err(e) => cx.syn_error(e),
                 },
                 _ => cx.error_spanned_by(option, "write `requires(ModuleType, ..)`"),
+            },
+            "models" => match option {
+                Meta::List(list) => match list
+                    .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                {
+                    Ok(types) => attr.models.extend(types),
+                    Err(e) => cx.syn_error(e),
+                },
+                _ => cx.error_spanned_by(option, "write `models(Post, ..)`"),
             },
             "provides" => match option {
                 Meta::List(list) => match list
@@ -208,7 +219,7 @@ mod tests {
             [
                 "a module name is lowercase letters, digits and `_`, as in `blog`",
                 "a prefix has no trailing slash, as in `/blog`",
-                "unknown module option `prefx`: expected one of `name`, `prefix`, `requires`, `provides`, `crate` (did you mean `prefix`?)",
+                "unknown module option `prefx`: expected one of `name`, `prefix`, `requires`, `provides`, `models`, `crate` (did you mean `prefix`?)",
                 "unknown capability `oauth`: expected one of `auth` (did you mean `auth`?)",
                 "write `requires(ModuleType, ..)`",
                 "`name` is given twice",

@@ -1,0 +1,580 @@
+//! A [`ModelDef`] into the read schema (the struct itself, with serde and its API schema), the
+//! SeaORM entity module (through SeaORM's own derives), `NewX` and `XPatch` with their
+//! validation, and `impl Model`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::Lit;
+use syn::spanned::Spanned;
+
+use super::parse::{self, FieldDef, ModelDef, Scalar};
+use crate::diag::Ctxt;
+use crate::module::expand::snake_case;
+
+/// Expands `#[chopin::model(args)] item`.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let def = parse::parse(&cx, args, item.clone());
+    match (cx.check(), def) {
+        (Ok(()), Some(def)) => generate(&def),
+        (Err(e), Some(def)) => {
+            // The struct as written (without its `#[model]` keys), so that code using it still
+            // compiles and the errors above are the only ones.
+            let item = &def.item;
+            let mut out = e.to_compile_error();
+            out.extend(quote!(#item));
+            out
+        }
+        (Err(e), None) => {
+            let mut out = e.to_compile_error();
+            out.extend(item);
+            out
+        }
+        (Ok(()), None) => item,
+    }
+}
+
+/// `author_id` → `AuthorId`, as SeaORM names columns.
+fn camel(name: &str) -> String {
+    name.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|first| first.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn generate(def: &ModelDef) -> TokenStream {
+    let krate = match &def.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::chopin),
+    };
+    let private = quote!(#krate::__private);
+    let krate_path = krate.to_string().replace(' ', "");
+    let serde_crate = format!("{krate_path}::__private::serde");
+    // A field that may be left out but, when given, is not `null` (its schema says so).
+    let present = format!("{krate_path}::__private::db::present");
+    let item = &def.item;
+    let ident = &item.ident;
+    let vis = &item.vis;
+    let name = ident.to_string();
+    let table = &def.table;
+    let entity = format_ident!("{}", snake_case(&name));
+    let new_ident = format_ident!("New{}", ident);
+    let patch_ident = format_ident!("{}Patch", ident);
+    let Some(pk) = def.primary_key() else {
+        return quote!(#item);
+    };
+    let pk_column = format_ident!("{}", camel(&pk.ident.to_string()));
+
+    // The entity's `Model`: the same fields, with SeaORM's column attributes.
+    let model_fields = def.fields.iter().map(|f| {
+        let fi = &f.ident;
+        let ty = entity_type(f);
+        let k = &f.keys;
+        let mut attrs = Vec::new();
+        if k.primary_key {
+            attrs.push(quote!(primary_key));
+        }
+        if let Some(n) = k.max_len {
+            let column_type = format!("String(StringLen::N({n}))");
+            attrs.push(quote!(column_type = #column_type));
+        }
+        if let Some(d) = &k.default {
+            attrs.push(quote!(default_value = #d));
+        }
+        if k.unique {
+            attrs.push(quote!(unique));
+        }
+        if k.indexed || k.belongs_to.is_some() {
+            attrs.push(quote!(indexed));
+        }
+        let attr = (!attrs.is_empty()).then(|| quote!(#[sea_orm(#(#attrs),*)]));
+        quote!(#attr pub #fi: #ty)
+    });
+
+    // Relations: one `belongs_to` a field.
+    let relations: Vec<(&FieldDef, &syn::Path)> = def
+        .fields
+        .iter()
+        .filter_map(|f| f.keys.belongs_to.as_ref().map(|p| (f, p)))
+        .collect();
+    // `author_id` belongs to the author: the relation is `Author`.
+    let variants: Vec<syn::Ident> = relations
+        .iter()
+        .map(|(f, _)| {
+            let field = f.ident.to_string();
+            format_ident!("{}", camel(field.strip_suffix("_id").unwrap_or(&field)))
+        })
+        .collect();
+    let defs = relations
+        .iter()
+        .zip(&variants)
+        .map(|((f, target), variant)| {
+            let column = format_ident!("{}", camel(&f.ident.to_string()));
+            let on_delete = f.keys.on_delete.as_ref().map(|s| {
+                let action = format_ident!("{}", camel(&s.value()));
+                quote!(.on_delete(#private::sea_orm::ForeignKeyAction::#action))
+            });
+            let target = from_parent(target);
+            let target_model = quote_spanned!(target.span()=> <#target as #private::db::Model>);
+            quote! {
+                Relation::#variant => <Entity as #private::sea_orm::EntityTrait>::belongs_to(
+                    <#target_model::Entity as ::core::default::Default>::default(),
+                )
+                .from(Column::#column)
+                .to(#target_model::primary_key())
+                #on_delete
+                .into()
+            }
+        });
+    let mut related_targets: Vec<String> = Vec::new();
+    let related = relations.iter().zip(&variants).filter_map(|((_, target), variant)| {
+        let target = from_parent(target);
+        let key = quote!(#target).to_string();
+        if related_targets.contains(&key) {
+            return None;
+        }
+        related_targets.push(key);
+        Some(quote! {
+            impl #private::sea_orm::Related<<#target as #private::db::Model>::Entity> for Entity {
+                fn to() -> #private::sea_orm::RelationDef {
+                    #private::sea_orm::RelationTrait::def(&Relation::#variant)
+                }
+            }
+        })
+    });
+    let relation_match = if variants.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match *self { #(#defs),* })
+    };
+
+    let field_idents: Vec<&syn::Ident> = def.fields.iter().map(|f| &f.ident).collect();
+    let struct_doc = doc_text(&item.attrs);
+
+    // The API schemas.
+    let read_schema = object_schema(&private, &struct_doc, def.fields.iter(), |f| {
+        (!f.nullable, false)
+    });
+    let inputs: Vec<&FieldDef> = def.fields.iter().filter(|f| !f.generated()).collect();
+    let new_doc = format!("What a client sends to create a `{name}`.");
+    let new_schema = object_schema(&private, &new_doc, inputs.iter().copied(), |f| {
+        (!f.nullable && f.keys.default.is_none(), true)
+    });
+    let patch_doc = format!("What a client sends to change a `{name}`: the fields it changes.");
+    let patch_schema = object_schema(&private, &patch_doc, inputs.iter().copied(), |_| {
+        (false, true)
+    });
+
+    let new_fields = inputs.iter().map(|f| {
+        let fi = &f.ident;
+        let ty = &f.ty;
+        let docs = &f.docs;
+        if f.nullable {
+            quote!(#(#docs)* #[serde(default)] pub #fi: #ty)
+        } else if f.keys.default.is_some() {
+            quote!(#(#docs)* #[serde(default, deserialize_with = #present)] pub #fi: ::core::option::Option<#ty>)
+        } else {
+            quote!(#(#docs)* pub #fi: #ty)
+        }
+    });
+    let patch_fields = inputs.iter().map(|f| {
+        let fi = &f.ident;
+        let ty = &f.ty;
+        let docs = &f.docs;
+        if f.nullable {
+            quote!(#(#docs)* #[serde(default)] pub #fi: #ty)
+        } else {
+            quote!(#(#docs)* #[serde(default, deserialize_with = #present)] pub #fi: ::core::option::Option<#ty>)
+        }
+    });
+    let new_checks = inputs.iter().map(|f| {
+        let fi = &f.ident;
+        let optional = f.nullable || f.keys.default.is_some();
+        let value = if optional {
+            quote!(&self.#fi)
+        } else {
+            quote!(::core::option::Option::Some(&self.#fi))
+        };
+        checks(&private, f, &value)
+    });
+    let patch_checks = inputs.iter().map(|f| {
+        let fi = &f.ident;
+        checks(&private, f, &quote!(&self.#fi))
+    });
+    let set = quote!(#private::sea_orm::ActiveValue::Set);
+    let now = quote!(#private::db::chrono::Utc::now());
+    let new_sets = def.fields.iter().filter_map(|f| {
+        let fi = &f.ident;
+        if f.keys.created_at || f.keys.updated_at {
+            Some(quote!(#fi: #set(now)))
+        } else if f.keys.primary_key {
+            None
+        } else if f.keys.default.is_some() && !f.nullable {
+            Some(quote!(#fi: match self.#fi {
+                ::core::option::Option::Some(v) => #set(v),
+                ::core::option::Option::None => #private::sea_orm::ActiveValue::NotSet,
+            }))
+        } else {
+            Some(quote!(#fi: #set(self.#fi)))
+        }
+    });
+    let patch_sets = def.fields.iter().filter_map(|f| {
+        let fi = &f.ident;
+        if f.keys.updated_at {
+            Some(quote!(active.#fi = #set(#now);))
+        } else if f.generated() {
+            None
+        } else if f.nullable {
+            Some(quote!(if self.#fi.is_some() { active.#fi = #set(self.#fi); }))
+        } else {
+            Some(
+                quote!(if let ::core::option::Option::Some(v) = self.#fi { active.#fi = #set(v); }),
+            )
+        }
+    });
+    let uses_now = def
+        .fields
+        .iter()
+        .any(|f| f.keys.created_at || f.keys.updated_at);
+    let now_binding = uses_now.then(|| quote!(let now = #now;));
+
+    quote! {
+        #[derive(
+            ::core::clone::Clone,
+            ::core::fmt::Debug,
+            ::core::cmp::PartialEq,
+            #private::serde::Serialize,
+            #private::serde::Deserialize,
+        )]
+        #[serde(crate = #serde_crate)]
+        #item
+
+        #[doc = concat!("The SeaORM entity of [`", #name, "`]: its table `", #table, "`.")]
+        #[allow(missing_docs, clippy::all)]
+        #vis mod #entity {
+            use #private::sea_orm;
+            // SeaORM's derives name its traits and derives unqualified.
+            #[allow(unused_imports)]
+            use #private::sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, sea_orm::DeriveEntityModel)]
+            #[sea_orm(table_name = #table)]
+            pub struct Model {
+                #(#model_fields),*
+            }
+
+            #[derive(Copy, Clone, Debug, sea_orm::EnumIter)]
+            pub enum Relation {
+                #(#variants),*
+            }
+
+            impl sea_orm::RelationTrait for Relation {
+                fn def(&self) -> sea_orm::RelationDef {
+                    #relation_match
+                }
+            }
+
+            #(#related)*
+
+            impl sea_orm::ActiveModelBehavior for ActiveModel {}
+        }
+
+        impl ::core::convert::From<#entity::Model> for #ident {
+            fn from(m: #entity::Model) -> #ident {
+                #ident { #(#field_idents: m.#field_idents),* }
+            }
+        }
+
+        impl #private::db::Model for #ident {
+            type Entity = #entity::Entity;
+            const NAME: &'static str = #name;
+            const TABLE: &'static str = #table;
+            fn primary_key() -> #entity::Column {
+                #entity::Column::#pk_column
+            }
+        }
+
+        impl #private::openapi::PartialSchema for #ident {
+            fn schema() -> #private::openapi::utoipa::openapi::RefOr<#private::openapi::utoipa::openapi::schema::Schema> {
+                #read_schema
+            }
+        }
+
+        impl #private::openapi::ToSchema for #ident {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#name)
+            }
+        }
+
+        #[doc = #new_doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq, #private::serde::Deserialize)]
+        #[serde(crate = #serde_crate, deny_unknown_fields)]
+        #vis struct #new_ident {
+            #(#new_fields),*
+        }
+
+        impl #new_ident {
+            /// Every field that breaks its model's rules, as one `422`.
+            ///
+            /// # Errors
+            /// `422 invalid`, listing each failing field.
+            pub fn validate(&self) -> ::core::result::Result<(), #private::ChopinError> {
+                let mut errors = ::std::vec::Vec::new();
+                #(#new_checks)*
+                #private::db::invalid_if_any(errors)
+            }
+
+            /// The row to insert, once valid; the database assigns the key.
+            ///
+            /// # Errors
+            /// `422 invalid`, as [`Self::validate`].
+            pub fn into_active_model(self) -> ::core::result::Result<#entity::ActiveModel, #private::ChopinError> {
+                self.validate()?;
+                #now_binding
+                ::core::result::Result::Ok(#entity::ActiveModel {
+                    #(#new_sets,)*
+                    ..::core::default::Default::default()
+                })
+            }
+        }
+
+        impl #private::openapi::PartialSchema for #new_ident {
+            fn schema() -> #private::openapi::utoipa::openapi::RefOr<#private::openapi::utoipa::openapi::schema::Schema> {
+                #new_schema
+            }
+        }
+
+        impl #private::openapi::ToSchema for #new_ident {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(::core::stringify!(#new_ident))
+            }
+        }
+
+        #[doc = #patch_doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default, ::core::cmp::PartialEq, #private::serde::Deserialize)]
+        #[serde(crate = #serde_crate, deny_unknown_fields)]
+        #vis struct #patch_ident {
+            #(#patch_fields),*
+        }
+
+        impl #patch_ident {
+            /// Every field that breaks its model's rules, as one `422`.
+            ///
+            /// # Errors
+            /// `422 invalid`, listing each failing field.
+            pub fn validate(&self) -> ::core::result::Result<(), #private::ChopinError> {
+                let mut errors = ::std::vec::Vec::new();
+                #(#patch_checks)*
+                #private::db::invalid_if_any(errors)
+            }
+
+            /// `row` with the fields this patch sets, to update, once valid.
+            ///
+            /// # Errors
+            /// `422 invalid`, as [`Self::validate`].
+            pub fn apply(self, row: #entity::Model) -> ::core::result::Result<#entity::ActiveModel, #private::ChopinError> {
+                self.validate()?;
+                let mut active: #entity::ActiveModel = ::core::convert::Into::into(row);
+                #(#patch_sets)*
+                ::core::result::Result::Ok(active)
+            }
+        }
+
+        impl #private::openapi::PartialSchema for #patch_ident {
+            fn schema() -> #private::openapi::utoipa::openapi::RefOr<#private::openapi::utoipa::openapi::schema::Schema> {
+                #patch_schema
+            }
+        }
+
+        impl #private::openapi::ToSchema for #patch_ident {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(::core::stringify!(#patch_ident))
+            }
+        }
+    }
+}
+
+/// A field's type in the entity, spelled so that it resolves inside the entity module.
+fn entity_type(f: &FieldDef) -> TokenStream {
+    let inner = match f.scalar {
+        Scalar::Timestamp => quote!(sea_orm::prelude::DateTimeUtc),
+        Scalar::Date => quote!(sea_orm::prelude::Date),
+        Scalar::Text => quote!(::std::string::String),
+        Scalar::Int | Scalar::Float | Scalar::Bool => {
+            let inner = &f.inner;
+            quote!(#inner)
+        }
+    };
+    // SeaORM recognises a nullable column by the bare word `Option`.
+    if f.nullable {
+        quote!(Option<#inner>)
+    } else {
+        inner
+    }
+}
+
+/// A path written beside the model, as the entity module (its child) reaches it: one more
+/// `super` unless it starts at the crate's root.
+fn from_parent(path: &syn::Path) -> TokenStream {
+    let first = path.segments.first().map(|s| s.ident.to_string());
+    if path.leading_colon.is_some() || first.as_deref() == Some("crate") {
+        return quote!(#path);
+    }
+    if first.as_deref() == Some("self") {
+        let rest = path.segments.iter().skip(1);
+        return quote_spanned!(path.span()=> super #(::#rest)*);
+    }
+    quote_spanned!(path.span()=> super::#path)
+}
+
+/// The checks of one field's value (an `Option<&T>` expression), pushing into `errors`.
+fn checks(private: &TokenStream, f: &FieldDef, value: &TokenStream) -> TokenStream {
+    let k = &f.keys;
+    let name = f.ident.to_string();
+    let inner = &f.inner;
+    let mut out = Vec::new();
+    if f.scalar == Scalar::Text {
+        out.push(quote!(#private::db::check_text(&mut errors, #name, v);));
+    }
+    if k.max_len.is_some() || k.min_len.is_some() {
+        let min = option_u64(k.min_len);
+        let max = option_u64(k.max_len);
+        out.push(quote!(#private::db::check_len(&mut errors, #name, v, #min, #max);));
+    }
+    if k.email {
+        out.push(quote!(#private::db::check_email(&mut errors, #name, v);));
+    }
+    if k.range.0.is_some() || k.range.1.is_some() {
+        let min = option_lit(k.range.0.as_ref());
+        let max = option_lit(k.range.1.as_ref());
+        out.push(quote!(#private::db::check_range::<#inner>(&mut errors, #name, *v, #min, #max);));
+    }
+    if out.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        if let ::core::option::Option::Some(v) = #value {
+            #(#out)*
+        }
+    }
+}
+
+fn option_u64(v: Option<u64>) -> TokenStream {
+    match v {
+        Some(n) => quote!(::core::option::Option::Some(#n as usize)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn option_lit(v: Option<&Lit>) -> TokenStream {
+    match v {
+        Some(l) => quote!(::core::option::Option::Some(#l)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// An object schema over `fields`; `rules(f)` says whether a field is required and whether the
+/// object is closed (a client's input, which `deny_unknown_fields` rejects with more fields).
+fn object_schema<'a>(
+    private: &TokenStream,
+    doc: &str,
+    fields: impl Iterator<Item = &'a FieldDef>,
+    rules: impl Fn(&FieldDef) -> (bool, bool),
+) -> TokenStream {
+    let openapi = quote!(#private::openapi::utoipa::openapi);
+    let mut props = Vec::new();
+    let mut any_closed = false;
+    for f in fields {
+        let name = f.ident.to_string();
+        let inner = &f.inner;
+        let base = match f.scalar {
+            Scalar::Int => quote! {
+                #private::openapi::integer_schema(
+                    <#inner>::MIN != 0, <#inner>::BITS, <#inner>::MIN as i128, <#inner>::MAX as u128,
+                )
+            },
+            Scalar::Timestamp => quote!(#private::db::timestamp_schema()),
+            Scalar::Date => quote!(#private::db::date_schema()),
+            _ => quote!(<#inner as #private::openapi::PartialSchema>::schema()),
+        };
+        let field_doc = doc_text(&f.docs);
+        let k = &f.keys;
+        let mut set = Vec::new();
+        if !field_doc.is_empty() {
+            set.push(quote!(doc: #field_doc));
+        }
+        if f.nullable {
+            set.push(quote!(nullable: true));
+        }
+        if f.scalar == Scalar::Text {
+            set.push(quote!(text: true));
+        }
+        if let Some(n) = k.min_len {
+            set.push(quote!(min_len: ::core::option::Option::Some(#n as usize)));
+        }
+        if let Some(n) = k.max_len {
+            set.push(quote!(max_len: ::core::option::Option::Some(#n as usize)));
+        }
+        if k.email {
+            set.push(quote!(email: true));
+        }
+        if let Some(l) = &k.range.0 {
+            set.push(quote!(minimum: ::core::option::Option::Some((#l) as f64)));
+        }
+        if let Some(l) = &k.range.1 {
+            set.push(quote!(maximum: ::core::option::Option::Some((#l) as f64)));
+        }
+        if let Some(l) = &k.default {
+            set.push(
+                quote!(default: ::core::option::Option::Some(#private::serde_json::json!(#l))),
+            );
+        }
+        let (required, closed) = rules(f);
+        any_closed |= closed;
+        let required = required.then(|| quote!(.required(#name)));
+        props.push(quote! {
+            .property(#name, #private::db::field_schema(#base, #private::db::FieldRules {
+                #(#set,)*
+                ..::core::default::Default::default()
+            }))
+            #required
+        });
+    }
+    let closed = any_closed.then(|| {
+        quote!(.additional_properties(::core::option::Option::Some(
+            #openapi::schema::AdditionalProperties::<#openapi::schema::Schema>::FreeForm(false),
+        )))
+    });
+    quote! {
+        #openapi::schema::ObjectBuilder::new()
+            .description(::core::option::Option::Some(#doc))
+            #(#props)*
+            #closed
+            .into()
+    }
+}
+
+/// An item's doc comment as one string.
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_owned()
+}
