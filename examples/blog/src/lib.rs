@@ -1,0 +1,149 @@
+//! The blog: posts and their comments, each a model whose table, entity, API schemas and
+//! validation come from one struct, served as CRUD routes by one module.
+
+use chopin::ModuleList;
+use chopin::prelude::*;
+
+/// A blog post.
+#[chopin::model(table = "posts")]
+pub struct Post {
+    /// Assigned by the database.
+    #[model(primary_key)]
+    pub id: i64,
+    /// The headline.
+    #[model(min_len = 1, max_len = 200)]
+    pub title: String,
+    /// The text, in Markdown.
+    pub body: String,
+    /// Whether readers see it.
+    #[model(default = false)]
+    pub published: bool,
+    /// When it was written.
+    #[model(created_at)]
+    pub created_at: DateTimeUtc,
+    /// When it last changed.
+    #[model(updated_at)]
+    pub updated_at: DateTimeUtc,
+}
+
+/// A reader's comment on a post.
+#[chopin::model(table = "comments")]
+pub struct Comment {
+    /// Assigned by the database.
+    #[model(primary_key)]
+    pub id: i64,
+    /// The post it is on; deleting the post deletes its comments.
+    #[model(belongs_to = Post, on_delete = "cascade")]
+    pub post_id: i64,
+    /// Who wrote it.
+    #[model(min_len = 1, max_len = 80)]
+    pub author: String,
+    /// Where to reach them, if they say.
+    #[model(email)]
+    pub email: Option<String>,
+    /// What they wrote.
+    #[model(min_len = 1, max_len = 2000)]
+    pub body: String,
+    /// When it was written.
+    #[model(created_at)]
+    pub created_at: DateTimeUtc,
+}
+
+/// The blog's routes.
+pub struct Blog;
+
+#[chopin::module(name = "blog", models(Post, Comment))]
+impl Blog {
+    /// The posts, newest first, a page at a time.
+    #[get("/posts", tag = "posts")]
+    async fn list_posts(db: Db, page: Pagination) -> Result<Json<Page<Post>>, ChopinError> {
+        let posts = post::Entity::find().order_by_desc(post::Column::Id);
+        Ok(Json(page.fetch(posts, &*db).await?))
+    }
+
+    /// One post.
+    #[get("/posts/{id}", tag = "posts")]
+    async fn show_post(db: Db, Path(id): Path<i64>) -> Result<Json<Post>, ChopinError> {
+        Ok(Json(find_post(&db, id).await?.into()))
+    }
+
+    /// Writes a post.
+    #[post("/posts", tag = "posts")]
+    async fn create_post(db: Db, Json(input): Json<NewPost>) -> Result<Created<Post>, ChopinError> {
+        let row = input.into_active_model()?.insert(&*db).await?;
+        let location = format!("/posts/{}", row.id);
+        Ok(Created::new(Post::from(row)).at(location))
+    }
+
+    /// Changes the fields of a post that the body names.
+    #[patch("/posts/{id}", tag = "posts")]
+    async fn update_post(
+        db: Db,
+        Path(id): Path<i64>,
+        Json(patch): Json<PostPatch>,
+    ) -> Result<Json<Post>, ChopinError> {
+        let row = patch.apply(find_post(&db, id).await?)?.update(&*db).await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Deletes a post and its comments.
+    #[delete("/posts/{id}", tag = "posts")]
+    async fn delete_post(db: Db, Path(id): Path<i64>) -> Result<NoContent, ChopinError> {
+        let deleted = post::Entity::delete_by_id(id).exec(&*db).await?;
+        if deleted.rows_affected == 0 {
+            return Err(ChopinError::not_found(format!("no post {id}")));
+        }
+        Ok(NoContent)
+    }
+
+    /// A post's comments, oldest first, a page at a time.
+    #[get("/posts/{id}/comments", tag = "comments")]
+    async fn list_comments(
+        db: Db,
+        Path(id): Path<i64>,
+        page: Pagination,
+    ) -> Result<Json<Page<Comment>>, ChopinError> {
+        find_post(&db, id).await?;
+        let comments = comment::Entity::find()
+            .filter(comment::Column::PostId.eq(id))
+            .order_by_asc(comment::Column::Id);
+        Ok(Json(page.fetch(comments, &*db).await?))
+    }
+
+    /// Comments on a post; a `404` when there is no such post.
+    #[post("/comments", tag = "comments")]
+    async fn create_comment(
+        db: Db,
+        Json(input): Json<NewComment>,
+    ) -> Result<Created<Comment>, ChopinError> {
+        input.validate()?;
+        find_post(&db, input.post_id).await?;
+        let row = input.into_active_model()?.insert(&*db).await?;
+        Ok(Created::new(Comment::from(row)))
+    }
+
+    /// Deletes a comment.
+    #[delete("/comments/{id}", tag = "comments")]
+    async fn delete_comment(db: Db, Path(id): Path<i64>) -> Result<NoContent, ChopinError> {
+        let deleted = comment::Entity::delete_by_id(id).exec(&*db).await?;
+        if deleted.rows_affected == 0 {
+            return Err(ChopinError::not_found(format!("no comment {id}")));
+        }
+        Ok(NoContent)
+    }
+}
+
+/// The post `id`, or a `404`.
+async fn find_post(db: &Db, id: i64) -> Result<post::Model, ChopinError> {
+    post::Entity::find_by_id(id)
+        .one(&**db)
+        .await?
+        .ok_or_else(|| ChopinError::not_found(format!("no post {id}")))
+}
+
+chopin::assert_app!(Blog);
+
+/// The application: the blog module, configured by `config`.
+pub fn app(config: Config) -> App<(), impl ModuleList> {
+    App::with_config(config).mount_module(Blog)
+}

@@ -1,0 +1,49 @@
+//! The blog binary's `migrate` command, as an operator runs it, on an SQLite file.
+
+use std::process::Command;
+
+fn blog(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_blog"))
+        .current_dir(dir)
+        .env_clear()
+        .env("DATABASE_URL", "sqlite://blog.db?mode=rwc")
+        .env("RUST_LOG", "off")
+        .args(args)
+        .output()
+        .expect("run blog")
+}
+
+#[test]
+fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
+    let dir = std::env::temp_dir().join(format!("chopin-blog-migrate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+
+    let first = blog(&dir, &["migrate"]);
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout),
+        "migrate: create table `posts`\n\
+         migrate: create table `comments`\n\
+         migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n"
+    );
+    let again = blog(&dir, &["migrate"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "migrate: the tables are up to date\n"
+    );
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_blog"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("DATABASE_URL", "mysql://db/blog")
+        .arg("migrate")
+        .output()
+        .expect("run blog");
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr).trim_end(),
+        "Error: invalid value for `DATABASE_URL`: `mysql://db/blog` (a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
