@@ -111,8 +111,10 @@ pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
 /// Field keys: `primary_key` (an `i32` or `i64` the database assigns), `max_len`, `min_len`,
 /// `email` (on `String`s), `range(min = .., max = ..)` (on numbers), `belongs_to = Model` with
 /// `on_delete = "cascade" | "restrict" | "set_null" | "no_action"`, `default = literal`,
-/// `unique`, `indexed`, `created_at`, `updated_at` (on `DateTimeUtc`, set by the model). A
-/// module declares its models with `models(Post, ..)`, and `migrate` creates their tables.
+/// `unique`, `indexed`, `created_at`, `updated_at` (on `DateTimeUtc`, set by the model).
+/// Model options: `table = "…"` (default: the type's name in snake case, plus `s`),
+/// `has_many(Comment, ..)` (the reverse of `Comment`'s `belongs_to`), `crate = "…"`. A module
+/// declares its models with `models(Post, ..)`, and `migrate` creates their tables.
 pub use chopin_macros::model;
 
 /// Checks that these modules make a valid application where `cargo check` sees it.

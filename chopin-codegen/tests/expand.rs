@@ -107,7 +107,7 @@ fn mistakes_expand_to_every_error_and_the_block_as_written() {
 #[test]
 fn a_model_with_a_relation_validation_defaults_and_timestamps() {
     let out = model(
-        quote!(table = "posts"),
+        quote!(table = "posts", has_many(Comment)),
         quote! {
             /// A blog post.
             pub struct Post {

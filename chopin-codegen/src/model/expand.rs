@@ -131,8 +131,38 @@ fn generate(def: &ModelDef) -> TokenStream {
                 .into()
             }
         });
+    // `has_many(Comment)`: the reverse of `Comment`'s `belongs_to`, which SeaORM finds through
+    // `Related`.
+    let many: Vec<(syn::Ident, &syn::Path)> = def
+        .has_many
+        .iter()
+        .map(|p| {
+            let name = p
+                .segments
+                .last()
+                .map_or_else(String::new, |s| s.ident.to_string());
+            (format_ident!("{}", name), p)
+        })
+        .collect();
+    let many_defs = many.iter().map(|(variant, target)| {
+        let target = from_parent(target);
+        quote! {
+            Relation::#variant => <Entity as #private::sea_orm::EntityTrait>::has_many(
+                <<#target as #private::db::Model>::Entity as ::core::default::Default>::default(),
+            )
+            .into()
+        }
+    });
+    let all_variants: Vec<&syn::Ident> =
+        variants.iter().chain(many.iter().map(|(v, _)| v)).collect();
+    let relation_targets: Vec<(&syn::Path, &syn::Ident)> = relations
+        .iter()
+        .map(|(_, t)| *t)
+        .zip(&variants)
+        .chain(many.iter().map(|(v, t)| (*t, v)))
+        .collect();
     let mut related_targets: Vec<String> = Vec::new();
-    let related = relations.iter().zip(&variants).filter_map(|((_, target), variant)| {
+    let related = relation_targets.iter().filter_map(|(target, variant)| {
         let target = from_parent(target);
         let key = quote!(#target).to_string();
         if related_targets.contains(&key) {
@@ -147,10 +177,11 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
         })
     });
-    let relation_match = if variants.is_empty() {
+    let arms: Vec<TokenStream> = defs.chain(many_defs).collect();
+    let relation_match = if arms.is_empty() {
         quote!(match *self {})
     } else {
-        quote!(match *self { #(#defs),* })
+        quote!(match *self { #(#arms),* })
     };
 
     let field_idents: Vec<&syn::Ident> = def.fields.iter().map(|f| &f.ident).collect();
@@ -270,7 +301,7 @@ fn generate(def: &ModelDef) -> TokenStream {
 
             #[derive(Copy, Clone, Debug, sea_orm::EnumIter)]
             pub enum Relation {
-                #(#variants),*
+                #(#all_variants),*
             }
 
             impl sea_orm::RelationTrait for Relation {

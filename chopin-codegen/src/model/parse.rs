@@ -10,7 +10,7 @@ use crate::attr::{self, string_value};
 use crate::diag::{Ctxt, expected_one_of};
 
 /// The options of `#[chopin::model(..)]`.
-pub const OPTIONS: &[&str] = &["table", "crate"];
+pub const OPTIONS: &[&str] = &["table", "has_many", "crate"];
 
 /// The keys of `#[model(..)]` on a field.
 pub const FIELD_KEYS: &[&str] = &[
@@ -113,6 +113,8 @@ pub struct ModelDef {
     pub table: String,
     /// `crate = "…"`.
     pub krate: Option<syn::Path>,
+    /// `has_many(Comment, ..)`: the models that belong to this one.
+    pub has_many: Vec<syn::Path>,
     /// Its fields.
     pub fields: Vec<FieldDef>,
 }
@@ -126,7 +128,7 @@ impl ModelDef {
 
 /// Parses and checks `#[chopin::model(args)] item`.
 pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<ModelDef> {
-    let (table, krate) = options(cx, args);
+    let (table, krate, has_many) = options(cx, args);
     let mut item: ItemStruct = match syn::parse2(item.clone()) {
         Ok(item) => item,
         Err(_) => {
@@ -217,18 +219,22 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<ModelDef
         item,
         table,
         krate,
+        has_many,
         fields,
     })
 }
 
-fn options(cx: &Ctxt, args: TokenStream) -> (Option<String>, Option<syn::Path>) {
+type Options = (Option<String>, Option<syn::Path>, Vec<syn::Path>);
+
+fn options(cx: &Ctxt, args: TokenStream) -> Options {
     let mut table = None;
     let mut krate = None;
+    let mut has_many = Vec::new();
     let options = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(options) => options,
         Err(e) => {
             cx.syn_error(e);
-            return (None, None);
+            return (None, None, has_many);
         }
     };
     for option in &options {
@@ -250,6 +256,15 @@ fn options(cx: &Ctxt, args: TokenStream) -> (Option<String>, Option<syn::Path>) 
                     }
                 }
             }
+            "has_many" => match option {
+                Meta::List(list) => match list
+                    .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                {
+                    Ok(models) => has_many.extend(models),
+                    Err(e) => cx.syn_error(e),
+                },
+                other => cx.error_spanned_by(other, "write `has_many(Model, ..)`"),
+            },
             "crate" => {
                 if let Some(path) = string_value(cx, option) {
                     match path.parse::<syn::Path>() {
@@ -270,7 +285,7 @@ fn options(cx: &Ctxt, args: TokenStream) -> (Option<String>, Option<syn::Path>) 
             ),
         }
     }
-    (table, krate)
+    (table, krate, has_many)
 }
 
 /// Reads one `#[model(..)]` attribute into `keys`.

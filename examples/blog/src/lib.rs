@@ -5,7 +5,7 @@ use chopin::ModuleList;
 use chopin::prelude::*;
 
 /// A blog post.
-#[chopin::model(table = "posts")]
+#[chopin::model(table = "posts", has_many(Comment))]
 pub struct Post {
     /// Assigned by the database.
     #[model(primary_key)]
@@ -103,9 +103,9 @@ impl Blog {
         Path(id): Path<i64>,
         page: Pagination,
     ) -> Result<Json<Page<Comment>>, ChopinError> {
-        find_post(&db, id).await?;
-        let comments = comment::Entity::find()
-            .filter(comment::Column::PostId.eq(id))
+        let comments = find_post(&db, id)
+            .await?
+            .find_related(comment::Entity)
             .order_by_asc(comment::Column::Id);
         Ok(Json(page.fetch(comments, &*db).await?))
     }
