@@ -63,3 +63,16 @@ pub fn string_value(cx: &Ctxt, option: &Meta) -> Option<LitStr> {
         }
     }
 }
+
+/// The path of `crate = "my_app::chopin"`, where generated code finds Chopin when it is
+/// re-exported; `None` (with the error recorded) when it is not a path.
+pub fn crate_path(cx: &Ctxt, option: &Meta) -> Option<syn::Path> {
+    let path = string_value(cx, option)?;
+    match path.parse::<syn::Path>() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            cx.error_spanned_by(&path, "expected a path, as in `crate = \"my_app::chopin\"`");
+            None
+        }
+    }
+}

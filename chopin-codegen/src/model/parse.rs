@@ -265,17 +265,7 @@ fn options(cx: &Ctxt, args: TokenStream) -> Options {
                 },
                 other => cx.error_spanned_by(other, "write `has_many(Model, ..)`"),
             },
-            "crate" => {
-                if let Some(path) = string_value(cx, option) {
-                    match path.parse::<syn::Path>() {
-                        Ok(p) => krate = Some(p),
-                        Err(_) => cx.error_spanned_by(
-                            &path,
-                            "expected a path, as in `crate = \"my_app::chopin\"`",
-                        ),
-                    }
-                }
-            }
+            "crate" => krate = attr::crate_path(cx, option),
             other => cx.error_spanned_by(
                 option.path(),
                 format!(

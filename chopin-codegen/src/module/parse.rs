@@ -139,17 +139,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> ModuleAttr {
                 },
                 _ => cx.error_spanned_by(option, "write `provides(auth)`"),
             },
-            "crate" => {
-                if let Some(path) = string_value(cx, option) {
-                    match path.parse::<syn::Path>() {
-                        Ok(p) => attr.krate = Some(p),
-                        Err(_) => cx.error_spanned_by(
-                            &path,
-                            "expected a path, as in `crate = \"my_app::chopin\"`",
-                        ),
-                    }
-                }
-            }
+            "crate" => attr.krate = attr::crate_path(cx, option),
             other => cx.error_spanned_by(
                 option.path(),
                 format!(
