@@ -169,8 +169,10 @@ fn generate(def: &ModelDef) -> TokenStream {
             return None;
         }
         related_targets.push(key);
+        // Spanned at the target, so that a target that is not a model is reported once, there.
+        let entity = quote_spanned!(target.span()=> <#target as #private::db::Model>::Entity);
         Some(quote! {
-            impl #private::sea_orm::Related<<#target as #private::db::Model>::Entity> for Entity {
+            impl #private::sea_orm::Related<#entity> for Entity {
                 fn to() -> #private::sea_orm::RelationDef {
                     #private::sea_orm::RelationTrait::def(&Relation::#variant)
                 }
