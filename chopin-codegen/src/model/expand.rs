@@ -57,6 +57,7 @@ fn generate(def: &ModelDef) -> TokenStream {
     let serde_crate = format!("{krate_path}::__private::serde");
     // A field that may be left out but, when given, is not `null` (its schema says so).
     let present = format!("{krate_path}::__private::db::present");
+    let db_fn = |name: &str| format!("{krate_path}::__private::db::{name}");
     let item = &def.item;
     let ident = &item.ident;
     let vis = &item.vis;
@@ -203,14 +204,24 @@ fn generate(def: &ModelDef) -> TokenStream {
         (false, true)
     });
 
+    // Integers go through `whole`, which takes `7.0` as JSON Schema's `integer` does.
     let new_fields = inputs.iter().map(|f| {
         let fi = &f.ident;
         let ty = &f.ty;
         let docs = &f.docs;
+        let int = f.scalar == Scalar::Int;
         if f.nullable {
-            quote!(#(#docs)* #[serde(default)] pub #fi: #ty)
+            let with = int.then(|| {
+                let path = db_fn("whole_or_null");
+                quote!(, deserialize_with = #path)
+            });
+            quote!(#(#docs)* #[serde(default #with)] pub #fi: #ty)
         } else if f.keys.default.is_some() {
-            quote!(#(#docs)* #[serde(default, deserialize_with = #present)] pub #fi: ::core::option::Option<#ty>)
+            let path = if int { db_fn("present_whole") } else { present.clone() };
+            quote!(#(#docs)* #[serde(default, deserialize_with = #path)] pub #fi: ::core::option::Option<#ty>)
+        } else if int {
+            let path = db_fn("whole");
+            quote!(#(#docs)* #[serde(deserialize_with = #path)] pub #fi: #ty)
         } else {
             quote!(#(#docs)* pub #fi: #ty)
         }
@@ -219,10 +230,16 @@ fn generate(def: &ModelDef) -> TokenStream {
         let fi = &f.ident;
         let ty = &f.ty;
         let docs = &f.docs;
+        let int = f.scalar == Scalar::Int;
         if f.nullable {
-            quote!(#(#docs)* #[serde(default)] pub #fi: #ty)
+            let with = int.then(|| {
+                let path = db_fn("whole_or_null");
+                quote!(, deserialize_with = #path)
+            });
+            quote!(#(#docs)* #[serde(default #with)] pub #fi: #ty)
         } else {
-            quote!(#(#docs)* #[serde(default, deserialize_with = #present)] pub #fi: ::core::option::Option<#ty>)
+            let path = if int { db_fn("present_whole") } else { present.clone() };
+            quote!(#(#docs)* #[serde(default, deserialize_with = #path)] pub #fi: ::core::option::Option<#ty>)
         }
     });
     let new_checks = inputs.iter().map(|f| {

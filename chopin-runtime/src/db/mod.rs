@@ -301,6 +301,55 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// Deserializes a whole number into an integer field, whether JSON writes it `7` or `7.0`: JSON
+/// Schema's `integer` includes both, and a client generated from the description may send
+/// either.
+///
+/// # Errors
+/// When the value is not a whole number in `T`'s range.
+pub fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(deserializer)?;
+    let i = match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => Some(i),
+        // Within i64's range, where a whole f64 converts exactly.
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
+        _ => None,
+    };
+    i.and_then(|i| T::try_from(i).ok())
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number in range, got {n}")))
+}
+
+/// [`whole`] for an optional field: `null` is `None`.
+///
+/// # Errors
+/// As [`whole`].
+pub fn whole_or_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    #[derive(Deserialize)]
+    struct Whole<T: TryFrom<i64>>(#[serde(deserialize_with = "whole")] T);
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(v)| v))
+}
+
+/// [`whole`] for a field that may be left out but is never `null` when given.
+///
+/// # Errors
+/// As [`whole`], and for `null`.
+pub fn present_whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    whole(deserializer).map(Some)
+}
+
 /// Text a database can store: PostgreSQL refuses the NUL character in `text`.
 pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     if value.contains('\0') {
@@ -572,6 +621,30 @@ mod tests {
         );
         assert_eq!(redact("postgres://app@db/blog"), "postgres://app@db/blog");
         assert_eq!(redact("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    #[test]
+    fn a_whole_number_is_an_integer_however_json_writes_it() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct N {
+            #[serde(deserialize_with = "whole")]
+            n: i16,
+            #[serde(default, deserialize_with = "whole_or_null")]
+            m: Option<i64>,
+        }
+        let parse = |s: &str| serde_json::from_str::<N>(s).map_err(|e| e.to_string());
+        assert_eq!(parse(r#"{"n": 7}"#), Ok(N { n: 7, m: None }));
+        assert_eq!(
+            parse(r#"{"n": 7.0, "m": 1e3}"#),
+            Ok(N {
+                n: 7,
+                m: Some(1000)
+            })
+        );
+        assert_eq!(parse(r#"{"n": 7, "m": null}"#), Ok(N { n: 7, m: None }));
+        for bad in [r#"{"n": 7.5}"#, r#"{"n": 40000}"#, r#"{"n": "7"}"#] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

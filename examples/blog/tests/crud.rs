@@ -175,6 +175,18 @@ async fn comments_belong_to_their_post_and_go_with_it() {
         let res = app.post("/comments").json(&comment).send().await;
         assert_eq!(res.status(), 201, "{}", res.text());
     }
+    // JSON Schema's `integer` includes `7.0`, and so does the model.
+    let res = app
+        .post("/comments")
+        .json(&json!({"post_id": id as f64, "author": "Cy", "body": "Hi."}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text());
+    let cy = res.json::<Value>()["id"].clone();
+    assert_eq!(
+        app.delete(&format!("/comments/{cy}")).send().await.status(),
+        204
+    );
     let page: Value = app
         .get(&format!("/posts/{id}/comments"))
         .send()
