@@ -204,11 +204,11 @@ fn generate(def: &ModelDef) -> TokenStream {
         (false, true)
     });
 
-    // Integers go through `whole`, which takes `7.0` as JSON Schema's `integer` does.
-    let new_fields = inputs.iter().map(|f| {
-        let fi = &f.ident;
-        let ty = &f.ty;
-        let docs = &f.docs;
+    // A field of `NewX` (`patch: false`) or `XPatch`. Integers go through `whole`, which takes
+    // `7.0` as JSON Schema's `integer` does; a field that may be left out but not be `null`
+    // through `present`.
+    let input_field = |f: &FieldDef, patch: bool| {
+        let (fi, ty, docs) = (&f.ident, &f.ty, &f.docs);
         let int = f.scalar == Scalar::Int;
         if f.nullable {
             let with = int.then(|| {
@@ -216,8 +216,12 @@ fn generate(def: &ModelDef) -> TokenStream {
                 quote!(, deserialize_with = #path)
             });
             quote!(#(#docs)* #[serde(default #with)] pub #fi: #ty)
-        } else if f.keys.default.is_some() {
-            let path = if int { db_fn("present_whole") } else { present.clone() };
+        } else if patch || f.keys.default.is_some() {
+            let path = if int {
+                db_fn("present_whole")
+            } else {
+                present.clone()
+            };
             quote!(#(#docs)* #[serde(default, deserialize_with = #path)] pub #fi: ::core::option::Option<#ty>)
         } else if int {
             let path = db_fn("whole");
@@ -225,23 +229,9 @@ fn generate(def: &ModelDef) -> TokenStream {
         } else {
             quote!(#(#docs)* pub #fi: #ty)
         }
-    });
-    let patch_fields = inputs.iter().map(|f| {
-        let fi = &f.ident;
-        let ty = &f.ty;
-        let docs = &f.docs;
-        let int = f.scalar == Scalar::Int;
-        if f.nullable {
-            let with = int.then(|| {
-                let path = db_fn("whole_or_null");
-                quote!(, deserialize_with = #path)
-            });
-            quote!(#(#docs)* #[serde(default #with)] pub #fi: #ty)
-        } else {
-            let path = if int { db_fn("present_whole") } else { present.clone() };
-            quote!(#(#docs)* #[serde(default, deserialize_with = #path)] pub #fi: ::core::option::Option<#ty>)
-        }
-    });
+    };
+    let new_fields: Vec<TokenStream> = inputs.iter().map(|f| input_field(f, false)).collect();
+    let patch_fields: Vec<TokenStream> = inputs.iter().map(|f| input_field(f, true)).collect();
     let new_checks = inputs.iter().map(|f| {
         let fi = &f.ident;
         let optional = f.nullable || f.keys.default.is_some();
