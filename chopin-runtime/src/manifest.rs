@@ -479,11 +479,12 @@ const fn is_char_boundary(buf: &[u8], at: usize) -> bool {
     at >= buf.len() || (buf[at] as i8) >= -0x40
 }
 
+/// Routes and manifests for unit tests, declared in `src/app.rs`.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    const fn r(
+    pub(crate) const fn r(
         methods: Methods,
         path: &'static str,
         handler: &'static str,
@@ -504,16 +505,7 @@ mod tests {
         }
     }
 
-    const STATIC: StaticRoute = StaticRoute::__new(
-        "/",
-        Methods::GET,
-        false,
-        &[],
-        0,
-        b"HTTP/1.1 200 OK\r\ndate: ",
-    );
-
-    const fn module(name: &'static str, routes: &'static [RouteDecl]) -> Manifest {
+    pub(crate) const fn module(name: &'static str, routes: &'static [RouteDecl]) -> Manifest {
         Manifest {
             name,
             type_name: name,
@@ -531,6 +523,21 @@ mod tests {
             },
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{module, r};
+    use super::*;
+
+    const STATIC: StaticRoute = StaticRoute::__new(
+        "/",
+        Methods::GET,
+        false,
+        &[],
+        0,
+        b"HTTP/1.1 200 OK\r\ndate: ",
+    );
 
     fn failure(modules: &[&Manifest]) -> Option<String> {
         std::panic::catch_unwind(|| check(modules)).err().map(|e| {

@@ -468,39 +468,10 @@ mod tests {
         assert_eq!(unresolved_refs(&spec), ["#/components/schemas/Missing"]);
     }
 
-    const fn route(methods: Methods, path: &'static str, handler: &'static str) -> RouteDecl {
-        RouteDecl {
-            methods,
-            path,
-            handler,
-            file: "src/lib.rs",
-            line: 1,
-            access: Access::Public,
-            fast: None,
-            name: None,
-            tag: None,
-            doc: "",
-            describe: None,
-        }
-    }
+    use crate::manifest::fixtures::module;
 
-    const fn module(name: &'static str, routes: &'static [RouteDecl]) -> Manifest {
-        Manifest {
-            name,
-            type_name: name,
-            file: "src/lib.rs",
-            line: 1,
-            prefix: "",
-            requires: &[],
-            provides: &[],
-            routes,
-            models: &[],
-            package: crate::manifest::Package {
-                name: "app",
-                version: "1.0.0",
-                description: "",
-            },
-        }
+    const fn route(methods: Methods, path: &'static str, handler: &'static str) -> RouteDecl {
+        crate::manifest::fixtures::r(methods, path, handler, 1)
     }
 
     /// `(path, method, operationId)` of every operation, sorted.
