@@ -134,3 +134,30 @@ fn a_model_with_a_relation_validation_defaults_and_timestamps() {
     );
     insta::assert_snapshot!(pretty(&out));
 }
+
+#[test]
+fn a_model_with_private_columns() {
+    let out = model(
+        quote!(table = "auth_users"),
+        quote! {
+            pub struct User {
+                #[model(primary_key)]
+                pub id: i64,
+                #[model(email, max_len = 254, unique)]
+                pub email: String,
+                #[model(max_len = 32, default = "user")]
+                pub role: String,
+                /// The argon2id hash of the password.
+                #[model(private)]
+                pub password_hash: String,
+                #[model(private, max_len = 64, unique)]
+                pub totp_secret: Option<String>,
+                #[model(private, default = 0)]
+                pub totp_last_step: i64,
+                #[model(created_at)]
+                pub created_at: DateTimeUtc,
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(&out));
+}

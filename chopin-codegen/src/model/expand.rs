@@ -1,6 +1,7 @@
 //! A [`ModelDef`] into the read schema (the struct itself, with serde and its API schema), the
 //! SeaORM entity module (through SeaORM's own derives), `NewX` and `XPatch` with their
-//! validation, and `impl Model`.
+//! validation, and `impl Model`. A `private` field is a column of the entity only: the read
+//! schema, `NewX` and `XPatch` do not have it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -58,7 +59,7 @@ fn generate(def: &ModelDef) -> TokenStream {
     // A field that may be left out but, when given, is not `null` (its schema says so).
     let present = format!("{krate_path}::__private::db::present");
     let db_fn = |name: &str| format!("{krate_path}::__private::db::{name}");
-    let item = &def.item;
+    let item = &read_struct(def);
     let ident = &item.ident;
     let vis = &item.vis;
     let name = ident.to_string();
@@ -187,14 +188,16 @@ fn generate(def: &ModelDef) -> TokenStream {
         quote!(match *self { #(#arms),* })
     };
 
-    let field_idents: Vec<&syn::Ident> = def.fields.iter().map(|f| &f.ident).collect();
+    // What the API shows: every field but the private ones.
+    let shown: Vec<&FieldDef> = def.fields.iter().filter(|f| !f.private()).collect();
+    let field_idents: Vec<&syn::Ident> = shown.iter().map(|f| &f.ident).collect();
     let struct_doc = doc_text(&item.attrs);
 
     // The API schemas.
-    let read_schema = object_schema(&private, &struct_doc, def.fields.iter(), |f| {
+    let read_schema = object_schema(&private, &struct_doc, shown.iter().copied(), |f| {
         (!f.nullable, false)
     });
-    let inputs: Vec<&FieldDef> = def.fields.iter().filter(|f| !f.generated()).collect();
+    let inputs: Vec<&FieldDef> = def.fields.iter().filter(|f| f.input()).collect();
     let new_doc = format!("What a client sends to create a `{name}`.");
     let new_schema = object_schema(&private, &new_doc, inputs.iter().copied(), |f| {
         (!f.nullable && f.keys.default.is_none(), true)
@@ -252,7 +255,7 @@ fn generate(def: &ModelDef) -> TokenStream {
         let fi = &f.ident;
         if f.keys.created_at || f.keys.updated_at {
             Some(quote!(#fi: #set(now)))
-        } else if f.keys.primary_key {
+        } else if f.keys.primary_key || f.private() {
             None
         } else if f.keys.default.is_some() && !f.nullable {
             Some(quote!(#fi: match self.#fi {
@@ -267,7 +270,7 @@ fn generate(def: &ModelDef) -> TokenStream {
         let fi = &f.ident;
         if f.keys.updated_at {
             Some(quote!(active.#fi = #set(#now);))
-        } else if f.generated() {
+        } else if !f.input() {
             None
         } else if f.nullable {
             Some(quote!(if self.#fi.is_some() { active.#fi = #set(self.#fi); }))
@@ -282,6 +285,7 @@ fn generate(def: &ModelDef) -> TokenStream {
         .iter()
         .any(|f| f.keys.created_at || f.keys.updated_at);
     let now_binding = uses_now.then(|| quote!(let now = #now;));
+    let into_active_doc = into_active_doc(def);
 
     quote! {
         #[derive(
@@ -370,6 +374,7 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
 
             /// The row to insert, once valid; the database assigns the key.
+            #(#[doc = #into_active_doc])*
             ///
             /// # Errors
             /// `422 invalid`, as [`Self::validate`].
@@ -437,6 +442,53 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
         }
     }
+}
+
+/// The struct as written without its private fields: the read schema, which so cannot carry
+/// them, nor show them through serde or `Debug`.
+fn read_struct(def: &ModelDef) -> syn::ItemStruct {
+    let mut item = def.item.clone();
+    if let syn::Fields::Named(named) = &mut item.fields {
+        named.named = std::mem::take(&mut named.named)
+            .into_iter()
+            .filter(|field| {
+                !def.fields
+                    .iter()
+                    .any(|f| f.private() && field.ident.as_ref() == Some(&f.ident))
+            })
+            .collect();
+    }
+    item
+}
+
+/// The lines that `NewX::into_active_model`'s doc adds when the model has private fields: what
+/// becomes of them.
+fn into_active_doc(def: &ModelDef) -> Vec<String> {
+    let mut doc = Vec::new();
+    let private: Vec<&FieldDef> = def.fields.iter().filter(|f| f.private()).collect();
+    if private.is_empty() {
+        return doc;
+    }
+    let names = |fields: &[&FieldDef]| {
+        fields
+            .iter()
+            .map(|f| format!("`{}`", f.ident))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    doc.push(String::new());
+    doc.push(format!(
+        " The private fields ({}) are left `NotSet`: the column's default, or `NULL`.",
+        names(&private)
+    ));
+    let required: Vec<&FieldDef> = private.into_iter().filter(|f| f.required()).collect();
+    if !required.is_empty() {
+        doc.push(format!(
+            " Set {} on the returned row before inserting it: a `NOT NULL` column without a default, left unset, fails the insert.",
+            names(&required)
+        ));
+    }
+    doc
 }
 
 /// A field's type in the entity, spelled so that it resolves inside the entity module.

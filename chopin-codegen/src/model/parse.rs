@@ -26,6 +26,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "indexed",
     "created_at",
     "updated_at",
+    "private",
 ];
 
 /// What `on_delete` accepts.
@@ -96,12 +97,33 @@ pub struct FieldKeys {
     pub created_at: bool,
     /// `updated_at`.
     pub updated_at: bool,
+    /// `private`, as written (for errors spanned at it): a column of the entity and its table
+    /// that the API never sees. It is left out of the read schema (the struct itself, so neither
+    /// serde nor `Debug` can show it), of its OpenAPI schema, of `NewX` and of `XPatch`.
+    /// `NewX::into_active_model` leaves it `NotSet` (its default, or `NULL`), and code sets it on
+    /// the `ActiveModel`: a required one left unset fails the insert on the column's `NOT NULL`.
+    pub private: Option<syn::Path>,
 }
 
 impl FieldDef {
     /// Whether the database or the model sets it, so that a client never sends it.
     pub fn generated(&self) -> bool {
         self.keys.primary_key || self.keys.created_at || self.keys.updated_at
+    }
+
+    /// Whether it is a column the API never sees (`private`).
+    pub fn private(&self) -> bool {
+        self.keys.private.is_some()
+    }
+
+    /// Whether a client sends it, in `NewX` and `XPatch`.
+    pub fn input(&self) -> bool {
+        !self.generated() && !self.private()
+    }
+
+    /// Whether an insert needs a value for it: not an `Option`, no `default`, not generated.
+    pub fn required(&self) -> bool {
+        !self.nullable && self.keys.default.is_none() && !self.generated()
     }
 }
 
@@ -307,6 +329,10 @@ fn field_keys(cx: &Ctxt, a: &Attribute, keys: &mut FieldKeys) {
             "indexed" => flag(cx, &mut keys.indexed),
             "created_at" => flag(cx, &mut keys.created_at),
             "updated_at" => flag(cx, &mut keys.updated_at),
+            "private" => match meta {
+                Meta::Path(path) => keys.private = Some(path.clone()),
+                other => cx.error_spanned_by(other, "`private` takes no value"),
+            },
             "max_len" => keys.max_len = count(cx, meta),
             "min_len" => keys.min_len = count(cx, meta),
             "default" => keys.default = literal(cx, meta),
@@ -462,6 +488,54 @@ fn check_field(cx: &Ctxt, f: &FieldDef) {
             "a `belongs_to` field holds the other model's `i32` or `i64` id",
         );
     }
+    if let Some(private) = &k.private {
+        check_private(cx, private, k);
+    }
+}
+
+/// What `private` does not go with: the keys of a column the API shows, and the checks of what a
+/// client sends (`max_len` stays: it also sizes the column).
+fn check_private(cx: &Ctxt, private: &syn::Path, k: &FieldKeys) {
+    let shown = [
+        (
+            k.primary_key,
+            "primary_key",
+            "the API names rows by their primary key",
+        ),
+        (
+            k.created_at,
+            "created_at",
+            "the model sets it for the API to show",
+        ),
+        (
+            k.updated_at,
+            "updated_at",
+            "the model sets it for the API to show",
+        ),
+    ];
+    let input = [
+        (k.email, "email"),
+        (k.min_len.is_some(), "min_len"),
+        (k.range.0.is_some() || k.range.1.is_some(), "range"),
+    ];
+    for (set, key, why) in shown {
+        if set {
+            cx.error_spanned_by(
+                private,
+                format!("`private` does not go with `{key}`: {why}"),
+            );
+        }
+    }
+    for (set, key) in input {
+        if set {
+            cx.error_spanned_by(
+                private,
+                format!(
+                    "`private` does not go with `{key}`: `{key}` checks what a client sends, and no client sends a private field"
+                ),
+            );
+        }
+    }
 }
 
 /// `T` of `Option<T>`.
@@ -496,4 +570,70 @@ fn scalar(ty: &Type) -> Option<Scalar> {
         "Date" => Scalar::Date,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+    use crate::diag::errors_of;
+
+    #[test]
+    fn private_does_not_go_with_the_keys_of_a_shown_column_or_of_client_input() {
+        let errors = errors_of(|cx| {
+            parse(
+                cx,
+                quote!(),
+                quote! {
+                    pub struct User {
+                        #[model(primary_key, private)]
+                        pub id: i64,
+                        #[model(private, email, min_len = 8, max_len = 64)]
+                        pub secret: String,
+                        #[model(private, range(min = 0))]
+                        pub step: Option<i64>,
+                        #[model(private, created_at)]
+                        pub at: DateTimeUtc,
+                        #[model(private = true)]
+                        pub other: Option<String>,
+                    }
+                },
+            )
+        });
+        assert_eq!(
+            errors,
+            [
+                "`private` does not go with `primary_key`: the API names rows by their primary key",
+                "`private` does not go with `email`: `email` checks what a client sends, and no client sends a private field",
+                "`private` does not go with `min_len`: `min_len` checks what a client sends, and no client sends a private field",
+                "`private` does not go with `range`: `range` checks what a client sends, and no client sends a private field",
+                "`private` does not go with `created_at`: the model sets it for the API to show",
+                "`private` takes no value",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_private_column_keeps_its_column_keys() {
+        let errors = errors_of(|cx| {
+            parse(
+                cx,
+                quote!(),
+                quote! {
+                    pub struct Token {
+                        #[model(primary_key)]
+                        pub id: i64,
+                        #[model(private, unique, indexed, max_len = 64)]
+                        pub hash: String,
+                        #[model(private, default = "user")]
+                        pub role: String,
+                        #[model(private, belongs_to = User, on_delete = "set_null")]
+                        pub owner_id: Option<i64>,
+                    }
+                },
+            )
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
 }
