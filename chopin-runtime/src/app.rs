@@ -11,6 +11,7 @@ use axum::{Extension, Router};
 use http::{StatusCode, header};
 
 use crate::auth::AuthProvider;
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::db::{Db, ModelDecl, Report};
 use crate::error::Error;
@@ -52,6 +53,7 @@ pub struct App<S = (), M = ()> {
     /// The patterns added with [`App::route`].
     route_patterns: Vec<String>,
     db: Option<Db>,
+    cache: Option<Cache>,
     modules: PhantomData<fn() -> M>,
 }
 
@@ -72,6 +74,7 @@ impl App {
             info: None,
             route_patterns: Vec::new(),
             db: None,
+            cache: None,
             modules: PhantomData,
         }
     }
@@ -97,6 +100,7 @@ where
             info: self.info,
             route_patterns: self.route_patterns,
             db: self.db,
+            cache: self.cache,
             modules: PhantomData,
         }
     }
@@ -131,6 +135,7 @@ where
             info: self.info,
             route_patterns: self.route_patterns,
             db: self.db,
+            cache: self.cache,
             modules: PhantomData,
         }
     }
@@ -248,6 +253,18 @@ where
         out
     }
 
+    /// Gives the application this cache service, instead of the one `REDIS_URL` names (or the
+    /// in-memory one without it).
+    pub fn with_cache(mut self, cache: Cache) -> App<S, M> {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The application's cache service, if it has one yet.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
+    }
+
     /// Gives the application its database, instead of the one `DATABASE_URL` names.
     pub fn with_db(mut self, db: Db) -> App<S, M> {
         self.db = Some(db);
@@ -260,12 +277,16 @@ where
     }
 
     /// Connects to `DATABASE_URL` when mounted modules declare models and no database was given,
-    /// then, with `AUTO_MIGRATE=true`, migrates. [`App::run`] does this before it binds.
+    /// then, with `AUTO_MIGRATE=true`, migrates; and opens the cache service: Redis at
+    /// `REDIS_URL`, or one in memory. [`App::run`] does this before it binds.
     ///
     /// # Errors
     /// [`Error::Database`] when the database does not answer, [`Error::Migrate`] when migrating
-    /// fails or is refused.
+    /// fails or is refused, [`Error::Cache`] when Redis does not answer.
     pub async fn connect(mut self) -> Result<App<S, M>, Error> {
+        if self.cache.is_none() {
+            self.cache = Some(Cache::connect(self.config.redis_url.as_deref()).await?);
+        }
         if self.db.is_none() && !self.models().is_empty() {
             self.db = Some(self.open_db().await?);
             if self.config.database.auto_migrate {
@@ -398,6 +419,15 @@ where
         };
         let router = match self.db {
             Some(db) => router.layer(Extension(db)),
+            None => router,
+        };
+        // Without `connect`, an application that names no Redis gets the in-memory cache; one
+        // that names Redis gets none rather than a cache its other processes do not share.
+        let cache = self
+            .cache
+            .or_else(|| self.config.redis_url.is_none().then(Cache::memory));
+        let router = match cache {
+            Some(cache) => router.layer(Extension(cache)),
             None => router,
         };
         let router = router.with_state(self.state);

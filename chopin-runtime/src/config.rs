@@ -24,6 +24,17 @@ pub enum ConfigError {
     /// `.env` exists but cannot be read or parsed.
     #[error("cannot read `.env`: {0}")]
     DotEnv(String),
+    /// A variable that must be set is not.
+    #[error("`{name}` is not set: {why}")]
+    Missing {
+        /// The environment variable.
+        name: &'static str,
+        /// Why it is needed, and how to set it.
+        why: &'static str,
+    },
+    /// Settings that cannot work together; the message says which and what to change.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Limits applied to every connection, on the fast path and on the hyper path alike.
@@ -83,6 +94,133 @@ impl Default for Limits {
     }
 }
 
+/// Whether the application runs on a developer's machine or for real users.
+///
+/// Variable `APP_ENV`: `development` or `production`. The default follows the build, as Rocket's
+/// profiles do: `development` in a debug build, `production` in a release build. Production is
+/// strict where development is convenient: it requires `JWT_SECRET` and a real mailer, and its
+/// cookies are `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// A developer's machine: a missing `JWT_SECRET` is generated (with a warning), mail is
+    /// printed to standard output, cookies work over plain http.
+    Development,
+    /// Real users: nothing secret is generated, nothing is sent in the clear.
+    Production,
+}
+
+impl Environment {
+    /// `Development` in a debug build, `Production` in a release build.
+    pub const fn of_build() -> Environment {
+        if cfg!(debug_assertions) {
+            Environment::Development
+        } else {
+            Environment::Production
+        }
+    }
+
+    /// Whether this is `Development`.
+    pub fn is_development(self) -> bool {
+        self == Environment::Development
+    }
+}
+
+/// A secret value: compared and cloned like a string, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How `AuthModule` signs users in and what it protects them with. Every protection is on unless
+/// its `SECURITY_*` variable turns it off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// The HS256 key of access tokens, at least 32 bytes. Variable `JWT_SECRET`: required in
+    /// production; in development a random one is generated at start-up when it is missing.
+    pub jwt_secret: Option<Secret>,
+    /// How long an access token is valid. Variable `JWT_ACCESS_TTL_SECS`, default 900.
+    pub access_token_ttl: Duration,
+    /// How long a session lasts without signing in again; each refresh token lives this long.
+    /// Variable `JWT_REFRESH_TTL_SECS`, default 2 592 000 (30 days).
+    pub refresh_token_ttl: Duration,
+    /// Fewest characters in a password. Variable `PASSWORD_MIN_LENGTH`, default 12.
+    pub min_password_length: usize,
+    /// TOTP two-factor authentication. Variable `SECURITY_2FA`.
+    pub two_factor: bool,
+    /// Per-IP rate limiting of signup, login, password reset and verification requests.
+    /// Variable `SECURITY_RATE_LIMIT`.
+    pub rate_limit: bool,
+    /// Requests per window from one IP address to one of those routes.
+    /// Variable `RATE_LIMIT_MAX_ATTEMPTS`, default 10.
+    pub rate_limit_max_attempts: u32,
+    /// The rate limit's window. Variable `RATE_LIMIT_WINDOW_SECS`, default 60.
+    pub rate_limit_window: Duration,
+    /// Locking an account after failed logins. Variable `SECURITY_LOCKOUT`.
+    pub lockout: bool,
+    /// Failed logins that lock an account. Variable `LOCKOUT_MAX_ATTEMPTS`, default 5.
+    pub lockout_max_attempts: u32,
+    /// How long a lock lasts, and the window failures are counted in.
+    /// Variable `LOCKOUT_DURATION_SECS`, default 900.
+    pub lockout_duration: Duration,
+    /// Refresh tokens, rotated on every use. Variable `SECURITY_REFRESH_TOKENS`.
+    pub refresh_tokens: bool,
+    /// Server-side sessions checked on every request, listed and revoked by their owner.
+    /// Variable `SECURITY_SESSIONS`.
+    pub sessions: bool,
+    /// Password reset by email. Variable `SECURITY_PASSWORD_RESET`.
+    pub password_reset: bool,
+    /// How long a reset token is valid. Variable `PASSWORD_RESET_EXPIRY_SECS`, default 3600.
+    pub password_reset_ttl: Duration,
+    /// Email verification, required before signing in. Variable `SECURITY_EMAIL_VERIFICATION`.
+    pub email_verification: bool,
+    /// How long a verification token is valid.
+    /// Variable `EMAIL_VERIFICATION_EXPIRY_SECS`, default 86 400.
+    pub email_verification_ttl: Duration,
+    /// The double-submit CSRF check on cookie-authenticated requests. Variable `SECURITY_CSRF`.
+    pub csrf: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            jwt_secret: None,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            min_password_length: 12,
+            two_factor: true,
+            rate_limit: true,
+            rate_limit_max_attempts: 10,
+            rate_limit_window: Duration::from_secs(60),
+            lockout: true,
+            lockout_max_attempts: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            refresh_tokens: true,
+            sessions: true,
+            password_reset: true,
+            password_reset_ttl: Duration::from_secs(3600),
+            email_verification: true,
+            email_verification_ttl: Duration::from_secs(24 * 3600),
+            csrf: true,
+        }
+    }
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -109,6 +247,13 @@ pub struct Config {
     pub docs_path: Option<String>,
     /// The database of the application's models.
     pub database: DbConfig,
+    /// Development or production. Variable `APP_ENV`; see [`Environment`].
+    pub environment: Environment,
+    /// The Redis server of the cache service, or `None` for the in-memory cache.
+    /// Variable `REDIS_URL`, such as `redis://127.0.0.1:6379`.
+    pub redis_url: Option<String>,
+    /// `AuthModule`'s settings.
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -123,6 +268,9 @@ impl Default for Config {
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
             database: DbConfig::default(),
+            environment: Environment::of_build(),
+            redis_url: None,
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -192,8 +340,51 @@ impl Config {
                     .boolean()?
                     .unwrap_or(d.database.auto_migrate),
             },
+            environment: var("APP_ENV").environment()?.unwrap_or(d.environment),
+            redis_url: var("REDIS_URL").redis_url()?,
+            auth: auth_config(&var)?,
         })
     }
+}
+
+/// `AuthModule`'s variables.
+fn auth_config(var: &impl Fn(&'static str) -> Var) -> Result<AuthConfig, ConfigError> {
+    let d = AuthConfig::default();
+    let secs = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+        Ok(var(name)
+            .ranged(1, 10 * 365 * 24 * 3600, "a number of seconds, at least 1")?
+            .map_or(default, |n| Duration::from_secs(n as u64)))
+    };
+    let on = |name: &'static str| -> Result<bool, ConfigError> {
+        Ok(var(name).boolean()?.unwrap_or(true))
+    };
+    let attempts = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+        Ok(var(name)
+            .ranged(1, 1_000_000, "a number of attempts from 1 to 1000000")?
+            .map_or(default, |n| n as u32))
+    };
+    Ok(AuthConfig {
+        jwt_secret: var("JWT_SECRET").secret(32, "a secret of at least 32 bytes")?,
+        access_token_ttl: secs("JWT_ACCESS_TTL_SECS", d.access_token_ttl)?,
+        refresh_token_ttl: secs("JWT_REFRESH_TTL_SECS", d.refresh_token_ttl)?,
+        min_password_length: var("PASSWORD_MIN_LENGTH")
+            .ranged(8, 128, "a length from 8 to 128")?
+            .unwrap_or(d.min_password_length),
+        two_factor: on("SECURITY_2FA")?,
+        rate_limit: on("SECURITY_RATE_LIMIT")?,
+        rate_limit_max_attempts: attempts("RATE_LIMIT_MAX_ATTEMPTS", d.rate_limit_max_attempts)?,
+        rate_limit_window: secs("RATE_LIMIT_WINDOW_SECS", d.rate_limit_window)?,
+        lockout: on("SECURITY_LOCKOUT")?,
+        lockout_max_attempts: attempts("LOCKOUT_MAX_ATTEMPTS", d.lockout_max_attempts)?,
+        lockout_duration: secs("LOCKOUT_DURATION_SECS", d.lockout_duration)?,
+        refresh_tokens: on("SECURITY_REFRESH_TOKENS")?,
+        sessions: on("SECURITY_SESSIONS")?,
+        password_reset: on("SECURITY_PASSWORD_RESET")?,
+        password_reset_ttl: secs("PASSWORD_RESET_EXPIRY_SECS", d.password_reset_ttl)?,
+        email_verification: on("SECURITY_EMAIL_VERIFICATION")?,
+        email_verification_ttl: secs("EMAIL_VERIFICATION_EXPIRY_SECS", d.email_verification_ttl)?,
+        csrf: on("SECURITY_CSRF")?,
+    })
 }
 
 /// One variable being read: its name travels with its value into every error.
@@ -270,6 +461,41 @@ impl Var {
             Ok(Some(Some(v.to_owned())))
         } else {
             Err(self.invalid(expected))
+        }
+    }
+
+    fn environment(&self) -> Result<Option<Environment>, ConfigError> {
+        let Some(v) = self.value.as_deref() else {
+            return Ok(None);
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "development" => Ok(Some(Environment::Development)),
+            "production" => Ok(Some(Environment::Production)),
+            _ => Err(self.invalid("development or production")),
+        }
+    }
+
+    fn redis_url(&self) -> Result<Option<String>, ConfigError> {
+        let Some(v) = self.value.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        if v.starts_with("redis://") || v.starts_with("redis+unix://") || v.starts_with("unix://") {
+            Ok(Some(v.to_owned()))
+        } else {
+            Err(self.invalid("a redis:// URL, such as redis://127.0.0.1:6379"))
+        }
+    }
+
+    /// A secret of at least `min` bytes. The error does not repeat the value.
+    fn secret(&self, min: usize, expected: &'static str) -> Result<Option<Secret>, ConfigError> {
+        match self.value.as_deref() {
+            None => Ok(None),
+            Some(v) if v.len() < min => Err(ConfigError::Invalid {
+                name: self.name,
+                value: format!("{} bytes", v.len()),
+                expected,
+            }),
+            Some(v) => Ok(Some(Secret::new(v))),
         }
     }
 
@@ -419,6 +645,131 @@ mod tests {
                 "DOCS_PATH",
                 "/docs?x",
                 "invalid value for `DOCS_PATH`: `/docs?x` (a path such as /openapi.json, or off)",
+            ),
+        ];
+        for (name, value, message) in cases {
+            let err = config(&[(name, value)]).expect_err(name);
+            assert_eq!(err.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn reads_the_environment_the_cache_and_auth() {
+        let c = config(&[
+            ("APP_ENV", "Production"),
+            ("REDIS_URL", "redis://cache:6379/2"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("JWT_ACCESS_TTL_SECS", "60"),
+            ("JWT_REFRESH_TTL_SECS", "3600"),
+            ("PASSWORD_MIN_LENGTH", "16"),
+            ("SECURITY_2FA", "false"),
+            ("SECURITY_RATE_LIMIT", "off"),
+            ("RATE_LIMIT_MAX_ATTEMPTS", "3"),
+            ("RATE_LIMIT_WINDOW_SECS", "30"),
+            ("SECURITY_LOCKOUT", "0"),
+            ("LOCKOUT_MAX_ATTEMPTS", "2"),
+            ("LOCKOUT_DURATION_SECS", "120"),
+            ("SECURITY_REFRESH_TOKENS", "no"),
+            ("SECURITY_SESSIONS", "false"),
+            ("SECURITY_PASSWORD_RESET", "false"),
+            ("PASSWORD_RESET_EXPIRY_SECS", "600"),
+            ("SECURITY_EMAIL_VERIFICATION", "false"),
+            ("EMAIL_VERIFICATION_EXPIRY_SECS", "700"),
+            ("SECURITY_CSRF", "false"),
+        ])
+        .expect("valid config");
+        assert_eq!(c.environment, Environment::Production);
+        assert_eq!(c.redis_url.as_deref(), Some("redis://cache:6379/2"));
+        let secret = Secret::new("0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            c.auth,
+            AuthConfig {
+                jwt_secret: Some(secret.clone()),
+                access_token_ttl: Duration::from_secs(60),
+                refresh_token_ttl: Duration::from_secs(3600),
+                min_password_length: 16,
+                two_factor: false,
+                rate_limit: false,
+                rate_limit_max_attempts: 3,
+                rate_limit_window: Duration::from_secs(30),
+                lockout: false,
+                lockout_max_attempts: 2,
+                lockout_duration: Duration::from_secs(120),
+                refresh_tokens: false,
+                sessions: false,
+                password_reset: false,
+                password_reset_ttl: Duration::from_secs(600),
+                email_verification: false,
+                email_verification_ttl: Duration::from_secs(700),
+                csrf: false,
+            }
+        );
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        assert!(!format!("{c:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn every_protection_is_on_by_default() {
+        let a = AuthConfig::default();
+        let switches = [
+            a.two_factor,
+            a.rate_limit,
+            a.lockout,
+            a.refresh_tokens,
+            a.sessions,
+            a.password_reset,
+            a.email_verification,
+            a.csrf,
+        ];
+        assert!(switches.iter().all(|on| *on));
+        assert_eq!(a.jwt_secret, None);
+        assert_eq!(
+            Config::default().environment,
+            if cfg!(debug_assertions) {
+                Environment::Development
+            } else {
+                Environment::Production
+            }
+        );
+    }
+
+    #[test]
+    fn auth_errors_name_the_variable_and_never_echo_a_secret() {
+        let cases = [
+            (
+                "JWT_SECRET",
+                "short secret",
+                "invalid value for `JWT_SECRET`: `12 bytes` (a secret of at least 32 bytes)",
+            ),
+            (
+                "APP_ENV",
+                "staging",
+                "invalid value for `APP_ENV`: `staging` (development or production)",
+            ),
+            (
+                "REDIS_URL",
+                "localhost:6379",
+                "invalid value for `REDIS_URL`: `localhost:6379` (a redis:// URL, such as redis://127.0.0.1:6379)",
+            ),
+            (
+                "PASSWORD_MIN_LENGTH",
+                "4",
+                "invalid value for `PASSWORD_MIN_LENGTH`: `4` (a length from 8 to 128)",
+            ),
+            (
+                "SECURITY_CSRF",
+                "nope",
+                "invalid value for `SECURITY_CSRF`: `nope` (one of true, false, 1, 0, yes, no, on, off)",
+            ),
+            (
+                "LOCKOUT_MAX_ATTEMPTS",
+                "0",
+                "invalid value for `LOCKOUT_MAX_ATTEMPTS`: `0` (a number of attempts from 1 to 1000000)",
+            ),
+            (
+                "JWT_ACCESS_TTL_SECS",
+                "0",
+                "invalid value for `JWT_ACCESS_TTL_SECS`: `0` (a number of seconds, at least 1)",
             ),
         ];
         for (name, value, message) in cases {

@@ -43,6 +43,9 @@ pub enum Error {
         /// What the database or the driver said.
         source: sea_orm::DbErr,
     },
+    /// The cache service's Redis could not be reached.
+    #[error("the cache service (REDIS_URL): {0}")]
+    Cache(#[from] crate::cache::CacheError),
     /// `migrate` refused a change or failed.
     #[error("migrate: {0}")]
     Migrate(#[from] crate::db::MigrateError),

@@ -13,6 +13,7 @@
 //! so that the API description can say what every error looks like, and be right. They
 //! destructure as axum's do (`Path(id): Path<u64>`), and `Json` is a response too.
 
+use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -23,6 +24,31 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::response::ChopinError;
+
+/// The address of the client a request came from: the TCP peer, as the server accepted it.
+///
+/// A proxy in front of the server makes this the proxy's address; Chopin does not read
+/// `x-forwarded-for`, which any client can forge, unless it is told which proxies to trust
+/// (not yet supported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl ClientAddr {
+    /// The address in `parts`, which the server puts in every request it hands to the router.
+    pub fn of(parts: &Parts) -> Option<ClientAddr> {
+        parts.extensions.get::<ClientAddr>().copied()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ChopinError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        ClientAddr::of(parts).ok_or_else(|| {
+            ChopinError::internal("no client address: the request did not come through the server")
+        })
+    }
+}
 
 /// A JSON request body (with `Content-Type: application/json`) deserialized into `T`, or a JSON
 /// response serialized from `T`. As [`axum::Json`], with [`ChopinError`] rejections: `415` without

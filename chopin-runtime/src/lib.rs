@@ -7,6 +7,7 @@
 
 mod app;
 pub mod auth;
+pub mod cache;
 mod config;
 pub mod const_response;
 mod date;
@@ -24,7 +25,7 @@ mod static_table;
 pub mod testing;
 
 pub use app::{App, Server, shutdown_signal};
-pub use config::{Config, ConfigError, DbConfig, Limits};
+pub use config::{AuthConfig, Config, ConfigError, DbConfig, Environment, Limits, Secret};
 pub use error::Error;
 pub use fast_route::{FastRoute, IntoBody, StaticRoute};
 pub use module::{Module, ModuleList, RouteInfo, RouteTable, Routes};

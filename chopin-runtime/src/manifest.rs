@@ -230,7 +230,7 @@ pub const fn check(modules: &[&Manifest]) {
             let x = &modules[a].routes[ra];
             if !auth_provided && !matches!(x.access, Access::Public) {
                 let msg = route(Msg::new().push("route "), modules[a], x).push(
-                    " requires authentication, but no mounted module provides `auth`: mount one that declares `provides(auth)`",
+                    " requires authentication, but no mounted module provides `auth`: mount `chopin::auth::AuthModule`, or a module that declares `provides(auth)`",
                 );
                 fail(&msg);
             }
@@ -681,7 +681,7 @@ mod tests {
             failure(&[&GUARDED]).as_deref(),
             Some(
                 "route `DELETE /admin/users/{id}` of `admin::remove` in module `admin` (src/app.rs:9) \
-                 requires authentication, but no mounted module provides `auth`: mount one that declares `provides(auth)`"
+                 requires authentication, but no mounted module provides `auth`: mount `chopin::auth::AuthModule`, or a module that declares `provides(auth)`"
             )
         );
         static AUTH: Manifest = Manifest {

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -35,6 +36,8 @@ pub struct ChopinError {
     code: &'static str,
     message: String,
     fields: Vec<FieldError>,
+    /// Seconds for `retry-after`, with `429` and `423`.
+    retry_after: Option<u64>,
 }
 
 /// One field that failed validation, in a `422` response.
@@ -64,6 +67,7 @@ impl ChopinError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -90,6 +94,25 @@ impl ChopinError {
     /// `409 conflict`.
     pub fn conflict(message: impl Into<String>) -> ChopinError {
         ChopinError::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// `429 too_many_requests`, with `retry-after: SECONDS` (rounded up, at least 1).
+    pub fn too_many_requests(message: impl Into<String>, retry_after: Duration) -> ChopinError {
+        ChopinError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+            .retry_after(retry_after)
+    }
+
+    /// `423 locked`, with `retry-after: SECONDS` (rounded up, at least 1).
+    pub fn locked(message: impl Into<String>, retry_after: Duration) -> ChopinError {
+        ChopinError::new(StatusCode::LOCKED, "locked", message).retry_after(retry_after)
+    }
+
+    /// The same error, telling the client to wait `after` (rounded up to whole seconds, at least
+    /// one) in `retry-after`.
+    pub fn retry_after(mut self, after: Duration) -> ChopinError {
+        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     /// `422 invalid`, listing every field that failed.
@@ -139,6 +162,11 @@ impl ChopinError {
     pub fn fields(&self) -> &[FieldError] {
         &self.fields
     }
+
+    /// The seconds sent in `retry-after`, if any.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after
+    }
 }
 
 impl fmt::Debug for ChopinError {
@@ -187,6 +215,10 @@ impl IntoResponse for ChopinError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }
@@ -291,7 +323,7 @@ mod tests {
     async fn parts(res: impl IntoResponse) -> (u16, Option<String>, String) {
         let res = res.into_response();
         let status = res.status().as_u16();
-        let extra = [header::WWW_AUTHENTICATE, header::LOCATION]
+        let extra = [header::WWW_AUTHENTICATE, header::LOCATION, header::RETRY_AFTER]
             .iter()
             .find_map(|h| res.headers().get(h))
             .and_then(|v| v.to_str().ok())
@@ -331,6 +363,25 @@ mod tests {
             .2,
             r#"{"error":"invalid","message":"2 fields are invalid","fields":[{"field":"title","message":"at most 200 characters"},{"field":"email","message":"not an email address"}]}"#
         );
+    }
+
+    #[tokio::test]
+    async fn waits_are_whole_seconds_in_retry_after() {
+        assert_eq!(
+            parts(ChopinError::too_many_requests(
+                "slow down",
+                Duration::from_millis(1500)
+            ))
+            .await,
+            (
+                429,
+                Some("2".to_owned()),
+                r#"{"error":"too_many_requests","message":"slow down"}"#.to_owned()
+            )
+        );
+        let locked = ChopinError::locked("locked", Duration::ZERO);
+        assert_eq!(locked.retry_after_secs(), Some(1));
+        assert_eq!(parts(locked).await.0, 423);
     }
 
     #[tokio::test]

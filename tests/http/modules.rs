@@ -31,7 +31,7 @@ impl Authenticate for TokenAuth {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| AuthRejection::Unauthenticated("a bearer token is required".into()))?;
+            .ok_or_else(|| AuthRejection::Missing("a bearer token is required".into()))?;
         match token.split_once(':') {
             None if !token.is_empty() => Ok(AuthUser::new(token, Vec::<String>::new())),
             Some((name, roles)) if !name.is_empty() => Ok(AuthUser::new(name, roles.split('+'))),

@@ -4,8 +4,23 @@
 //! finds the user, or rejects the request. Routes declared `auth` or `auth(role = "…")` get a
 //! guard layer generated from that declaration, which runs the provider before the handler and
 //! answers `401` (no valid credentials) or `403` (a role the user lacks) itself; the handler reads
-//! the user with the [`AuthUser`] extractor. The real provider (JWT, argon2) is `AuthModule`; any
-//! module can provide the capability, which is how tests mount a small one.
+//! the user with the [`AuthUser`] extractor, and a public route that serves anonymous and signed-in
+//! users alike reads [`OptionalAuthUser`].
+//!
+//! Roles form a hierarchy: `admin` > `moderator` > `user`, so `auth(role = "moderator")` admits
+//! moderators and admins. Other role names match only themselves.
+//!
+//! The real provider is `chopin::auth::AuthModule` (argon2id passwords, HS256 access tokens,
+//! rotated refresh tokens, sessions, TOTP, CSRF); its building blocks live here: [`password`],
+//! [`jwt`], [`totp`], [`token`], [`cookie`] and [`mail`]. Any module can provide the capability,
+//! which is how tests mount a small one.
+
+pub mod cookie;
+pub mod jwt;
+pub mod mail;
+pub mod password;
+pub mod token;
+pub mod totp;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +36,14 @@ use http::request::Parts;
 use crate::manifest::Access;
 use crate::response::ChopinError;
 
+/// The built-in roles, lowest first: each includes the ones before it.
+pub const ROLES: [&str; 3] = ["user", "moderator", "admin"];
+
+/// `role`'s place in [`ROLES`].
+fn rank(role: &str) -> Option<usize> {
+    ROLES.iter().position(|r| *r == role)
+}
+
 /// The authenticated user of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthUser {
@@ -28,6 +51,8 @@ pub struct AuthUser {
     pub id: String,
     /// The user's roles.
     pub roles: Vec<String>,
+    /// The server-side session the credentials belong to, for a provider that keeps sessions.
+    pub session: Option<i64>,
 }
 
 impl AuthUser {
@@ -39,30 +64,65 @@ impl AuthUser {
         AuthUser {
             id: id.into(),
             roles: roles.into_iter().map(Into::into).collect(),
+            session: None,
         }
     }
 
-    /// Whether the user has `role`.
+    /// The same user, signed in through `session`.
+    pub fn in_session(mut self, session: i64) -> AuthUser {
+        self.session = Some(session);
+        self
+    }
+
+    /// Whether the user has `role`, or a built-in role above it: an `admin` has `moderator` and
+    /// `user`, a `moderator` has `user`.
+    ///
+    /// ```
+    /// use chopin_runtime::auth::AuthUser;
+    ///
+    /// let moderator = AuthUser::new("7", ["moderator"]);
+    /// assert!(moderator.has_role("user"));
+    /// assert!(moderator.has_role("moderator"));
+    /// assert!(!moderator.has_role("admin"));
+    /// assert!(!moderator.has_role("editor"));
+    /// ```
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        let needed = rank(role);
+        self.roles.iter().any(|r| {
+            r == role || matches!((rank(r), needed), (Some(have), Some(need)) if have >= need)
+        })
     }
 }
+
+/// The user of a request if it carries credentials, for a public route that serves anonymous
+/// and signed-in users alike. A request without credentials is `None`; credentials that are
+/// sent and not valid are still refused with `401`, so a client learns that its token expired.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionalAuthUser(pub Option<AuthUser>);
 
 /// Why a request is refused: `401` without valid credentials, `403` when they are valid but not
 /// enough. The response is a [`ChopinError`]'s: `{"error": "unauthorized", "message": "…"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthRejection {
-    /// No credentials, or credentials that are not valid: `401` with `www-authenticate: Bearer`.
+    /// The request carries no credentials: `401` with `www-authenticate: Bearer`, or no user for
+    /// [`OptionalAuthUser`].
+    Missing(String),
+    /// Credentials that are not valid: `401` with `www-authenticate: Bearer`.
     Unauthenticated(String),
     /// Valid credentials without the right: `403`.
     Forbidden(String),
+    /// The provider could not decide (its database failed): `500`, the detail logged.
+    Internal(String),
 }
 
 impl From<AuthRejection> for ChopinError {
     fn from(rejection: AuthRejection) -> ChopinError {
         match rejection {
-            AuthRejection::Unauthenticated(m) => ChopinError::unauthorized(m),
+            AuthRejection::Missing(m) | AuthRejection::Unauthenticated(m) => {
+                ChopinError::unauthorized(m)
+            }
             AuthRejection::Forbidden(m) => ChopinError::forbidden(m),
+            AuthRejection::Internal(m) => ChopinError::internal(m),
         }
     }
 }
@@ -87,7 +147,7 @@ impl IntoResponse for AuthRejection {
 ///     async fn authenticate(&self, parts: &Parts) -> Result<AuthUser, AuthRejection> {
 ///         match parts.headers.get("x-user").and_then(|v| v.to_str().ok()) {
 ///             Some(name) => Ok(AuthUser::new(name, ["user"])),
-///             None => Err(AuthRejection::Unauthenticated("no `x-user` header".into())),
+///             None => Err(AuthRejection::Missing("no `x-user` header".into())),
 ///         }
 ///     }
 /// }
@@ -111,11 +171,16 @@ type Authenticating<'a> =
 /// [`Authenticate`] behind a pointer.
 trait DynAuthenticate: Send + Sync {
     fn authenticate<'a>(&'a self, parts: &'a Parts) -> Authenticating<'a>;
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 impl<T: Authenticate> DynAuthenticate for T {
     fn authenticate<'a>(&'a self, parts: &'a Parts) -> Authenticating<'a> {
         Box::pin(Authenticate::authenticate(self, parts))
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -131,6 +196,14 @@ impl AuthProvider {
 
     async fn authenticate(&self, parts: &Parts) -> Result<AuthUser, AuthRejection> {
         self.0.authenticate(parts).await
+    }
+}
+
+impl AuthProvider {
+    /// The provider as the module type `T`, if it is one: how a provider's own handlers reach
+    /// its state.
+    pub fn downcast<T: Authenticate>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref::<T>()
     }
 }
 
@@ -190,5 +263,50 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
             .authenticate(parts)
             .await
             .map_err(IntoResponse::into_response)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalAuthUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<OptionalAuthUser, Response> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(OptionalAuthUser(Some(user.clone())));
+        }
+        let Some(provider) = parts.extensions.get::<AuthProvider>().cloned() else {
+            return Ok(OptionalAuthUser(None));
+        };
+        match provider.authenticate(parts).await {
+            Ok(user) => Ok(OptionalAuthUser(Some(user))),
+            Err(AuthRejection::Missing(_)) => Ok(OptionalAuthUser(None)),
+            Err(rejection) => Err(rejection.into_response()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_include_the_roles_below_them() {
+        let admin = AuthUser::new("1", ["admin"]);
+        let user = AuthUser::new("2", ["user"]);
+        let editor = AuthUser::new("3", ["editor"]);
+        for role in ROLES {
+            assert!(admin.has_role(role), "admin has {role}");
+        }
+        assert!(user.has_role("user"));
+        assert!(!user.has_role("moderator") && !user.has_role("admin"));
+        assert!(editor.has_role("editor"));
+        assert!(
+            !editor.has_role("user"),
+            "a custom role is not in the hierarchy"
+        );
+        assert!(!admin.has_role("editor"), "nor below admin");
+        assert!(!AuthUser::new("4", Vec::<String>::new()).has_role("user"));
     }
 }

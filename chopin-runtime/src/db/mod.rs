@@ -515,18 +515,36 @@ pub fn field_schema(
     }
 }
 
-/// A database URL as logs and errors show it: without its password.
+/// A database or Redis URL as logs and errors show it: without its password, whether in the
+/// authority (`postgres://user:secret@host`) or in a query parameter (`redis+unix:///sock?pass=secret`).
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
     };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
+    let mut out = match base.split_once("://") {
+        // The last `@` ends the user information: a password may hold an unescaped `@`.
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => base.to_owned(),
+            },
+            None => base.to_owned(),
         },
-        None => url.to_owned(),
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        out.push('?');
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((name, _)) if matches!(name, "pass" | "password") => format!("{name}=***"),
+                _ => param.to_owned(),
+            })
+            .collect();
+        out.push_str(&params.join("&"));
     }
+    out
 }
 
 /// `DateTimeUtc`: an RFC 3339 date and time, as serde writes chrono's.
@@ -621,6 +639,28 @@ mod tests {
         );
         assert_eq!(redact("postgres://app@db/blog"), "postgres://app@db/blog");
         assert_eq!(redact("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    #[test]
+    fn a_redis_url_is_shown_without_its_password() {
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            redact("redis://:s3cret@cache:6379/2"),
+            "redis://:***@cache:6379/2"
+        );
+        assert_eq!(
+            redact("rediss://app:s3@cr@et@cache/0"),
+            "rediss://app:***@cache/0"
+        );
+        assert_eq!(redact("redis://app@cache"), "redis://app@cache");
+        assert_eq!(
+            redact("redis+unix:///run/redis.sock?db=1&pass=s3cret"),
+            "redis+unix:///run/redis.sock?db=1&pass=***"
+        );
+        assert_eq!(
+            redact("unix:///run/redis.sock?password=s3cret&user=app"),
+            "unix:///run/redis.sock?password=***&user=app"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use super::{Operation, OperationInput, OperationOutput, ToSchema, scalar};
-use crate::auth::AuthUser;
-use crate::extract::{Json, Path, Query};
+use crate::auth::{AuthUser, OptionalAuthUser};
+use crate::extract::{ClientAddr, Json, Path, Query};
 use crate::response::{ChopinError, Created, NoContent};
 
 /// What a `Path<T>` reads: `T` is one parameter, a tuple of them in the pattern's order, or a
@@ -221,6 +221,12 @@ impl OperationInput for AuthUser {
     }
 }
 
+impl OperationInput for OptionalAuthUser {
+    fn describe(op: &mut Operation<'_>) {
+        op.accepts_auth();
+    }
+}
+
 /// Extractors that read nothing the client sends as a parameter or a body.
 macro_rules! reads_nothing {
     ($(<$($g:ident),*> $ty:ty),* $(,)?) => {$(
@@ -235,6 +241,7 @@ reads_nothing!(
     <T> Extension<T>,
     <T> ConnectInfo<T>,
     <> HeaderMap,
+    <> ClientAddr,
     <> Method,
     <> Uri,
     <> Parts,

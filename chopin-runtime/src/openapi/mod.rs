@@ -104,6 +104,8 @@ pub struct Operation<'a> {
     pub(crate) request_body: Option<RequestBody>,
     pub(crate) responses: BTreeMap<String, Response>,
     pub(crate) secured: bool,
+    /// Whether a bearer token is read when sent, without being required.
+    pub(crate) optionally_secured: bool,
     schemas: &'a mut Schemas,
 }
 
@@ -117,6 +119,7 @@ impl<'a> Operation<'a> {
             request_body: None,
             responses: BTreeMap::new(),
             secured: false,
+            optionally_secured: false,
             schemas,
         }
     }
@@ -284,6 +287,14 @@ impl<'a> Operation<'a> {
     pub fn requires_auth(&mut self) {
         self.secured = true;
         self.error_response("401", "no valid bearer token");
+        self.response_header("401", "www-authenticate", "`Bearer`");
+    }
+
+    /// The operation reads a bearer token when one is sent: anonymous requests are served too,
+    /// and a token that is sent must be valid (a `401` if not).
+    pub fn accepts_auth(&mut self) {
+        self.optionally_secured = true;
+        self.error_response("401", "a bearer token that is not valid");
         self.response_header("401", "www-authenticate", "`Bearer`");
     }
 

@@ -128,7 +128,7 @@ pub(crate) fn build(manifests: &[&Manifest], hand: &[HandRoute], info: &Info) ->
                         );
                     }
                 }
-                secured |= op.secured;
+                secured |= op.secured || op.optionally_secured;
                 let (summary, description) = split_doc(r.doc);
                 let operation = finish(op)
                     .tag(tag.clone())
@@ -230,7 +230,11 @@ fn finish(mut op: Operation<'_>) -> OperationBuilder {
     for (status, response) in std::mem::take(&mut op.responses) {
         builder = builder.response(status, response);
     }
-    if op.secured {
+    if op.secured || op.optionally_secured {
+        if !op.secured {
+            // `{}` first: no credentials is an accepted alternative.
+            builder = builder.security(SecurityRequirement::default());
+        }
         builder = builder.security(SecurityRequirement::new(
             SECURITY_SCHEME,
             Vec::<String>::new(),

@@ -10,6 +10,7 @@
 //! only this connection.
 
 use std::mem::MaybeUninit;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -27,6 +28,7 @@ use super::service::HyperService;
 use super::shutdown::Shutdown;
 use super::timer::ConnectionTimer;
 use crate::date::{self, DATE_LEN};
+use crate::extract::ClientAddr;
 use crate::static_table::{Hit, StaticTable};
 
 /// hyper's default header capacity; asking for another makes it allocate per request.
@@ -45,11 +47,16 @@ enum Step {
     Reject(&'static str),
 }
 
-pub(crate) async fn serve(mut stream: TcpStream, shared: Arc<Shared>, shutdown: CancellationToken) {
+pub(crate) async fn serve(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
     // Responses are written whole, so Nagle's algorithm would only add latency.
     let _ = stream.set_nodelay(true);
     if shared.table.is_empty() {
-        return handoff(stream, Bytes::new(), &shared, &shutdown).await;
+        return handoff(stream, peer, Bytes::new(), &shared, &shutdown).await;
     }
     let limits = &shared.limits;
     let mut buf = BytesMut::with_capacity(8 * 1024);
@@ -90,7 +97,7 @@ pub(crate) async fn serve(mut stream: TcpStream, shared: Arc<Shared>, shutdown: 
         }
         match step {
             Step::Partial | Step::Served(_) => {}
-            Step::Miss => return handoff(stream, buf.freeze(), &shared, &shutdown).await,
+            Step::Miss => return handoff(stream, peer, buf.freeze(), &shared, &shutdown).await,
             Step::Reject(status) => return reject(stream, status).await,
         }
 
@@ -190,6 +197,7 @@ fn needs_hyper(h: &httparse::Header<'_>) -> bool {
 /// The rest of the connection's life, in hyper.
 async fn handoff(
     stream: TcpStream,
+    peer: SocketAddr,
     read: Bytes,
     shared: &Arc<Shared>,
     shutdown: &CancellationToken,
@@ -207,6 +215,7 @@ async fn handoff(
     }
     let service = HyperService {
         shared: Arc::clone(shared),
+        peer: ClientAddr(peer),
     };
     let conn = builder
         .serve_connection(TokioIo::new(Rewind::new(stream, read)), service)

@@ -153,8 +153,8 @@ async fn accept_loop(
         tokio::select! {
             () = token.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(conn::serve(stream, Arc::clone(&shared), token.clone()));
+                Ok((stream, peer)) => {
+                    connections.spawn(conn::serve(stream, peer, Arc::clone(&shared), token.clone()));
                 }
                 // Out of file descriptors or memory: back off instead of spinning on the error.
                 Err(e) if is_resource_exhaustion(&e) => {

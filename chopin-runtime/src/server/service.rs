@@ -24,11 +24,14 @@ use http_body_util::Limited;
 use tower::Service;
 
 use super::Shared;
+use crate::extract::ClientAddr;
 use crate::static_table::Hit;
 
 #[derive(Clone)]
 pub(crate) struct HyperService {
     pub(crate) shared: Arc<Shared>,
+    /// The client's address, given to every request for rate limits and logs.
+    pub(crate) peer: ClientAddr,
 }
 
 type Caught = std::thread::Result<Result<Response<Body>, Infallible>>;
@@ -63,7 +66,8 @@ where
         }
         // A body that grows past the limit while streaming fails the extractor reading it, which
         // axum answers with 413.
-        let req = req.map(|body| Body::new(Limited::new(body, max)));
+        let mut req = req.map(|body| Body::new(Limited::new(body, max)));
+        req.extensions_mut().insert(self.peer);
         let handled = AssertUnwindSafe(shared.router.clone().call(req)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }
