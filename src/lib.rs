@@ -31,15 +31,26 @@
 //! }
 //! ```
 //!
+//! Accounts come from [`auth::AuthModule`], a module like any other that provides `auth`: signup,
+//! sign-in with argon2id passwords and HS256 access tokens, rotated refresh tokens, sessions,
+//! roles, TOTP, password reset and email verification, each protection on by default.
+//!
 //! The server runs one listener on a multi-thread runtime, or with `REUSEPORT=true` one
 //! SO_REUSEPORT listener and one single-threaded runtime per core. Configuration comes from the
 //! environment (and `.env`): see [`Config`]. Tests start the app on a free port with
 //! [`testing::TestApp`] and talk to it over real HTTP.
 
+// The macros' expansions name `::chopin::__private`, which this makes resolve inside this crate
+// too: `AuthModule` is declared with them.
+extern crate self as chopin;
+
+pub mod auth;
+
 pub use chopin_runtime::{
-    App, ChopinError, Config, ConfigError, Created, DbConfig, Error, FastRoute, FieldError,
-    IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Server,
-    StaticRoute, auth, axum, db, extract, http, manifest, openapi, shutdown_signal, testing,
+    App, AuthConfig, ChopinError, Config, ConfigError, Created, DbConfig, Environment, Error,
+    FastRoute, FieldError, IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable,
+    Routes, Secret, Server, StaticRoute, axum, cache, db, extract, http, manifest, openapi,
+    shutdown_signal, testing,
 };
 
 /// utoipa, whose `#[derive(ToSchema)]` describes the types handlers take and return. Its derive
@@ -112,6 +123,11 @@ pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
 /// `email` (on `String`s), `range(min = .., max = ..)` (on numbers), `belongs_to = Model` with
 /// `on_delete = "cascade" | "restrict" | "set_null" | "no_action"`, `default = literal`,
 /// `unique`, `indexed`, `created_at`, `updated_at` (on `DateTimeUtc`, set by the model).
+/// `private` keeps a column (a password hash) in the entity and its table but out of the struct,
+/// its schema, `NewX` and `XPatch`; `NewX::into_active_model` leaves it unset, so code sets one
+/// that is neither an `Option` nor has a `default` on the returned `ActiveModel` before inserting
+/// (else the insert fails on `NOT NULL`), and it does not go with `primary_key`, `created_at`,
+/// `updated_at`, `email`, `min_len` or `range`.
 /// Model options: `table = "…"` (default: the type's name in snake case, plus `s`),
 /// `has_many(Comment, ..)` (the reverse of `Comment`'s `belongs_to`), `crate = "…"`. A module
 /// declares its models with `models(Post, ..)`, and `migrate` creates their tables.
@@ -141,7 +157,7 @@ macro_rules! assert_app {
 
 /// What most applications import: `use chopin::prelude::*;`.
 pub mod prelude {
-    pub use crate::auth::AuthUser;
+    pub use crate::auth::{AuthUser, OptionalAuthUser};
     pub use crate::axum::Router;
     pub use crate::axum::extract::State;
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
@@ -149,6 +165,7 @@ pub mod prelude {
     pub use crate::db::sea_orm::{
         ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
     };
+    pub use crate::cache::Cache;
     pub use crate::db::{Db, Page, Pagination};
     pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};

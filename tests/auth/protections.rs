@@ -1,0 +1,261 @@
+//! Rate limits, lockout, CSRF, and answers that do not tell whether an email has an account.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{PASSWORD, access, cookies, error, start};
+use chopin::auth::mail::MailKind;
+use chopin::testing::TestResponse;
+
+fn retry_after(res: &TestResponse) -> u64 {
+    res.header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("a retry-after in seconds: {:?}", res.headers()))
+}
+
+#[tokio::test]
+async fn logins_from_one_address_are_rate_limited() {
+    let h = start(&[
+        ("RATE_LIMIT_MAX_ATTEMPTS", "3"),
+        ("RATE_LIMIT_WINDOW_SECS", "60"),
+        ("SECURITY_LOCKOUT", "false"),
+    ])
+    .await;
+    for _ in 0..3 {
+        let res = h.login("nobody@example.com", "wrong password!").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = h.login("nobody@example.com", "wrong password!").await;
+    assert_eq!(res.status(), 429, "{}", res.text());
+    assert_eq!(error(&res), "too_many_requests");
+    let wait = retry_after(&res);
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Signup counts on its own.
+    assert_eq!(h.signup("new@example.com", PASSWORD).await.status(), 202);
+}
+
+#[tokio::test]
+async fn password_reset_requests_are_rate_limited() {
+    let h = start(&[("RATE_LIMIT_MAX_ATTEMPTS", "2")]).await;
+    for _ in 0..2 {
+        let res = h
+            .app
+            .post("/auth/password-reset")
+            .json(&json!({"email": "someone@example.com"}))
+            .send()
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    let res = h
+        .app
+        .post("/auth/password-reset")
+        .json(&json!({"email": "someone@example.com"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(retry_after(&res) >= 1);
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_for_a_while() {
+    let h = start(&[
+        ("SECURITY_RATE_LIMIT", "false"),
+        ("LOCKOUT_MAX_ATTEMPTS", "3"),
+        ("LOCKOUT_DURATION_SECS", "2"),
+    ])
+    .await;
+    h.account("kim@example.com").await;
+    for _ in 0..3 {
+        assert_eq!(
+            h.login("kim@example.com", "wrong password!").await.status(),
+            401
+        );
+    }
+    // Locked: even the right password is refused until the lock ends.
+    let res = h.login("KIM@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 423, "{}", res.text());
+    assert_eq!(error(&res), "locked");
+    let wait = retry_after(&res);
+    assert!((1..=2).contains(&wait), "{wait}");
+
+    // An unknown email locks the same way: a lock does not tell that an account exists.
+    for _ in 0..3 {
+        assert_eq!(
+            h.login("ghost@example.com", "wrong password!")
+                .await
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        h.login("ghost@example.com", "wrong password!")
+            .await
+            .status(),
+        423
+    );
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let res = h.login("kim@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 200, "the lock has ended: {}", res.text());
+    // A success clears the failures: two more are not a lock.
+    for _ in 0..2 {
+        assert_eq!(
+            h.login("kim@example.com", "wrong password!").await.status(),
+            401
+        );
+    }
+    assert_eq!(h.login("kim@example.com", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn cookie_authentication_needs_the_csrf_token_on_unsafe_methods() {
+    let h = start(&[]).await;
+    h.account("carol@example.com").await;
+    let res = h.login("carol@example.com", PASSWORD).await;
+    let set = cookies(&res);
+    let session = format!(
+        "chopin_access={}; chopin_csrf={}",
+        set["chopin_access"], set["chopin_csrf"]
+    );
+    let raw: Vec<&str> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let access_cookie = raw
+        .iter()
+        .find(|c| c.starts_with("chopin_access="))
+        .expect("the access cookie");
+    assert!(access_cookie.contains("HttpOnly"), "{access_cookie}");
+    assert!(access_cookie.contains("SameSite=Lax"), "{access_cookie}");
+    let csrf_cookie = raw
+        .iter()
+        .find(|c| c.starts_with("chopin_csrf="))
+        .expect("the csrf cookie");
+    assert!(
+        !csrf_cookie.contains("HttpOnly"),
+        "scripts read it: {csrf_cookie}"
+    );
+    let refresh_cookie = raw
+        .iter()
+        .find(|c| c.starts_with("chopin_refresh="))
+        .expect("the refresh cookie");
+    assert!(refresh_cookie.contains("Path=/auth"), "{refresh_cookie}");
+    assert!(
+        refresh_cookie.contains("SameSite=Strict"),
+        "{refresh_cookie}"
+    );
+
+    // A safe method passes on the cookie alone.
+    let res = h.app.get("/notes").header("cookie", &session).send().await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+
+    // An unsafe one needs the header to repeat the cookie.
+    let res = h
+        .app
+        .post("/notes")
+        .header("cookie", &session)
+        .body("forged")
+        .send()
+        .await;
+    assert_eq!(res.status(), 403, "{}", res.text());
+    let res = h
+        .app
+        .post("/notes")
+        .header("cookie", &session)
+        .header("x-csrf-token", "a guess")
+        .body("forged")
+        .send()
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = h
+        .app
+        .post("/notes")
+        .header("cookie", &session)
+        .header("x-csrf-token", &set["chopin_csrf"])
+        .body("hello")
+        .send()
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text());
+
+    // Refreshing from the cookie is checked the same way.
+    let refresh = format!(
+        "chopin_refresh={}; chopin_csrf={}",
+        set["chopin_refresh"], set["chopin_csrf"]
+    );
+    let res = h
+        .app
+        .post("/auth/refresh")
+        .header("cookie", &refresh)
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 403, "{}", res.text());
+    let res = h
+        .app
+        .post("/auth/refresh")
+        .header("cookie", &refresh)
+        .header("x-csrf-token", &set["chopin_csrf"])
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+
+    // A bearer token is not sent by browsers on their own: no CSRF check.
+    let login: Value = h.login("carol@example.com", PASSWORD).await.json();
+    let res = h
+        .app
+        .post("/notes")
+        .header("authorization", &format!("Bearer {}", access(&login)))
+        .body("hello")
+        .send()
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+/// Status and body of a response, the parts a client sees.
+fn seen(res: &TestResponse) -> (u16, String) {
+    (res.status().as_u16(), res.text().to_owned())
+}
+
+#[tokio::test]
+async fn no_endpoint_tells_whether_an_email_has_an_account() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    h.account("known@example.com").await;
+
+    assert_eq!(
+        seen(&h.signup("known@example.com", PASSWORD).await),
+        seen(&h.signup("unknown@example.com", PASSWORD).await),
+        "signup"
+    );
+    assert_eq!(
+        seen(&h.login("known@example.com", "wrong password!").await),
+        seen(&h.login("stranger@example.com", "wrong password!").await),
+        "login"
+    );
+    for path in ["/auth/password-reset", "/auth/verify-email"] {
+        let known = h
+            .app
+            .post(path)
+            .json(&json!({"email": "known@example.com"}))
+            .send()
+            .await;
+        let unknown = h
+            .app
+            .post(path)
+            .json(&json!({"email": "stranger@example.com"}))
+            .send()
+            .await;
+        assert_eq!(seen(&known), seen(&unknown), "{path}");
+        assert_eq!(known.status(), 202);
+        assert!(!known.text().contains("token"), "{}", known.text());
+    }
+    // The owner of the taken email hears of the attempt; nobody else gets mail.
+    super::mail(&h.outbox, "known@example.com", |kind| {
+        *kind == MailKind::AlreadyRegistered
+    })
+    .await;
+    assert!(h.outbox.to("stranger@example.com").is_empty());
+}

@@ -1,0 +1,98 @@
+//! Two-factor authentication: enrolment, sign-in with codes and backup codes, replays refused.
+
+use chopin::auth::totp::{STEP_SECS, Totp};
+use serde_json::{Value, json};
+
+use super::{PASSWORD, access, error, start};
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+#[tokio::test]
+async fn enrol_confirm_sign_in_with_codes_and_disable() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    let login = h.account("ida@example.com").await;
+    let token = access(&login);
+
+    let res = h.post_as("/auth/totp/enrol", &token, &json!({})).await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let enrolment: Value = res.json();
+    let secret = enrolment["secret"].as_str().expect("a secret");
+    let url = enrolment["otpauth_url"].as_str().expect("a URL");
+    assert!(url.starts_with("otpauth://totp/"), "{url}");
+    assert!(url.contains(secret), "{url}");
+    let totp = Totp::from_base32(secret).expect("base32");
+
+    // Until confirmed, signing in needs no code.
+    assert_eq!(h.login("ida@example.com", PASSWORD).await.status(), 200);
+
+    let res = h
+        .post_as("/auth/totp/confirm", &token, &json!({"code": "000000"}))
+        .await;
+    assert_eq!(res.status(), 422, "a wrong code does not confirm");
+    let now = unix_now();
+    let res = h
+        .post_as(
+            "/auth/totp/confirm",
+            &token,
+            &json!({"code": totp.code_at(now)}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let codes: Vec<String> =
+        serde_json::from_value(res.json::<Value>()["backup_codes"].clone()).expect("backup codes");
+    assert_eq!(codes.len(), 10);
+    let res = h.post_as("/auth/totp/enrol", &token, &json!({})).await;
+    assert_eq!(res.status(), 409, "already on");
+
+    // The password alone is no longer enough.
+    let res = h.login("ida@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(error(&res), "totp_required");
+
+    let with = |code: String| {
+        h.app
+            .post("/auth/login")
+            .json(&json!({"email": "ida@example.com", "password": PASSWORD, "totp_code": code}))
+            .send()
+    };
+    // The code that confirmed the enrolment was used: it is refused, as a replay.
+    let res = with(totp.code_at(now)).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(error(&res), "totp_invalid");
+    // The next step's code is inside the window, and works once.
+    let next = totp.code_at(now + STEP_SECS);
+    let res = with(next.clone()).await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let res = with(next).await;
+    assert_eq!(res.status(), 401, "a code is never accepted twice");
+    assert_eq!(error(&res), "totp_invalid");
+
+    // A backup code works once, in any case and with its dash or not.
+    let res = with(codes[0].to_uppercase()).await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let res = with(codes[0].replace('-', "")).await;
+    assert_eq!(res.status(), 401, "used up");
+
+    let res = h
+        .post_as(
+            "/auth/totp/disable",
+            &token,
+            &json!({"password": "wrong password!", "code": codes[1]}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = h
+        .post_as(
+            "/auth/totp/disable",
+            &token,
+            &json!({"password": PASSWORD, "code": codes[1]}),
+        )
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.text());
+    assert_eq!(h.login("ida@example.com", PASSWORD).await.status(), 200);
+}
