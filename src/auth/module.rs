@@ -226,7 +226,8 @@ impl AuthModule {
         Ok(Json(service::me(&db, &user).await?))
     }
 
-    /// Changes the password; every other session ends.
+    /// Changes the password; every other session ends. A wrong current password gets
+    /// `403 wrong_password`.
     #[post("/password", auth, tag = "auth")]
     async fn change_password(
         auth: AuthModule,
@@ -250,7 +251,7 @@ impl AuthModule {
     }
 
     /// Confirms enrolment with the app's current code: two-factor authentication is on, and the
-    /// answer holds the backup codes, shown this once.
+    /// answer holds the backup codes, shown this once. A wrong code gets `403 totp_invalid`.
     #[post("/totp/confirm", auth, tag = "two-factor")]
     async fn totp_confirm(
         auth: AuthModule,
@@ -263,7 +264,8 @@ impl AuthModule {
         ))
     }
 
-    /// Turns two-factor authentication off, with the password and a code.
+    /// Turns two-factor authentication off, with the password and a code (`403 wrong_password`
+    /// or `403 totp_invalid` when one is wrong).
     #[post("/totp/disable", auth, tag = "two-factor")]
     async fn totp_disable(
         auth: AuthModule,

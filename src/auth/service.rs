@@ -75,6 +75,13 @@ fn invalid_token() -> ChopinError {
     )
 }
 
+/// A proof (a password, a code) that is well formed and wrong: `403`, naming the field, so that a
+/// client can tell it from a `401` about its token.
+fn wrong_proof(code: &'static str, field: &str, message: &str) -> ChopinError {
+    ChopinError::new(StatusCode::FORBIDDEN, code, format!("`{field}` {message}"))
+        .with_fields(vec![FieldError::new(field, message)])
+}
+
 fn invalid_field(field: &str, message: impl Into<String>) -> ChopinError {
     ChopinError::invalid(vec![FieldError::new(field, message)])
 }
@@ -871,7 +878,8 @@ pub(super) async fn change_password(
         .await
         .map_err(ChopinError::internal)?;
     if !right {
-        return Err(invalid_field(
+        return Err(wrong_proof(
+            "wrong_password",
             "current_password",
             "is not the account's password",
         ));
@@ -943,7 +951,8 @@ pub(super) async fn totp_confirm(
     };
     let unix = u64::try_from(now().timestamp()).unwrap_or_default();
     let Some(step) = totp.verify(code, unix, None) else {
-        return Err(invalid_field(
+        return Err(wrong_proof(
+            "totp_invalid",
             "code",
             "is not the authenticator's current code",
         ));
@@ -1005,10 +1014,15 @@ pub(super) async fn totp_disable(
         .await
         .map_err(ChopinError::internal)?;
     if !right {
-        return Err(invalid_field("password", "is not the account's password"));
+        return Err(wrong_proof(
+            "wrong_password",
+            "password",
+            "is not the account's password",
+        ));
     }
     if !second_factor(db, &account, body.code.trim()).await? {
-        return Err(invalid_field(
+        return Err(wrong_proof(
+            "totp_invalid",
             "code",
             "is not a current code or an unused backup code",
         ));

@@ -33,7 +33,8 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
     let res = h
         .post_as("/auth/totp/confirm", &token, &json!({"code": "000000"}))
         .await;
-    assert_eq!(res.status(), 422, "a wrong code does not confirm");
+    assert_eq!(res.status(), 403, "a wrong code does not confirm");
+    assert_eq!(error(&res), "totp_invalid");
     let now = unix_now();
     let res = h
         .post_as(
@@ -85,7 +86,8 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
             &json!({"password": "wrong password!", "code": codes[1]}),
         )
         .await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 403);
+    assert_eq!(error(&res), "wrong_password");
     let res = h
         .post_as(
             "/auth/totp/disable",
