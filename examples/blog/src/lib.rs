@@ -1,8 +1,11 @@
 //! The blog: posts and their comments, each a model whose table, entity, API schemas and
-//! validation come from one struct, served as CRUD routes by one module.
+//! validation come from one struct, served as CRUD routes by one module, with accounts from
+//! `AuthModule`: signed-in users write posts, moderators delete comments.
 
-use chopin::ModuleList;
+use chopin::auth::AuthModule;
+use chopin::auth::mail::Mailer;
 use chopin::prelude::*;
+use chopin::{ConfigError, ModuleList};
 
 /// A blog post.
 #[chopin::model(table = "posts", has_many(Comment))]
@@ -52,7 +55,7 @@ pub struct Comment {
 /// The blog's routes.
 pub struct Blog;
 
-#[chopin::module(name = "blog", models(Post, Comment))]
+#[chopin::module(name = "blog", requires(AuthModule), models(Post, Comment))]
 impl Blog {
     /// The posts, newest first, a page at a time.
     #[get("/posts", tag = "posts")]
@@ -67,16 +70,16 @@ impl Blog {
         Ok(Json(find_post(&db, id).await?.into()))
     }
 
-    /// Writes a post.
-    #[post("/posts", tag = "posts")]
+    /// Writes a post. Signed-in users only.
+    #[post("/posts", auth, tag = "posts")]
     async fn create_post(db: Db, Json(input): Json<NewPost>) -> Result<Created<Post>, ChopinError> {
         let row = input.into_active_model()?.insert(&*db).await?;
         let location = format!("/posts/{}", row.id);
         Ok(Created::new(Post::from(row)).at(location))
     }
 
-    /// Changes the fields of a post that the body names.
-    #[patch("/posts/{id}", tag = "posts")]
+    /// Changes the fields of a post that the body names. Signed-in users only.
+    #[patch("/posts/{id}", auth, tag = "posts")]
     async fn update_post(
         db: Db,
         Path(id): Path<i64>,
@@ -86,8 +89,8 @@ impl Blog {
         Ok(Json(row.into()))
     }
 
-    /// Deletes a post and its comments.
-    #[delete("/posts/{id}", tag = "posts")]
+    /// Deletes a post and its comments. Signed-in users only.
+    #[delete("/posts/{id}", auth, tag = "posts")]
     async fn delete_post(db: Db, Path(id): Path<i64>) -> Result<NoContent, ChopinError> {
         let deleted = post::Entity::delete_by_id(id).exec(&*db).await?;
         if deleted.rows_affected == 0 {
@@ -122,8 +125,8 @@ impl Blog {
         Ok(Created::new(Comment::from(row)))
     }
 
-    /// Deletes a comment.
-    #[delete("/comments/{id}", tag = "comments")]
+    /// Deletes a comment. Moderators (and admins) only.
+    #[delete("/comments/{id}", auth(role = "moderator"), tag = "comments")]
     async fn delete_comment(db: Db, Path(id): Path<i64>) -> Result<NoContent, ChopinError> {
         let deleted = comment::Entity::delete_by_id(id).exec(&*db).await?;
         if deleted.rows_affected == 0 {
@@ -141,9 +144,30 @@ async fn find_post(db: &Db, id: i64) -> Result<post::Model, ChopinError> {
         .ok_or_else(|| ChopinError::not_found(format!("no post {id}")))
 }
 
-chopin::assert_app!(Blog);
+chopin::assert_app!(Blog, AuthModule);
 
-/// The application: the blog module, configured by `config`.
-pub fn app(config: Config) -> App<(), impl ModuleList> {
-    App::with_config(config).mount_module(Blog)
+/// The application: the blog and its accounts, configured by `config`, mail printed to standard
+/// output (which only development allows).
+///
+/// # Errors
+/// In production: `JWT_SECRET` is not set, or mail is needed (see [`app_with_mailer`]).
+pub fn app(config: Config) -> Result<App<(), impl ModuleList>, ConfigError> {
+    let auth = AuthModule::new(&config)?;
+    Ok(App::with_config(config)
+        .mount_module(Blog)
+        .mount_module(auth))
+}
+
+/// The application, sending its account mail with `mailer`.
+///
+/// # Errors
+/// In production, when `JWT_SECRET` is not set.
+pub fn app_with_mailer(
+    config: Config,
+    mailer: impl Mailer,
+) -> Result<App<(), impl ModuleList>, ConfigError> {
+    let auth = AuthModule::with_mailer(&config, mailer)?;
+    Ok(App::with_config(config)
+        .mount_module(Blog)
+        .mount_module(auth))
 }

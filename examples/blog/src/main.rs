@@ -12,5 +12,5 @@ async fn main() -> Result<(), chopin::Error> {
         )
         .init();
     let config = chopin::Config::from_env()?;
-    blog::app(config).run_command().await
+    blog::app(config)?.run_command().await
 }

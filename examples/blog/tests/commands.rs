@@ -25,7 +25,14 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
         String::from_utf8_lossy(&first.stdout),
         "migrate: create table `posts`\n\
          migrate: create table `comments`\n\
-         migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n"
+         migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n\
+         migrate: create table `auth_users`\n\
+         migrate: create table `auth_sessions`\n\
+         migrate: create index `idx-auth_sessions-user_id` on `auth_sessions` (`user_id`)\n\
+         migrate: create table `auth_refresh_tokens`\n\
+         migrate: create index `idx-auth_refresh_tokens-session_id` on `auth_refresh_tokens` (`session_id`)\n\
+         migrate: create table `auth_tokens`\n\
+         migrate: create index `idx-auth_tokens-user_id` on `auth_tokens` (`user_id`)\n"
     );
     let again = blog(&dir, &["migrate"]);
     assert_eq!(

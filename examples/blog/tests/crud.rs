@@ -2,15 +2,78 @@
 //! `CHOPIN_TEST_POSTGRES_URL` is set (as `.ci/run` does).
 
 use chopin::Config;
+use chopin::auth::mail::{MailKind, Outbox};
+use chopin::auth::user;
 use chopin::db::Db;
+use chopin::db::sea_orm::sea_query::Expr;
+use chopin::db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use chopin::db::test_db::{TestDatabase, test_database};
-use chopin::testing::TestApp;
+use chopin::testing::{TestApp, TestRequest};
 use serde_json::{Value, json};
 
-/// The blog on a fresh, migrated database.
-async fn blog() -> (TestApp, TestDatabase) {
+/// The running blog, and a signed-in moderator's token for its guarded routes.
+struct Blog {
+    app: TestApp,
+    bearer: String,
+    outbox: Outbox,
+}
+
+impl Blog {
+    fn get(&self, path: &str) -> TestRequest {
+        self.app.get(path)
+    }
+
+    fn post(&self, path: &str) -> TestRequest {
+        self.app.post(path).header("authorization", &self.bearer)
+    }
+
+    fn patch(&self, path: &str) -> TestRequest {
+        self.app.patch(path).header("authorization", &self.bearer)
+    }
+
+    fn delete(&self, path: &str) -> TestRequest {
+        self.app.delete(path).header("authorization", &self.bearer)
+    }
+}
+
+/// Signs `email` up, verifies it from the mail and signs in: the access token.
+async fn sign_in(app: &TestApp, outbox: &Outbox, email: &str) -> String {
+    let credentials = json!({"email": email, "password": "a long enough password"});
+    let res = app.post("/auth/signup").json(&credentials).send().await;
+    assert_eq!(res.status(), 202, "{}", res.text());
+    let mut token = None;
+    for _ in 0..100 {
+        token = outbox.to(email).into_iter().find_map(|m| match m.kind {
+            MailKind::EmailVerification { token } => Some(token),
+            _ => None,
+        });
+        if token.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let token = token.expect("a verification mail");
+    let res = app
+        .post("/auth/verify-email/confirm")
+        .json(&json!({"token": token}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.text());
+    let res = app.post("/auth/login").json(&credentials).send().await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    res.json::<Value>()["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+/// The blog on a fresh, migrated database, with a moderator signed in.
+async fn blog() -> (Blog, TestDatabase) {
     let database = test_database().await;
-    let app = blog::app(Config::default()).with_db(Db::from_connection(database.conn.clone()));
+    let outbox = Outbox::new();
+    let app = blog::app_with_mailer(Config::default(), outbox.clone())
+        .expect("the blog's configuration")
+        .with_db(Db::from_connection(database.conn.clone()));
     let report = app.migrate().await.expect("migrate");
     let created: Vec<&String> = report
         .applied
@@ -19,14 +82,37 @@ async fn blog() -> (TestApp, TestDatabase) {
         .collect();
     assert_eq!(
         created,
-        ["create table `posts`", "create table `comments`"],
-        "posts before the comments that refer to them: {:?}",
+        [
+            "create table `posts`",
+            "create table `comments`",
+            "create table `auth_users`",
+            "create table `auth_sessions`",
+            "create table `auth_refresh_tokens`",
+            "create table `auth_tokens`",
+        ],
+        "a table after those it refers to: {:?}",
         report.applied
     );
-    (TestApp::spawn(app).await, database)
+    let app = TestApp::spawn(app).await;
+    let token = sign_in(&app, &outbox, "editor@example.com").await;
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::value("moderator"))
+        .filter(user::Column::Email.eq("editor@example.com"))
+        .exec(&database.conn)
+        .await
+        .expect("make the editor a moderator");
+    let bearer = format!("Bearer {token}");
+    (
+        Blog {
+            app,
+            bearer,
+            outbox,
+        },
+        database,
+    )
 }
 
-async fn create_post(app: &TestApp, title: &str) -> Value {
+async fn create_post(app: &Blog, title: &str) -> Value {
     let res = app
         .post("/posts")
         .json(&json!({"title": title, "body": "Some *Markdown*."}))
@@ -34,6 +120,31 @@ async fn create_post(app: &TestApp, title: &str) -> Value {
         .await;
     assert_eq!(res.status(), 201, "{}", res.text());
     res.json()
+}
+
+#[tokio::test]
+async fn writing_needs_a_user_and_deleting_comments_a_moderator() {
+    let (blog, _db) = blog().await;
+    let post = json!({"title": "Anonymous", "body": "b"});
+    let res = blog.app.post("/posts").json(&post).send().await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(blog.app.delete("/posts/1").send().await.status(), 401);
+    let id = create_post(&blog, "Signed").await["id"].clone();
+    let comment = json!({"post_id": id, "author": "Ann", "body": "Hi"});
+    let res = blog.app.post("/comments").json(&comment).send().await;
+    assert_eq!(res.status(), 201, "anyone comments: {}", res.text());
+    let comment_id = res.json::<Value>()["id"].clone();
+
+    let reader = sign_in(&blog.app, &blog.outbox, "reader@example.com").await;
+    let res = blog
+        .app
+        .delete(&format!("/comments/{comment_id}"))
+        .header("authorization", &format!("Bearer {reader}"))
+        .send()
+        .await;
+    assert_eq!(res.status(), 403, "a user is not a moderator");
+    let res = blog.delete(&format!("/comments/{comment_id}")).send().await;
+    assert_eq!(res.status(), 204, "a moderator deletes: {}", res.text());
 }
 
 #[tokio::test]
@@ -217,7 +328,9 @@ async fn comments_belong_to_their_post_and_go_with_it() {
 #[tokio::test]
 async fn migrate_again_does_nothing() {
     let database = test_database().await;
-    let app = blog::app(Config::default()).with_db(Db::from_connection(database.conn.clone()));
+    let app = blog::app(Config::default())
+        .expect("the blog's configuration")
+        .with_db(Db::from_connection(database.conn.clone()));
     let first = app.migrate().await.expect("migrate");
     assert!(!first.applied.is_empty());
     let second = app.migrate().await.expect("migrate again");
