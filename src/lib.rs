@@ -161,11 +161,11 @@ pub mod prelude {
     pub use crate::axum::Router;
     pub use crate::axum::extract::State;
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
+    pub use crate::cache::Cache;
     pub use crate::db::sea_orm::prelude::{Date, DateTimeUtc};
     pub use crate::db::sea_orm::{
         ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
     };
-    pub use crate::cache::Cache;
     pub use crate::db::{Db, Page, Pagination};
     pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};

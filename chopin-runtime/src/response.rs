@@ -323,11 +323,15 @@ mod tests {
     async fn parts(res: impl IntoResponse) -> (u16, Option<String>, String) {
         let res = res.into_response();
         let status = res.status().as_u16();
-        let extra = [header::WWW_AUTHENTICATE, header::LOCATION, header::RETRY_AFTER]
-            .iter()
-            .find_map(|h| res.headers().get(h))
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let extra = [
+            header::WWW_AUTHENTICATE,
+            header::LOCATION,
+            header::RETRY_AFTER,
+        ]
+        .iter()
+        .find_map(|h| res.headers().get(h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
         let body = res.into_body().collect().await.expect("body").to_bytes();
         (
             status,

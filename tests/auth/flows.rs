@@ -193,7 +193,11 @@ async fn changing_the_password_ends_the_other_sessions() {
             &json!({"current_password": "wrong password!", "new_password": "a brand new password"}),
         )
         .await;
-    assert_eq!(res.status(), 403, "a wrong password is not a bad token (401)");
+    assert_eq!(
+        res.status(),
+        403,
+        "a wrong password is not a bad token (401)"
+    );
     assert_eq!(error(&res), "wrong_password");
     assert_eq!(
         res.json::<Value>()["fields"][0]["field"],
