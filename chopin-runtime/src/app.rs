@@ -5,9 +5,9 @@ use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
-use axum::{Extension, Router};
 use http::{StatusCode, header};
 
 use crate::auth::AuthProvider;
@@ -19,7 +19,7 @@ use crate::fast_route::FastRoute;
 use crate::manifest::Manifest;
 use crate::module::{self, ModuleList, RouteInfo, RouteTable, Routes, check_and_seed};
 use crate::openapi::{self, Info, OpenApi};
-use crate::server::{Listeners, Shared};
+use crate::server::{Listeners, Services, Shared};
 use crate::static_table::StaticTable;
 
 const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -411,25 +411,21 @@ where
         } else {
             router
         };
-        // Turns every handler into a ready route now; otherwise axum boxes the handler into a
-        // route again on every request (`axum::serve` does this once per connection).
-        let router = match self.auth {
-            Some(provider) => router.layer(Extension(provider)),
-            None => router,
-        };
-        let router = match self.db {
-            Some(db) => router.layer(Extension(db)),
-            None => router,
-        };
         // Without `connect`, an application that names no Redis gets the in-memory cache; one
         // that names Redis gets none rather than a cache its other processes do not share.
         let cache = self
             .cache
             .or_else(|| self.config.redis_url.is_none().then(Cache::memory));
-        let router = match cache {
-            Some(cache) => router.layer(Extension(cache)),
-            None => router,
+        // What handlers extract from the application (the provider of `auth`, the database, the
+        // cache) reaches them through the server's request context, not `Extension` layers: a
+        // layer wraps and boxes every route again, an allocation per request per layer.
+        let services = Services {
+            auth: self.auth,
+            db: self.db,
+            cache,
         };
+        // Turns every handler into a ready route now; otherwise axum boxes the handler into a
+        // route again on every request (`axum::serve` does this once per connection).
         let router = router.with_state(self.state);
         let addr = SocketAddr::new(self.config.host, self.config.port);
         let listeners =
@@ -440,6 +436,7 @@ where
                 table,
                 router,
                 limits,
+                services: Arc::new(services),
             }),
             config: self.config,
         })

@@ -34,9 +34,14 @@ use crate::response::ChopinError;
 pub struct ClientAddr(pub SocketAddr);
 
 impl ClientAddr {
-    /// The address in `parts`, which the server puts in every request it hands to the router.
+    /// The address of the request: one put in its extensions, or the one the server gives every
+    /// request it hands to the router.
     pub fn of(parts: &Parts) -> Option<ClientAddr> {
-        parts.extensions.get::<ClientAddr>().copied()
+        parts
+            .extensions
+            .get::<ClientAddr>()
+            .copied()
+            .or_else(|| crate::server::context::with(|c| c.peer))
     }
 }
 

@@ -149,9 +149,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthModule {
     type Rejection = ChopinError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<AuthProvider>()
+        AuthProvider::of(parts)
+            .as_ref()
             .and_then(AuthProvider::downcast::<AuthModule>)
             .cloned()
             .ok_or_else(|| {
@@ -287,7 +286,10 @@ impl AuthModule {
         client: ClientAddr,
         Json(body): Json<EmailAddress>,
     ) -> Result<Accepted, Limited> {
-        Ok(service::request_password_reset(&auth, &db, &cache, client, body).await?)
+        Ok(
+            service::mail_request(&auth, &db, &cache, client, body, service::PASSWORD_RESET)
+                .await?,
+        )
     }
 
     /// Sets a new password with a reset code: the code works once, before it expires, and every
@@ -313,7 +315,15 @@ impl AuthModule {
         client: ClientAddr,
         Json(body): Json<EmailAddress>,
     ) -> Result<Accepted, Limited> {
-        Ok(service::request_verification(&auth, &db, &cache, client, body).await?)
+        Ok(service::mail_request(
+            &auth,
+            &db,
+            &cache,
+            client,
+            body,
+            service::EMAIL_VERIFICATION,
+        )
+        .await?)
     }
 
     /// Verifies the email with the mailed code. A wrong, used or expired code gets

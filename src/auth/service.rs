@@ -34,8 +34,8 @@ use super::models::{User, one_time_token, refresh_token, session, user};
 use super::module::AuthModule;
 
 /// What a one-time token is for, as stored in `auth_tokens.purpose`.
-const PASSWORD_RESET: &str = "password_reset";
-const EMAIL_VERIFICATION: &str = "email_verification";
+pub(super) const PASSWORD_RESET: &str = "password_reset";
+pub(super) const EMAIL_VERIFICATION: &str = "email_verification";
 const BACKUP_CODE: &str = "backup_code";
 /// Backup codes a confirmed enrolment issues.
 const BACKUP_CODES: usize = 10;
@@ -248,14 +248,14 @@ pub(super) async fn authenticate(
     if !config.sessions {
         return Ok(AuthUser::new(claims.sub, [claims.role]).in_session(claims.sid));
     }
-    let Some(db) = parts.extensions.get::<Db>() else {
+    let Some(db) = Db::of(parts) else {
         return Err(AuthRejection::Internal(
             "AuthModule needs the database: mount it on an App, which connects one".into(),
         ));
     };
     let found = session::Entity::find_by_id(claims.sid)
         .find_also_related(user::Entity)
-        .one(&**db)
+        .one(db.conn())
         .await
         .map_err(|e| AuthRejection::Internal(e.to_string()))?;
     match found {
@@ -720,9 +720,9 @@ async fn consume_token(
     }
 }
 
-/// A request for a mailed code: answered at once and alike for any address; the lookup and the
-/// mail happen afterwards.
-async fn mail_request(
+/// A request for a mailed code of `purpose` (`PASSWORD_RESET` or `EMAIL_VERIFICATION`): answered
+/// at once and alike for any address; the lookup and the mail happen afterwards.
+pub(super) async fn mail_request(
     auth: &AuthModule,
     db: &Db,
     cache: &Cache,
@@ -730,6 +730,20 @@ async fn mail_request(
     body: EmailAddress,
     purpose: &'static str,
 ) -> Result<Accepted, ChopinError> {
+    let config = auth.config();
+    if purpose == PASSWORD_RESET {
+        feature(
+            config.password_reset,
+            "password reset",
+            "SECURITY_PASSWORD_RESET",
+        )?;
+    } else {
+        feature(
+            config.email_verification,
+            "email verification",
+            "SECURITY_EMAIL_VERIFICATION",
+        )?;
+    }
     rate_limit(auth, cache, purpose, client).await?;
     let email = normalize_email(&body.email);
     let mut errors = Vec::new();
@@ -759,36 +773,6 @@ async fn mail_request(
     Ok(Accepted {
         message: format!("if an account uses this email, {what} is on its way to it"),
     })
-}
-
-pub(super) async fn request_password_reset(
-    auth: &AuthModule,
-    db: &Db,
-    cache: &Cache,
-    client: ClientAddr,
-    body: EmailAddress,
-) -> Result<Accepted, ChopinError> {
-    feature(
-        auth.config().password_reset,
-        "password reset",
-        "SECURITY_PASSWORD_RESET",
-    )?;
-    mail_request(auth, db, cache, client, body, PASSWORD_RESET).await
-}
-
-pub(super) async fn request_verification(
-    auth: &AuthModule,
-    db: &Db,
-    cache: &Cache,
-    client: ClientAddr,
-    body: EmailAddress,
-) -> Result<Accepted, ChopinError> {
-    feature(
-        auth.config().email_verification,
-        "email verification",
-        "SECURITY_EMAIL_VERIFICATION",
-    )?;
-    mail_request(auth, db, cache, client, body, EMAIL_VERIFICATION).await
 }
 
 pub(super) async fn reset_password(

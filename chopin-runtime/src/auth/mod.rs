@@ -184,7 +184,7 @@ impl<T: Authenticate> DynAuthenticate for T {
     }
 }
 
-/// The mounted provider of the `auth` capability, in every request's extensions.
+/// The mounted provider of the `auth` capability, which every request the server handles can reach.
 #[derive(Clone)]
 pub struct AuthProvider(Arc<dyn DynAuthenticate>);
 
@@ -200,6 +200,14 @@ impl AuthProvider {
 }
 
 impl AuthProvider {
+    /// The provider of the request: one put in its extensions, or the application's.
+    pub fn of(parts: &Parts) -> Option<AuthProvider> {
+        match parts.extensions.get::<AuthProvider>() {
+            Some(provider) => Some(provider.clone()),
+            None => crate::server::context::with(|c| c.services.auth.clone()).flatten(),
+        }
+    }
+
     /// The provider as the module type `T`, if it is one: how a provider's own handlers reach
     /// its state.
     pub fn downcast<T: Authenticate>(&self) -> Option<&T> {
@@ -232,7 +240,7 @@ fn no_provider() -> Response {
 #[doc(hidden)]
 pub async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let Some(provider) = parts.extensions.get::<AuthProvider>().cloned() else {
+    let Some(provider) = AuthProvider::of(&parts) else {
         return no_provider();
     };
     let user = match provider.authenticate(&parts).await {
@@ -256,7 +264,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(user.clone());
         }
-        let Some(provider) = parts.extensions.get::<AuthProvider>().cloned() else {
+        let Some(provider) = AuthProvider::of(parts) else {
             return Err(no_provider());
         };
         provider
@@ -276,7 +284,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalAuthUser {
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(OptionalAuthUser(Some(user.clone())));
         }
-        let Some(provider) = parts.extensions.get::<AuthProvider>().cloned() else {
+        let Some(provider) = AuthProvider::of(parts) else {
             return Ok(OptionalAuthUser(None));
         };
         match provider.authenticate(parts).await {

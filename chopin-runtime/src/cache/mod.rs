@@ -8,8 +8,8 @@
 //! atomic across concurrent callers (and, on Redis, across processes), which is what rate limits
 //! and lockouts need.
 //!
-//! Handlers take it as an extractor: `async fn view(cache: Cache) -> …`; the application puts
-//! one in every request's extensions.
+//! Handlers take it as an extractor: `async fn view(cache: Cache) -> …`; the application gives
+//! its cache to every request its server handles.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -321,13 +321,23 @@ impl fmt::Debug for Cache {
     }
 }
 
+impl Cache {
+    /// The cache of the request: one put in its extensions, or the application's.
+    pub fn of(parts: &Parts) -> Option<Cache> {
+        match parts.extensions.get::<Cache>() {
+            Some(cache) => Some(cache.clone()),
+            None => crate::server::context::with(|c| c.services.cache.clone()).flatten(),
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Cache {
     type Rejection = ChopinError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Cache>().cloned().ok_or_else(|| {
+        Cache::of(parts).ok_or_else(|| {
             ChopinError::internal(
-                "no cache service: a handler takes `Cache`, but the request's extensions hold none (the application inserts `Extension(cache)`)",
+                "no cache service: a handler takes `Cache`, and the request did not come through an application's server (nor holds one in its extensions)",
             )
         })
     }

@@ -58,6 +58,14 @@ impl Db {
     pub fn conn(&self) -> &DatabaseConnection {
         &self.0
     }
+
+    /// The database of the request: one put in its extensions, or the application's.
+    pub fn of(parts: &Parts) -> Option<Db> {
+        match parts.extensions.get::<Db>() {
+            Some(db) => Some(db.clone()),
+            None => crate::server::context::with(|c| c.services.db.clone()).flatten(),
+        }
+    }
 }
 
 impl Deref for Db {
@@ -72,7 +80,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Db {
     type Rejection = ChopinError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Db>().cloned().ok_or_else(|| {
+        Db::of(parts).ok_or_else(|| {
             ChopinError::internal(
                 "a handler takes `Db`, but the application has no database: mount a module that declares `models(..)`, or give one with `App::with_db`",
             )

@@ -23,6 +23,7 @@ use tokio::time::{Duration, Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
+use super::context::RequestContext;
 use super::rewind::Rewind;
 use super::service::HyperService;
 use super::shutdown::Shutdown;
@@ -215,7 +216,10 @@ async fn handoff(
     }
     let service = HyperService {
         shared: Arc::clone(shared),
-        peer: ClientAddr(peer),
+        context: RequestContext {
+            peer: ClientAddr(peer),
+            services: Arc::clone(&shared.services),
+        },
     };
     let conn = builder
         .serve_connection(TokioIo::new(Rewind::new(stream, read)), service)

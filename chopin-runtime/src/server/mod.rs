@@ -9,6 +9,7 @@
 //! flight finish (up to the shutdown timeout), and `serve` returns.
 
 mod conn;
+pub(crate) mod context;
 mod rewind;
 mod service;
 mod shutdown;
@@ -26,6 +27,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub(crate) use context::Services;
+
 use crate::config::{Config, Limits};
 use crate::static_table::StaticTable;
 
@@ -34,6 +37,7 @@ pub(crate) struct Shared {
     pub(crate) table: StaticTable,
     pub(crate) router: Router,
     pub(crate) limits: Limits,
+    pub(crate) services: Arc<Services>,
 }
 
 /// Listening sockets, bound but not yet accepting.

@@ -3,11 +3,13 @@
 //! It consults the same static table first, so a fast route keeps answering on a connection that
 //! an earlier dynamic request moved to hyper, then hands everything else to the axum `Router`.
 //!
-//! The body limit and panic catching live here rather than in tower layers: `Router::layer`
+//! The body limit, panic catching and the request's context (the client's address, the
+//! database, the cache, the auth provider: see `context`) live here rather than in tower layers:
+//! `Router::layer`
 //! wraps and boxes every route again for each layer, which costs an allocation per request per
 //! layer (measured at about 0.5 µs per request for the two, a fifth of a whole axum request).
-//! Here they cost a length check, a wrapper around the body that axum boxes anyway, and
-//! `catch_unwind` on the handler's future.
+//! Here they cost a length check, a wrapper around the body that axum boxes anyway,
+//! `catch_unwind` on the handler's future, and a task-local scope around it.
 
 use std::any::Any;
 use std::convert::Infallible;
@@ -21,22 +23,23 @@ use futures_util::FutureExt;
 use futures_util::future::{CatchUnwind, Either, Map, Ready, ready};
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Limited;
+use tokio::task::futures::TaskLocalFuture;
 use tower::Service;
 
 use super::Shared;
-use crate::extract::ClientAddr;
+use super::context::{self, RequestContext};
 use crate::static_table::Hit;
 
 #[derive(Clone)]
 pub(crate) struct HyperService {
     pub(crate) shared: Arc<Shared>,
-    /// The client's address, given to every request for rate limits and logs.
-    pub(crate) peer: ClientAddr,
+    /// The connection's client and the application's services, for every request's handler.
+    pub(crate) context: RequestContext,
 }
 
 type Caught = std::thread::Result<Result<Response<Body>, Infallible>>;
 type Handled = Map<
-    CatchUnwind<AssertUnwindSafe<RouteFuture<Infallible>>>,
+    CatchUnwind<AssertUnwindSafe<TaskLocalFuture<RequestContext, RouteFuture<Infallible>>>>,
     fn(Caught) -> Result<Response<Body>, Infallible>,
 >;
 type Future = Either<Ready<Result<Response<Body>, Infallible>>, Handled>;
@@ -66,9 +69,9 @@ where
         }
         // A body that grows past the limit while streaming fails the extractor reading it, which
         // axum answers with 413.
-        let mut req = req.map(|body| Body::new(Limited::new(body, max)));
-        req.extensions_mut().insert(self.peer);
-        let handled = AssertUnwindSafe(shared.router.clone().call(req)).catch_unwind();
+        let req = req.map(|body| Body::new(Limited::new(body, max)));
+        let route = shared.router.clone().call(req);
+        let handled = AssertUnwindSafe(context::scope(self.context.clone(), route)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }
 }
