@@ -278,17 +278,40 @@ impl Default for Config {
 impl Config {
     /// Reads `.env` (if present, without overriding variables already set), then the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_env_with_defaults(Config::default())
+    }
+
+    /// As [`Config::from_env`], with an application's own defaults for the variables that are
+    /// not set: an example that migrates at start-up unless `AUTO_MIGRATE=false`, say.
+    ///
+    /// ```
+    /// use chopin_runtime::Config;
+    ///
+    /// let mut defaults = Config::default();
+    /// defaults.database.auto_migrate = true;
+    /// let config = Config::from_lookup_with_defaults(defaults, |_| None).unwrap();
+    /// assert!(config.database.auto_migrate);
+    /// ```
+    pub fn from_env_with_defaults(defaults: Config) -> Result<Config, ConfigError> {
         match dotenvy::dotenv() {
             Ok(_) => {}
             Err(e) if e.not_found() => {}
             Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
         }
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_lookup_with_defaults(defaults, |name| std::env::var(name).ok())
     }
 
     /// Builds a configuration from any source of variables, e.g. a map in a test.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let d = Config::default();
+        Config::from_lookup_with_defaults(Config::default(), lookup)
+    }
+
+    /// As [`Config::from_lookup`], with `defaults` for the variables that are not set.
+    pub fn from_lookup_with_defaults(
+        defaults: Config,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let d = defaults;
         let var = |name: &'static str| Var {
             name,
             value: lookup(name).filter(|v| !v.trim().is_empty()),
@@ -341,22 +364,24 @@ impl Config {
                     .unwrap_or(d.database.auto_migrate),
             },
             environment: var("APP_ENV").environment()?.unwrap_or(d.environment),
-            redis_url: var("REDIS_URL").redis_url()?,
-            auth: auth_config(&var)?,
+            redis_url: var("REDIS_URL").redis_url()?.or(d.redis_url),
+            auth: auth_config(&var, d.auth)?,
         })
     }
 }
 
 /// `AuthModule`'s variables.
-fn auth_config(var: &impl Fn(&'static str) -> Var) -> Result<AuthConfig, ConfigError> {
-    let d = AuthConfig::default();
+fn auth_config(
+    var: &impl Fn(&'static str) -> Var,
+    d: AuthConfig,
+) -> Result<AuthConfig, ConfigError> {
     let secs = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
         Ok(var(name)
             .ranged(1, 10 * 365 * 24 * 3600, "a number of seconds, at least 1")?
             .map_or(default, |n| Duration::from_secs(n as u64)))
     };
-    let on = |name: &'static str| -> Result<bool, ConfigError> {
-        Ok(var(name).boolean()?.unwrap_or(true))
+    let on = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+        Ok(var(name).boolean()?.unwrap_or(default))
     };
     let attempts = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
         Ok(var(name)
@@ -364,26 +389,28 @@ fn auth_config(var: &impl Fn(&'static str) -> Var) -> Result<AuthConfig, ConfigE
             .map_or(default, |n| n as u32))
     };
     Ok(AuthConfig {
-        jwt_secret: var("JWT_SECRET").secret(32, "a secret of at least 32 bytes")?,
+        jwt_secret: var("JWT_SECRET")
+            .secret(32, "a secret of at least 32 bytes")?
+            .or(d.jwt_secret),
         access_token_ttl: secs("JWT_ACCESS_TTL_SECS", d.access_token_ttl)?,
         refresh_token_ttl: secs("JWT_REFRESH_TTL_SECS", d.refresh_token_ttl)?,
         min_password_length: var("PASSWORD_MIN_LENGTH")
             .ranged(8, 128, "a length from 8 to 128")?
             .unwrap_or(d.min_password_length),
-        two_factor: on("SECURITY_2FA")?,
-        rate_limit: on("SECURITY_RATE_LIMIT")?,
+        two_factor: on("SECURITY_2FA", d.two_factor)?,
+        rate_limit: on("SECURITY_RATE_LIMIT", d.rate_limit)?,
         rate_limit_max_attempts: attempts("RATE_LIMIT_MAX_ATTEMPTS", d.rate_limit_max_attempts)?,
         rate_limit_window: secs("RATE_LIMIT_WINDOW_SECS", d.rate_limit_window)?,
-        lockout: on("SECURITY_LOCKOUT")?,
+        lockout: on("SECURITY_LOCKOUT", d.lockout)?,
         lockout_max_attempts: attempts("LOCKOUT_MAX_ATTEMPTS", d.lockout_max_attempts)?,
         lockout_duration: secs("LOCKOUT_DURATION_SECS", d.lockout_duration)?,
-        refresh_tokens: on("SECURITY_REFRESH_TOKENS")?,
-        sessions: on("SECURITY_SESSIONS")?,
-        password_reset: on("SECURITY_PASSWORD_RESET")?,
+        refresh_tokens: on("SECURITY_REFRESH_TOKENS", d.refresh_tokens)?,
+        sessions: on("SECURITY_SESSIONS", d.sessions)?,
+        password_reset: on("SECURITY_PASSWORD_RESET", d.password_reset)?,
         password_reset_ttl: secs("PASSWORD_RESET_EXPIRY_SECS", d.password_reset_ttl)?,
-        email_verification: on("SECURITY_EMAIL_VERIFICATION")?,
+        email_verification: on("SECURITY_EMAIL_VERIFICATION", d.email_verification)?,
         email_verification_ttl: secs("EMAIL_VERIFICATION_EXPIRY_SECS", d.email_verification_ttl)?,
-        csrf: on("SECURITY_CSRF")?,
+        csrf: on("SECURITY_CSRF", d.csrf)?,
     })
 }
 
@@ -527,6 +554,28 @@ mod tests {
     #[test]
     fn defaults_when_nothing_is_set() {
         assert_eq!(config(&[]).ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn an_applications_defaults_apply_where_no_variable_is_set() {
+        let mut defaults = Config::default();
+        defaults.port = 8000;
+        defaults.database.auto_migrate = true;
+        defaults.auth.csrf = false;
+        defaults.redis_url = Some("redis://cache:6379".to_owned());
+        let unset = Config::from_lookup_with_defaults(defaults.clone(), |_| None);
+        assert_eq!(unset.ok(), Some(defaults.clone()));
+
+        let set = Config::from_lookup_with_defaults(defaults, |name| match name {
+            "AUTO_MIGRATE" => Some("false".to_owned()),
+            "SECURITY_CSRF" => Some("true".to_owned()),
+            _ => None,
+        })
+        .expect("valid config");
+        assert_eq!(set.port, 8000);
+        assert!(!set.database.auto_migrate);
+        assert!(set.auth.csrf);
+        assert_eq!(set.redis_url.as_deref(), Some("redis://cache:6379"));
     }
 
     #[test]
