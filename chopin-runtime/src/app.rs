@@ -559,7 +559,14 @@ impl Server {
         } else {
             "one listener, multi-thread runtime".to_owned()
         };
-        tracing::info!("listening on http://{} ({mode})", self.local_addr());
+        let addr = self.local_addr();
+        tracing::info!("listening on http://{addr} ({mode})");
+        if let Some(spec) = &self.config.openapi_path {
+            tracing::info!("API description at http://{addr}{spec}");
+        }
+        if let Some(docs) = &self.config.docs_path {
+            tracing::info!("API reference at http://{addr}{docs}");
+        }
         for route in self.fast_routes() {
             tracing::info!("fast route {route}");
         }

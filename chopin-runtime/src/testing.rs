@@ -33,12 +33,12 @@ use crate::module::ModuleList;
 
 /// A running application, listening on `127.0.0.1` and a free port.
 ///
-/// Dropping it shuts the application down; [`TestApp::shutdown`] also waits for that to finish.
+/// It is a [`TestClient`] of its own address (`app.get("/health").send().await`). Dropping it
+/// shuts the application down; [`TestApp::shutdown`] also waits for that to finish.
 pub struct TestApp {
-    addr: SocketAddr,
+    client: TestClient,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), Error>>>,
-    client: Client<HttpConnector, Full<Bytes>>,
 }
 
 impl TestApp {
@@ -68,19 +68,79 @@ impl TestApp {
             let _ = stopped.await;
         }));
         TestApp {
-            addr,
+            client: TestClient::new(addr),
             stop: Some(stop),
             task: Some(task),
+        }
+    }
+
+    /// Shuts the application down gracefully and waits until it has stopped.
+    ///
+    /// # Panics
+    /// If the server failed while running.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => panic!("TestApp: the server failed: {e}"),
+                Err(e) => panic!("TestApp: the server task failed: {e}"),
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = TestClient;
+
+    fn deref(&self) -> &TestClient {
+        &self.client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Sends real HTTP/1.1 requests to a server at one address: a [`TestApp`]'s, or that of an
+/// application running as its own process.
+///
+/// ```no_run
+/// use chopin_runtime::testing::TestClient;
+///
+/// # async fn run() {
+/// let server = TestClient::new("127.0.0.1:3000".parse().unwrap());
+/// let res = server.get("/health").send().await;
+/// assert_eq!(res.status(), 200);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TestClient {
+    addr: SocketAddr,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl TestClient {
+    /// A client of the server at `addr`. It connects when a request is sent.
+    pub fn new(addr: SocketAddr) -> TestClient {
+        TestClient {
+            addr,
             client: Client::builder(TokioExecutor::new()).build_http(),
         }
     }
 
-    /// The address the application listens on.
+    /// The address requests go to.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` followed by `path`.
+    /// `http://ADDRESS` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -124,31 +184,6 @@ impl TestApp {
     /// A `DELETE` request.
     pub fn delete(&self, path: &str) -> TestRequest {
         self.request(Method::DELETE, path)
-    }
-
-    /// Shuts the application down gracefully and waits until it has stopped.
-    ///
-    /// # Panics
-    /// If the server failed while running.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => panic!("TestApp: the server failed: {e}"),
-                Err(e) => panic!("TestApp: the server task failed: {e}"),
-            }
-        }
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

@@ -70,7 +70,7 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
 
     let mut banner = Vec::new();
     let mut line = String::new();
-    while banner.len() < 6 {
+    while banner.len() < 8 {
         line.clear();
         assert!(
             out.read_line(&mut line).expect("read stdout") > 0,
@@ -92,6 +92,8 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
         banner,
         [
             format!("listening on http://{addr} (SO_REUSEPORT, 2 workers)"),
+            format!("API description at http://{addr}/openapi.json"),
+            format!("API reference at http://{addr}/docs"),
             "fast route /json [GET, HEAD] (27 bytes)".to_owned(),
             "fast route /plaintext [GET, HEAD] (13 bytes)".to_owned(),
             "fast route /api/status [GET, HEAD] +cors (15 bytes)".to_owned(),
@@ -102,13 +104,13 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
                     .to_json()
                     .map_or(0, |s| s.len())
             ),
-            banner[5].clone(),
+            banner[7].clone(),
         ]
     );
     assert!(
-        banner[5].starts_with("fast route /docs [GET, HEAD] ("),
+        banner[7].starts_with("fast route /docs [GET, HEAD] ("),
         "{}",
-        banner[5]
+        banner[7]
     );
 
     let mut conn = TcpStream::connect(&addr).expect("connect");
