@@ -41,3 +41,4 @@ pub use models::{
     refresh_token, session, user,
 };
 pub use module::AuthModule;
+pub use service::user_id;

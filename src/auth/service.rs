@@ -86,8 +86,13 @@ fn invalid_field(field: &str, message: impl Into<String>) -> ChopinError {
     ChopinError::invalid(vec![FieldError::new(field, message)])
 }
 
-/// The user id of an access token's subject.
-fn user_id(user: &AuthUser) -> Result<i64, ChopinError> {
+/// The id in `auth_users` of the user a request signed in as: what a model of the application
+/// stores to say whose a row is (`#[model(belongs_to = User)] owner_id: i64`).
+///
+/// # Errors
+/// `401` when the user was not signed in by [`AuthModule`](super::AuthModule), whose subjects
+/// are account ids.
+pub fn user_id(user: &AuthUser) -> Result<i64, ChopinError> {
     user.id
         .parse()
         .map_err(|_| ChopinError::unauthorized("the token's subject is not a user of this server"))
