@@ -1,4 +1,4 @@
-//! The blog binary's `migrate` command, as an operator runs it, on an SQLite file.
+//! The blog binary's commands, as an operator runs them, on an SQLite file.
 
 use std::process::Command;
 
@@ -51,6 +51,30 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
     assert_eq!(
         String::from_utf8_lossy(&refused.stderr).trim_end(),
         "Error: invalid value for `DATABASE_URL`: `mysql://db/blog` (a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn openapi_prints_only_the_description_on_standard_output() {
+    // AuthModule warns that `JWT_SECRET` is not set; the warning goes to the log, on standard
+    // error, and standard output stays a JSON document that can be redirected to a file.
+    let dir = std::env::temp_dir().join(format!("chopin-blog-openapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_blog"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .arg("openapi")
+        .output()
+        .expect("run blog");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let spec: serde_json::Value = serde_json::from_slice(&out.stdout).expect("only JSON");
+    assert_eq!(spec["info"]["title"], "blog");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("JWT_SECRET is not set"),
+        "{out:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,7 +6,10 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), chopin::Error> {
+    // The log goes to standard error: standard output is the commands' (`openapi` prints the
+    // description there) and, in development, the mail's.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )

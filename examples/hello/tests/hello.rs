@@ -66,14 +66,14 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
     )
     .spawn()
     .expect("start hello");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut out = BufReader::new(child.stderr.take().expect("stderr"));
 
     let mut banner = Vec::new();
     let mut line = String::new();
     while banner.len() < 8 {
         line.clear();
         assert!(
-            out.read_line(&mut line).expect("read stdout") > 0,
+            out.read_line(&mut line).expect("read stderr") > 0,
             "hello exited early: {banner:?}"
         );
         banner.push(
@@ -134,7 +134,7 @@ fn prints_its_routes_serves_and_exits_0_on_sigterm() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
     let mut rest = String::new();
-    out.read_to_string(&mut rest).expect("stdout");
+    out.read_to_string(&mut rest).expect("stderr");
     assert!(rest.contains("shut down"), "{rest}");
 }
 

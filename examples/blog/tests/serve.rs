@@ -1,0 +1,192 @@
+//! The blog as its README runs it: the built binary, in an empty directory, with nothing but a
+//! port and a log level set. It migrates its new SQLite file, says where it serves, serves its
+//! reference and description, and a reader signs up (the code from the mail it prints), signs
+//! in, writes a post with the token and reads it back, over real HTTP; SIGTERM stops it with 0.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chopin::testing::TestClient;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+/// The running binary and the lines of its standard output, as they come.
+struct Blog {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Blog {
+    fn start(dir: &std::path::Path) -> Blog {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_blog"))
+            .current_dir(dir)
+            .env_clear()
+            .env("PORT", "0")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the blog");
+        // The log on standard error, the development mailer's mail on standard output: each
+        // stream in its order, both in one channel.
+        let (tx, lines) = mpsc::unbounded_channel();
+        let stdout = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        for stream in [stdout, stderr] {
+            let stream = stream.expect("a piped stream");
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Blog {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line of output, without the log's timestamp and level.
+    async fn line(&mut self) -> String {
+        let next = tokio::time::timeout(Duration::from_secs(60), self.lines.recv()).await;
+        let Ok(Some(line)) = next else {
+            panic!(
+                "the blog stopped printing; it printed:\n{}",
+                self.seen.join("\n")
+            );
+        };
+        self.seen.push(line.clone());
+        match line.split_once(" chopin_runtime::") {
+            Some((_, message)) => message.split_once(": ").map_or(message, |m| m.1).to_owned(),
+            None => line,
+        }
+    }
+
+    /// Reads output until a line starts with `prefix`: the rest of that line.
+    async fn until(&mut self, prefix: &str) -> String {
+        loop {
+            if let Some(rest) = self.line().await.strip_prefix(prefix) {
+                return rest.to_owned();
+            }
+        }
+    }
+}
+
+impl Drop for Blog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test]
+async fn the_blog_migrates_serves_its_docs_and_a_reader_signs_up_and_posts() {
+    let dir = std::env::temp_dir().join(format!("chopin-blog-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut blog = Blog::start(&dir);
+
+    assert_eq!(blog.until("migrate: ").await, "create table `posts`");
+    let listening = blog.until("listening on http://").await;
+    let addr = listening.split_once(' ').expect("an address").0.to_owned();
+    assert_eq!(
+        blog.line().await,
+        format!("API description at http://{addr}/openapi.json")
+    );
+    assert_eq!(
+        blog.line().await,
+        format!("API reference at http://{addr}/docs")
+    );
+    assert!(dir.join("chopin.db").exists(), "the default database file");
+    let server = TestClient::new(addr.parse().expect("a socket address"));
+
+    let health = server.get("/health").send().await;
+    assert_eq!((health.status().as_u16(), health.text()), (200, "ok"));
+
+    let docs = server.get("/docs").send().await;
+    assert_eq!(docs.status(), 200);
+    assert_eq!(
+        docs.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(docs.text().contains("/openapi.json"), "{}", docs.text());
+
+    let spec = server.get("/openapi.json").send().await.json::<Value>();
+    assert_eq!(spec["info"]["title"], "blog");
+    for path in [
+        "/posts",
+        "/posts/{id}",
+        "/auth/signup",
+        "/auth/login",
+        "/health",
+    ] {
+        assert!(spec["paths"].get(path).is_some(), "{path} is not described");
+    }
+
+    let credentials = json!({"email": "ada@example.com", "password": "correct horse battery"});
+    let signup = server.post("/auth/signup").json(&credentials).send().await;
+    assert_eq!(signup.status(), 202, "{}", signup.text());
+    // The development mailer prints the mail; the code is on the line after its introduction.
+    assert_eq!(blog.until("To: ").await, "ada@example.com");
+    blog.until("Your email verification code is:").await;
+    let mut code = String::new();
+    while code.is_empty() {
+        code = blog.line().await.trim().to_owned();
+    }
+    let verified = server
+        .post("/auth/verify-email/confirm")
+        .json(&json!({ "token": code }))
+        .send()
+        .await;
+    assert_eq!(verified.status(), 204, "{}", verified.text());
+
+    let login = server.post("/auth/login").json(&credentials).send().await;
+    assert_eq!(login.status(), 200, "{}", login.text());
+    let token = login.json::<Value>()["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+
+    let post = json!({"title": "Hello", "body": "The first post."});
+    let anonymous = server.post("/posts").json(&post).send().await;
+    assert_eq!(anonymous.status(), 401);
+    let created = server
+        .post("/posts")
+        .header("authorization", &format!("Bearer {token}"))
+        .json(&post)
+        .send()
+        .await;
+    assert_eq!(created.status(), 201, "{}", created.text());
+    let location = created.header("location").expect("a location").to_owned();
+    let created = created.json::<Value>();
+
+    let read = server.get(&location).send().await;
+    assert_eq!(read.status(), 200);
+    let read = read.json::<Value>();
+    assert_eq!(read, created);
+    assert_eq!(
+        (&read["title"], &read["body"]),
+        (&post["title"], &post["body"])
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &blog.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(blog.child.wait().expect("wait").code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
