@@ -1,0 +1,85 @@
+//! The `chopin` command: `chopin new` creates a project from Chopin's templates, and inside a
+//! project `chopin routes`, `chopin migrate` and `chopin openapi` run the application's own
+//! management commands.
+
+mod name;
+mod new;
+mod project;
+mod templates;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Chopin's command: new projects, and a project's management commands.
+#[derive(Debug, Parser)]
+#[command(name = "chopin", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Creates a project in a new directory: a notes feature (model, services, handlers),
+    /// accounts, a health check, tests and a snapshot of its API description
+    New(new::Options),
+    /// Prints the project's route table (`cargo run -- routes`)
+    Routes,
+    /// Brings the project's tables up to date (`cargo run -- migrate`)
+    Migrate,
+    /// Prints the project's API description, or writes it to FILE (`cargo run -- openapi`)
+    Openapi {
+        /// Where to write it
+        #[arg(long, value_name = "FILE")]
+        out: Option<String>,
+    },
+}
+
+/// Why a command failed, said to the user.
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    #[error("{0}")]
+    Name(String),
+    #[error("`{}` already exists: `chopin new` never writes into an existing path; choose another name, or move it away", .0.display())]
+    Exists(PathBuf),
+    #[error("`{}` is not a directory: `chopin new` creates the project's directory, not the ones above it", .0.display())]
+    NoParent(PathBuf),
+    #[error("`--chopin-path {}` is not a checkout of Chopin: {why}", .dir.display())]
+    NotACheckout { dir: PathBuf, why: String },
+    #[error("the templates did not render: {0}")]
+    Template(String),
+    #[error("cannot write `{}`: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the current directory: {0}")]
+    Cwd(String),
+    #[error("no Cargo.toml in `{}` or above it: run this inside a Chopin project", .0.display())]
+    NoProject(PathBuf),
+    #[error("cannot run cargo ({0})")]
+    Cargo(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Cmd::New(options) => new::run(options).map(|done| {
+            print!("{done}");
+            ExitCode::SUCCESS
+        }),
+        Cmd::Routes => project::manage(&["routes"]),
+        Cmd::Migrate => project::manage(&["migrate"]),
+        Cmd::Openapi { out: None } => project::manage(&["openapi"]),
+        Cmd::Openapi { out: Some(file) } => project::manage(&["openapi", "--out", file]),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

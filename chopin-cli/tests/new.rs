@@ -1,0 +1,282 @@
+//! `chopin new` as users run it: the built command, in a scratch directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chopin-new-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn chopin(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chopin"))
+        .current_dir(dir)
+        .env_remove("CHOPIN_PATH")
+        .args(args)
+        .output()
+        .expect("run chopin")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).trim_end().to_owned()
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root");
+                out.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The checkout this command was built in: `chopin-cli/..`.
+fn checkout() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .canonicalize()
+        .expect("canonical")
+}
+
+#[test]
+fn new_writes_the_whole_project_and_nothing_else() {
+    let dir = scratch("whole");
+    let root = checkout();
+    let out = chopin(
+        &dir,
+        &[
+            "new",
+            "my-app",
+            "--chopin-path",
+            root.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "created my-app: `my-app`, SQLite, accounts from AuthModule, Chopin from {}\n\
+             \n\
+             next:\n    cd my-app\n    cargo run     # serves http://127.0.0.1:3000, its API reference at /docs\n    cargo test\n",
+            root.display()
+        )
+    );
+    // Nothing beside the project: the staging directory went with the rename.
+    assert_eq!(files(&dir).len(), files(&dir.join("my-app")).len());
+    assert_eq!(
+        files(&dir.join("my-app")),
+        [
+            ".env.example",
+            ".gitignore",
+            "Cargo.toml",
+            "README.md",
+            "src/apps/mod.rs",
+            "src/apps/notes/handlers.rs",
+            "src/apps/notes/mod.rs",
+            "src/apps/notes/models.rs",
+            "src/apps/notes/services.rs",
+            "src/lib.rs",
+            "src/main.rs",
+            "tests/api.rs",
+            "tests/openapi.rs",
+            "tests/snapshots/openapi__spec.snap",
+        ]
+    );
+    let manifest = std::fs::read_to_string(dir.join("my-app/Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains(&format!("\nchopin = {{ path = \"{}\" }}\n", root.display())),
+        "{manifest}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_chopin_path_the_project_depends_on_the_published_version() {
+    let dir = scratch("published");
+    let out = chopin(&dir, &["new", "shop", "--db", "postgres", "--no-auth"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(dir.join("shop/Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains(&format!("\nchopin = \"{}\"\n", env!("CARGO_PKG_VERSION"))),
+        "{manifest}"
+    );
+    let env = std::fs::read_to_string(dir.join("shop/.env.example")).expect(".env.example");
+    assert!(
+        env.contains("\nDATABASE_URL=postgres://postgres@127.0.0.1:5432/shop\n"),
+        "{env}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("cp .env.example .env && createdb shop"),
+        "{out:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chopin_path_comes_from_the_environment_too_and_must_be_a_checkout() {
+    let dir = scratch("checkout");
+    let root = checkout();
+    let out = Command::new(env!("CARGO_BIN_EXE_chopin"))
+        .current_dir(&dir)
+        .env("CHOPIN_PATH", &root)
+        .args(["new", "from-env"])
+        .output()
+        .expect("run chopin");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(dir.join("from-env/Cargo.toml")).expect("Cargo.toml");
+    assert!(manifest.contains(&format!("chopin = {{ path = \"{}\" }}", root.display())));
+
+    let elsewhere = root.join("chopin-cli");
+    let out = chopin(
+        &dir,
+        &[
+            "new",
+            "app",
+            "--chopin-path",
+            elsewhere.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: `--chopin-path {}` is not a checkout of Chopin: its Cargo.toml is not the `chopin` package's",
+            elsewhere.display()
+        )
+    );
+    let out = chopin(&dir, &["new", "app", "--chopin-path", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: `--chopin-path no/such/dir` is not a checkout of Chopin: No such file or directory (os error 2)"
+    );
+    assert!(!dir.join("app").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_names_are_refused_before_anything_is_written() {
+    let dir = scratch("names");
+    let cases = [
+        (
+            "My-App",
+            "error: `My-App` is not a valid project name (`M` is uppercase): a project name is \
+             lowercase ASCII letters, digits, `-` and `_`, starting with a letter, such as `my-app`",
+        ),
+        (
+            "1st",
+            "error: `1st` is not a valid project name (it starts with `1`): a project name is \
+             lowercase ASCII letters, digits, `-` and `_`, starting with a letter, such as `my-app`",
+        ),
+        (
+            "match",
+            "error: `match` is not a valid project name: it is a Rust keyword, and the project's \
+             crate could not be named in code",
+        ),
+        (
+            "tokio",
+            "error: `tokio` is not a valid project name: the project's code uses the crate \
+             `tokio`, which a package of that name would hide",
+        ),
+    ];
+    for (name, message) in cases {
+        let out = chopin(&dir, &["new", name]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_eq!(stderr(&out), message);
+        assert!(out.stdout.is_empty());
+    }
+    let out = chopin(&dir, &["new", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "error: `.` does not end in a project name");
+    assert_eq!(files(&dir), Vec::<String>::new(), "nothing written");
+    assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_existing_path_is_never_written_into() {
+    let dir = scratch("exists");
+    std::fs::create_dir_all(dir.join("taken")).expect("dir");
+    std::fs::write(dir.join("taken/notes.txt"), "mine").expect("file");
+    std::fs::write(dir.join("file"), "also mine").expect("file");
+    std::fs::create_dir_all(dir.join("empty")).expect("dir");
+    for name in ["taken", "file", "empty"] {
+        let out = chopin(&dir, &["new", name]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: `{name}` already exists: `chopin new` never writes into an existing path; \
+                 choose another name, or move it away"
+            )
+        );
+    }
+    assert_eq!(files(&dir), ["file", "taken/notes.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("taken/notes.txt")).expect("kept"),
+        "mine"
+    );
+    let out = chopin(&dir, &["new", "no/such/parent/app"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: `no/such/parent` is not a directory: `chopin new` creates the project's \
+         directory, not the ones above it"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn usage_mistakes_get_clap_s_message_and_status_2() {
+    let dir = scratch("usage");
+    let out = chopin(&dir, &["new", "app", "--db", "mysql"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(
+            "error: invalid value 'mysql' for '--db <DB>'\n  [possible values: sqlite, postgres]"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = chopin(&dir, &["new", "app", "--no-aut"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("tip: a similar argument exists: '--no-auth'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("app").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn management_commands_need_a_project() {
+    // A directory with no Cargo.toml in it or above it: the root of a fresh temporary tree.
+    let dir = scratch("no-project");
+    if dir.ancestors().any(|d| d.join("Cargo.toml").is_file()) {
+        return; // a Cargo.toml above the temporary directory: nothing to show here
+    }
+    let out = chopin(&dir, &["routes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: no Cargo.toml in `{}` or above it: run this inside a Chopin project",
+            dir.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
