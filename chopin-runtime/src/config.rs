@@ -558,11 +558,13 @@ mod tests {
 
     #[test]
     fn an_applications_defaults_apply_where_no_variable_is_set() {
-        let mut defaults = Config::default();
-        defaults.port = 8000;
+        let mut defaults = Config {
+            port: 8000,
+            redis_url: Some("redis://cache:6379".to_owned()),
+            ..Config::default()
+        };
         defaults.database.auto_migrate = true;
         defaults.auth.csrf = false;
-        defaults.redis_url = Some("redis://cache:6379".to_owned());
         let unset = Config::from_lookup_with_defaults(defaults.clone(), |_| None);
         assert_eq!(unset.ok(), Some(defaults.clone()));
 
