@@ -147,7 +147,10 @@ mod tests {
         let with_auth = files(true, "sqlite");
         assert!(file(&with_auth, "Cargo.toml").starts_with("[package]\nname = \"my-app\"\n"));
         assert!(file(&with_auth, "Cargo.toml").contains("\nchopin = \"0.1.0\"\n"));
-        assert!(file(&with_auth, "src/main.rs").contains("my_app::app(config)?.run_command()"));
+        let main = file(&with_auth, "src/main.rs");
+        assert!(
+            main.contains("\nuse my_app::app;\n") && main.contains("app(config)?.run_command()")
+        );
         assert!(
             file(&with_auth, ".env.example")
                 .contains("\nDATABASE_URL=sqlite://my-app.db?mode=rwc\n")
