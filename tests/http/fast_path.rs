@@ -209,6 +209,12 @@ async fn a_panicking_handler_is_a_500_and_the_server_goes_on() {
     let mut c = Conn::open(app.addr()).await;
     let res = c.roundtrip(b"GET /panic HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert_eq!(res.status, 500);
+    // The body every internal error has; what the panic said is logged, not sent.
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(
+        res.text(),
+        r#"{"error":"internal","message":"internal error"}"#
+    );
     let res = c
         .roundtrip(b"GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n")
         .await;

@@ -159,6 +159,11 @@ async fn an_oversized_body_is_413() {
     );
     let res = app.post("/echo").body("0123456789abcdefg").send().await;
     assert_eq!(res.status(), 413);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(
+        res.text(),
+        r#"{"error":"payload_too_large","message":"the body is over the limit of 16 bytes (`MAX_BODY_BYTES`)"}"#
+    );
     // Chunked, so the length is only known while reading.
     let mut c = Conn::open(app.addr()).await;
     let res = c

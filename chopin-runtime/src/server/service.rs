@@ -17,6 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::body::{Body, HttpBody};
+use axum::response::IntoResponse;
 use axum::routing::future::RouteFuture;
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -28,6 +29,7 @@ use tower::Service;
 
 use super::Shared;
 use super::context::{self, RequestContext};
+use crate::response::ChopinError;
 use crate::static_table::Hit;
 
 #[derive(Clone)]
@@ -65,7 +67,12 @@ where
         let max = shared.limits.max_body_bytes;
         // hyper has parsed `content-length` into the body's size hint: no header lookup needed.
         if req.body().size_hint().lower() > max as u64 {
-            return Either::Left(ready(Ok(status(StatusCode::PAYLOAD_TOO_LARGE))));
+            let error = ChopinError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is over the limit of {max} bytes (`MAX_BODY_BYTES`)"),
+            );
+            return Either::Left(ready(Ok(error.into_response())));
         }
         // A body that grows past the limit while streaming fails the extractor reading it, which
         // axum answers with 413.
@@ -76,11 +83,12 @@ where
     }
 }
 
-/// A handler that panicked gets a 500; the connection and the server go on.
+/// A handler that panicked gets the `500` of every internal error; the connection and the
+/// server go on.
 fn recover(result: Caught) -> Result<Response<Body>, Infallible> {
     result.unwrap_or_else(|panic| {
-        tracing::error!(panic = panic_message(&*panic), "a handler panicked");
-        Ok(status(StatusCode::INTERNAL_SERVER_ERROR))
+        let message = panic_message(&*panic);
+        Ok(ChopinError::internal(format_args!("a handler panicked: {message}")).into_response())
     })
 }
 
@@ -90,12 +98,6 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(not a string)")
-}
-
-fn status(status: StatusCode) -> Response<Body> {
-    let mut res = Response::new(Body::empty());
-    *res.status_mut() = status;
-    res
 }
 
 /// A fast route's response as hyper wants it: hyper adds the date, and drops the body of `HEAD`.
