@@ -561,11 +561,12 @@ impl Server {
         };
         let addr = self.local_addr();
         tracing::info!("listening on http://{addr} ({mode})");
+        // The reference reads the description: without it, neither is served.
         if let Some(spec) = &self.config.openapi_path {
             tracing::info!("API description at http://{addr}{spec}");
-        }
-        if let Some(docs) = &self.config.docs_path {
-            tracing::info!("API reference at http://{addr}{docs}");
+            if let Some(docs) = &self.config.docs_path {
+                tracing::info!("API reference at http://{addr}{docs}");
+            }
         }
         for route in self.fast_routes() {
             tracing::info!("fast route {route}");

@@ -131,8 +131,8 @@ impl Cache {
         Cache::with_backend(Arc::new(memory::Memory::new()))
     }
 
-    /// A cache on the Redis server at `url` (`redis://[:password@]host[:port][/db]`,
-    /// `rediss://…`, `redis+unix:///path`).
+    /// A cache on the Redis server at `url` (`redis://[:password@]host[:port][/db]` or
+    /// `redis+unix:///path`; TLS, `rediss://`, is not built in).
     ///
     /// It connects and sends `PING` before returning, so a wrong URL or a server that does not
     /// answer fails here, not at the first request. Once connected it reconnects by itself.
