@@ -98,8 +98,9 @@ impl AuthModule {
             }
             (None, Environment::Development) => {
                 tracing::warn!(
-                    "JWT_SECRET is not set: signing tokens with a random secret for this run \
-                     (APP_ENV=development); every session ends when the server stops"
+                    "JWT_SECRET is not set: signing access tokens with a random secret for this \
+                     run (APP_ENV=development); after a restart, the earlier ones are refused \
+                     until their clients refresh them"
                 );
                 random_token()
             }
