@@ -45,6 +45,8 @@
 extern crate self as chopin;
 
 pub mod auth;
+/// The user guide, one chapter a module, every example compiled.
+pub mod guide;
 
 pub use chopin_runtime::{
     App, AuthConfig, ChopinError, Config, ConfigError, Created, DbConfig, Environment, Error,
