@@ -86,7 +86,6 @@ pub(crate) fn render(
         db => project.db,
         auth => project.auth,
         chopin_dependency => project.chopin_dependency,
-        chopin_version => env!("CARGO_PKG_VERSION"),
     };
     TEMPLATES
         .iter()

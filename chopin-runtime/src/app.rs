@@ -198,7 +198,7 @@ where
     /// The API description and its viewer as fast routes, where the configuration serves them,
     /// or why they cannot be served there.
     fn openapi_routes(&self) -> Result<Vec<FastRoute>, Error> {
-        let Some(spec_path) = self.config.openapi_path.clone() else {
+        let Some((spec_path, docs_path)) = self.config.api_paths() else {
             return Ok(Vec::new());
         };
         let spec = self.openapi();
@@ -212,10 +212,10 @@ where
         let json = spec
             .to_json()
             .map_err(|e| Error::Routes(vec![format!("the API description: {e}")]))?;
-        let mut out = vec![FastRoute::json(spec_path.clone(), json)];
-        if let Some(docs_path) = self.config.docs_path.clone() {
-            let page = openapi::docs_page(&spec.info.title, &spec_path);
-            out.push(FastRoute::html(docs_path, page));
+        let mut out = vec![FastRoute::json(spec_path.to_owned(), json)];
+        if let Some(docs_path) = docs_path {
+            let page = openapi::docs_page(&spec.info.title, spec_path);
+            out.push(FastRoute::html(docs_path.to_owned(), page));
         }
         let mut errors = Vec::new();
         for (route, variable) in out.iter().zip(["OPENAPI_PATH", "DOCS_PATH"]) {
@@ -561,10 +561,9 @@ impl Server {
         };
         let addr = self.local_addr();
         tracing::info!("listening on http://{addr} ({mode})");
-        // The reference reads the description: without it, neither is served.
-        if let Some(spec) = &self.config.openapi_path {
+        if let Some((spec, docs)) = self.config.api_paths() {
             tracing::info!("API description at http://{addr}{spec}");
-            if let Some(docs) = &self.config.docs_path {
+            if let Some(docs) = docs {
                 tracing::info!("API reference at http://{addr}{docs}");
             }
         }

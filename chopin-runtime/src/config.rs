@@ -276,6 +276,13 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Where the API description is served and, beside it, the viewer: the viewer reads the
+    /// description, so without the description neither is served.
+    pub(crate) fn api_paths(&self) -> Option<(&str, Option<&str>)> {
+        let spec = self.openapi_path.as_deref()?;
+        Some((spec, self.docs_path.as_deref()))
+    }
+
     /// Reads `.env` (if present, without overriding variables already set), then the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_env_with_defaults(Config::default())
