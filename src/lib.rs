@@ -40,19 +40,53 @@
 //! environment (and `.env`): see [`Config`]. Tests start the app on a free port with
 //! [`testing::TestApp`] and talk to it over real HTTP.
 
-// The macros' expansions name `::chopin::__private`, which this makes resolve inside this crate
-// too: `AuthModule` is declared with them.
-extern crate self as chopin;
+pub mod auth {
+    //! Authentication and authorization: the `auth` capability, and with the `auth` feature
+    //! [`AuthModule`], the module that provides it with accounts, passwords, tokens and sessions.
+    //!
+    //! The capability is the kernel's: [`AuthUser`] and [`OptionalAuthUser`] read the user,
+    //! routes declared `auth` or `auth(role = "…")` are guarded, and any module that declares
+    //! `provides(auth)` and implements [`Authenticate`] can provide it.
 
-pub mod auth;
+    pub use chopin_runtime::auth::*;
+
+    #[cfg(feature = "auth")]
+    #[doc(inline)]
+    pub use chopin_auth::*;
+}
+
+pub mod cache {
+    //! The cache service: in memory by default, on Redis at `REDIS_URL` with the `redis`
+    //! feature.
+
+    pub use chopin_runtime::cache::*;
+
+    #[cfg(feature = "redis")]
+    pub use chopin_redis::{Redis, RedisConfig, connect as redis, test_cache};
+}
+
+#[cfg(feature = "db")]
+pub mod db {
+    //! The database battery (the `db` feature): [`Db`], models, pagination, `migrate`.
+
+    #[doc(inline)]
+    pub use chopin_db::*;
+}
+
 /// The user guide, one chapter a module, every example compiled.
+#[cfg(all(feature = "auth", feature = "testing", feature = "sqlite"))]
 pub mod guide;
 
+#[cfg(feature = "auth")]
+pub use chopin_auth::AuthConfig;
+#[cfg(feature = "db")]
+pub use chopin_db::DbConfig;
+#[cfg(feature = "testing")]
+pub use chopin_runtime::testing;
 pub use chopin_runtime::{
-    App, AuthConfig, ChopinError, Config, ConfigError, Created, DbConfig, Environment, Error,
-    FastRoute, FieldError, IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable,
-    Routes, Secret, Server, StaticRoute, axum, cache, db, extract, http, manifest, openapi,
-    shutdown_signal, testing,
+    App, ChopinError, Config, ConfigError, Created, Environment, Error, FastRoute, FieldError,
+    IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Secret, Server,
+    StaticRoute, axum, config, extract, http, manifest, openapi, plugin, service, shutdown_signal,
 };
 
 /// utoipa, whose `#[derive(ToSchema)]` describes the types handlers take and return. Its derive
@@ -164,11 +198,14 @@ pub mod prelude {
     pub use crate::axum::extract::State;
     pub use crate::axum::routing::{any, delete, get, head, options, patch, post, put};
     pub use crate::cache::Cache;
+    #[cfg(feature = "db")]
     pub use crate::db::sea_orm::prelude::{Date, DateTimeUtc};
+    #[cfg(feature = "db")]
     pub use crate::db::sea_orm::{
         ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
     };
-    pub use crate::db::{Db, Page, Pagination};
+    #[cfg(feature = "db")]
+    pub use crate::db::{AppDbExt, Db, Page, Pagination};
     pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};
     pub use crate::openapi::ToSchema;
@@ -177,33 +214,37 @@ pub mod prelude {
     pub use chopin_macros::{any, delete, fast_route, get, head, options, patch, post, put};
 }
 
-/// What the code the macros generate refers to. Not a public API.
+/// What the code the macros generate refers to: the kernel's table, and the batteries' parts
+/// where their features are on. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use chopin_runtime::StaticRoute;
-    pub use chopin_runtime::auth::{AuthProvider, guard};
-    pub use chopin_runtime::axum::Router;
-    pub use chopin_runtime::axum::extract::FromRef;
-    pub use chopin_runtime::axum::middleware::from_fn_with_state;
-    pub use chopin_runtime::axum::routing;
-    pub use chopin_runtime::const_response::{response, response_len};
-    pub use chopin_runtime::db::sea_orm;
-    pub use chopin_runtime::manifest::{Access, Manifest, Methods, Package, RouteDecl};
-    pub use chopin_runtime::openapi;
-    pub use chopin_runtime::{ChopinError, db};
-    pub use chopin_runtime::{serde, serde_json};
+    pub use chopin_runtime::__private::*;
 
-    /// A Cargo variable of the crate being compiled, empty when it is not built by Cargo.
+    #[cfg(feature = "db")]
+    pub use chopin_db::__private::*;
+
+    /// Where the database battery is not built, the code of `#[chopin::model]` and of a
+    /// module's `models(..)` is one error, at the attribute, naming the feature.
+    #[cfg(not(feature = "db"))]
     #[macro_export]
     #[doc(hidden)]
-    macro_rules! __chopin_package_var {
-        ($name:literal) => {
-            match ::core::option_env!($name) {
-                ::core::option::Option::Some(v) => v,
-                ::core::option::Option::None => "",
-            }
+    macro_rules! __chopin_without_db {
+        ($($tokens:tt)*) => {
+            ::core::compile_error!(
+                "models need chopin's `db` feature (and a driver, `sqlite` or `postgres`): \
+                 `chopin = { version = \"…\", features = [\"sqlite\"] }`"
+            );
         };
     }
-    pub use __chopin_package_var as package_var;
-    pub use chopin_runtime::module::{Module, Routes, check};
+    #[cfg(not(feature = "db"))]
+    pub use __chopin_without_db as with_db;
+
+    /// What every application of modules carries, by the features `chopin` is built with: each
+    /// mounted module calls this, and the first call adds the plugins.
+    pub fn batteries(app: &mut crate::plugin::Mount<'_>) {
+        #[cfg(feature = "redis")]
+        app.plugin::<chopin_redis::Redis>();
+        #[cfg(not(feature = "redis"))]
+        let _ = app;
+    }
 }

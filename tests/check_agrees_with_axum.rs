@@ -16,7 +16,7 @@ use std::sync::Once;
 use chopin::StaticRoute;
 use chopin::axum::Router;
 use chopin::axum::routing::{MethodRouter, any, get, post};
-use chopin::manifest::{Access, Manifest, Methods, Package, RouteDecl, check};
+use chopin::manifest::{Manifest, Methods, Package, RouteDecl, check};
 use chopin_codegen::diag::Ctxt;
 use chopin_codegen::module::check::{self as module_check, Method as AttrMethod};
 use chopin_codegen::route::parse::{RouteAttr, parse};
@@ -158,36 +158,30 @@ fn application_accepts(routes: &[Route]) -> bool {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.module == m)
-                .map(|(i, r)| RouteDecl {
-                    methods: r.kind.methods(),
-                    path: leak(r.path.clone()),
-                    handler: leak(format!("M{m}::route{i}")),
-                    file: "src/app.rs",
-                    line: i as u32,
-                    access: Access::Public,
-                    fast: r.kind.fast().then_some(&STATIC),
-                    name: None,
-                    tag: None,
-                    doc: "",
-                    describe: None,
+                .map(|(i, r)| {
+                    let decl = RouteDecl::new(
+                        r.kind.methods(),
+                        leak(r.path.clone()),
+                        leak(format!("M{m}::route{i}")),
+                        "src/app.rs",
+                        i as u32,
+                    );
+                    if r.kind.fast() {
+                        decl.fast(&STATIC)
+                    } else {
+                        decl
+                    }
                 })
                 .collect();
-            &*Box::leak(Box::new(Manifest {
-                name: ["m0", "m1", "m2"][m],
-                type_name: ["M0", "M1", "M2"][m],
-                file: "src/app.rs",
-                line: 1,
-                prefix: "",
-                requires: &[],
-                provides: &[],
-                routes: Box::leak(decls.into_boxed_slice()),
-                models: &[],
-                package: Package {
-                    name: "app",
-                    version: "0.1.0",
-                    description: "",
-                },
-            }))
+            let manifest = Manifest::new(
+                ["m0", "m1", "m2"][m],
+                ["M0", "M1", "M2"][m],
+                "src/app.rs",
+                1,
+                Package::new("app", "0.1.0", ""),
+            )
+            .routes(Box::leak(decls.into_boxed_slice()));
+            &*Box::leak(Box::new(manifest))
         })
         .collect();
     quietly(|| check(&manifests))

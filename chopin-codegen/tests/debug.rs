@@ -40,7 +40,7 @@ fn expansions_are_printed_when_asked() {
     }
     let printed = expand_in_child("1");
     assert!(
-        printed.contains("// #[chopin::module] expands to:\nimpl Blog {\n    async fn index() {}\n    #[doc(hidden)]\n    fn __chopin_describe_index("),
+        printed.contains("// #[chopin::module] expands to:\nimpl Blog {\n    async fn index() {}\n    #[doc(hidden)]\n    const __CHOPIN_ROUTES: "),
         "{printed}"
     );
     assert!(!expand_in_child("0").contains("expands to"));

@@ -35,23 +35,21 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// The database could not be reached.
-    #[error("cannot connect to the database at {url} (DATABASE_URL): {source}")]
-    Database {
-        /// `DATABASE_URL`, its password hidden.
-        url: String,
-        /// What the database or the driver said.
-        source: sea_orm::DbErr,
-    },
-    /// The cache service's Redis could not be reached.
-    #[error("the cache service (REDIS_URL): {0}")]
-    Cache(#[from] crate::cache::CacheError),
-    /// `migrate` refused a change or failed.
-    #[error("migrate: {0}")]
-    Migrate(#[from] crate::db::MigrateError),
+    /// A battery failed: a database, a cache server that does not answer, a migration that is
+    /// refused. Its message says which and why (`cannot connect to the database at … (DATABASE_URL):
+    /// …`); the battery's own error is its source, to downcast.
+    #[error("{0}")]
+    Battery(Box<dyn std::error::Error + Send + Sync>),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// A battery's error.
+    pub fn battery(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::Battery(error.into())
+    }
 }
 
 impl std::fmt::Debug for Error {

@@ -13,7 +13,6 @@
 //! so that the API description can say what every error looks like, and be right. They
 //! destructure as axum's do (`Path(id): Path<u64>`), and `Json` is a response too.
 
-use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -24,26 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::response::ChopinError;
-
-/// The address of the client a request came from: the TCP peer, as the server accepted it.
-///
-/// A proxy in front of the server makes this the proxy's address; Chopin does not read
-/// `x-forwarded-for`, which any client can forge, unless it is told which proxies to trust
-/// (not yet supported).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ClientAddr(pub SocketAddr);
-
-impl ClientAddr {
-    /// The address of the request: one put in its extensions, or the one the server gives every
-    /// request it hands to the router.
-    pub fn of(parts: &Parts) -> Option<ClientAddr> {
-        parts
-            .extensions
-            .get::<ClientAddr>()
-            .copied()
-            .or_else(|| crate::server::context::with(|c| c.peer))
-    }
-}
+pub use crate::service::ClientAddr;
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = ChopinError;

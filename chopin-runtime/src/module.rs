@@ -11,13 +11,11 @@
 //! [`App::mount_module`]: crate::App::mount_module
 //! [`App::bind`]: crate::App::bind
 
-use std::fmt;
-
 use axum::Router;
 
-use crate::auth::AuthProvider;
-use crate::manifest::{self, Access, Manifest, Methods, RouteDecl};
+use crate::manifest::{self, Manifest, RouteDecl};
 use crate::perfect_hash;
+use crate::plugin::Mount;
 
 /// A feature module: its manifest, and what mounting it adds to an application.
 ///
@@ -31,10 +29,12 @@ pub trait Module: Send + Sized + 'static {
     /// Everything the module declares, for the whole-application check.
     const MANIFEST: Manifest;
 
-    /// The `auth` provider, for a module that declares `provides(auth)`.
+    /// What the module brings to the application besides its routes: the provider of `auth`
+    /// for a module that declares `provides(auth)`, its models (`models(..)`) for the database
+    /// plugin. Called once, when the module is mounted.
     #[doc(hidden)]
-    fn __auth_provider(&self) -> Option<AuthProvider> {
-        None
+    fn __mount(&self, app: &mut Mount<'_>) {
+        let _ = app;
     }
 }
 
@@ -83,22 +83,7 @@ impl<T: ModuleList, M: Module> ModuleList for (T, M) {
 /// Most modules an application mounts.
 pub const MAX_MODULES: usize = 64;
 
-const NO_MODULE: Manifest = Manifest {
-    name: "",
-    type_name: "",
-    file: "",
-    line: 0,
-    prefix: "",
-    requires: &[],
-    provides: &[],
-    routes: &[],
-    models: &[],
-    package: crate::manifest::Package {
-        name: "",
-        version: "",
-        description: "",
-    },
-};
+const NO_MODULE: Manifest = Manifest::new("", "", "", 0, manifest::Package::new("", "", ""));
 
 /// The manifests of `list` in mount order, and how many there are.
 const fn in_mount_order(
@@ -160,81 +145,6 @@ pub const fn check_and_seed(list: Option<&'static ModuleNode>) -> Option<u64> {
         m += 1;
     }
     perfect_hash::find_seed(keys.split_at(n).0)
-}
-
-/// One row of an application's route table ([`App::routes`](crate::App::routes)).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RouteInfo {
-    /// The methods it answers.
-    pub methods: Methods,
-    /// The full path.
-    pub path: String,
-    /// The handler or fast-route constant (`Blog::show`); `-` for a fast route added by hand.
-    pub handler: String,
-    /// The module that declares it; `-` for a fast route added by hand.
-    pub module: &'static str,
-    /// Who may call it.
-    pub access: Access,
-    /// Whether it is answered from precomputed bytes.
-    pub fast: bool,
-}
-
-impl RouteInfo {
-    pub(crate) fn of(module: &Manifest, route: &RouteDecl) -> RouteInfo {
-        RouteInfo {
-            methods: route.methods,
-            path: route.path.to_owned(),
-            handler: route.handler.to_owned(),
-            module: module.name,
-            access: route.access,
-            fast: route.fast.is_some(),
-        }
-    }
-}
-
-/// `GET, HEAD  /blog/posts/{id}  Blog::show  blog  public  dynamic`, one route a line, aligned.
-pub struct RouteTable<'a>(pub &'a [RouteInfo]);
-
-impl fmt::Display for RouteTable<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: Vec<[String; 6]> = self
-            .0
-            .iter()
-            .map(|r| {
-                [
-                    r.methods.names().join(", "),
-                    r.path.clone(),
-                    r.handler.clone(),
-                    r.module.to_owned(),
-                    match r.access {
-                        Access::Public => "public".to_owned(),
-                        Access::User => "auth".to_owned(),
-                        Access::Role(role) => format!("auth(role = {role})"),
-                    },
-                    if r.fast { "fast" } else { "dynamic" }.to_owned(),
-                ]
-            })
-            .collect();
-        let header = ["METHODS", "PATH", "HANDLER", "MODULE", "ACCESS", "KIND"].map(String::from);
-        let mut widths = [0; 6];
-        for row in std::iter::once(&header).chain(&rows) {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        for row in std::iter::once(&header).chain(&rows) {
-            let mut line = String::new();
-            for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
-                if i + 1 == row.len() {
-                    line.push_str(cell);
-                } else {
-                    line.push_str(&format!("{cell:w$}  "));
-                }
-            }
-            writeln!(f, "{}", line.trim_end())?;
-        }
-        Ok(())
-    }
 }
 
 /// Bounds the code `#[chopin::module]` generates holds each handler's types to, one call per

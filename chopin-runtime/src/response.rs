@@ -224,6 +224,9 @@ impl IntoResponse for ChopinError {
     }
 }
 
+/// The name of the error body's schema in the API description, `{"error", "message", "fields"}`.
+pub const ERROR_SCHEMA: &str = "Error";
+
 /// The body's schema, `Error` in the API description: what every error response carries.
 impl utoipa::PartialSchema for ChopinError {
     fn schema() -> RefOr<Schema> {
@@ -256,7 +259,7 @@ impl utoipa::PartialSchema for ChopinError {
 
 impl utoipa::ToSchema for ChopinError {
     fn name() -> Cow<'static, str> {
-        Cow::Borrowed(crate::openapi::ERROR_SCHEMA)
+        Cow::Borrowed(ERROR_SCHEMA)
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {

@@ -4,7 +4,8 @@
 //! precomputed response (if any) serves them. The table guarantees one route per path: building
 //! it refuses duplicates.
 
-use crate::fast_route::{MethodSet, Preflight, Prepared};
+use crate::fast_route::{Preflight, Prepared};
+use crate::method::MethodSet;
 use crate::perfect_hash::{MAX_KEYS, PerfectHash};
 
 /// What a request that hits the table gets.

@@ -80,7 +80,7 @@ fn config(vars: &[(&str, &str)]) -> Config {
     for (k, v) in vars {
         map.insert((*k).to_owned(), (*v).to_owned());
     }
-    Config::from_lookup(|k| map.get(k).cloned()).expect("a valid test configuration")
+    Config::from_lookup(move |k| map.get(k).cloned()).expect("a valid test configuration")
 }
 
 fn application(config: &Config, outbox: &Outbox) -> App<(), impl ModuleList + use<>> {

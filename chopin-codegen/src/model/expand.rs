@@ -54,6 +54,7 @@ fn generate(def: &ModelDef) -> TokenStream {
         None => quote!(::chopin),
     };
     let private = quote!(#krate::__private);
+    let with_db = quote_spanned!(proc_macro2::Span::call_site()=> #private::with_db!);
     let krate_path = krate.to_string().replace(' ', "");
     let serde_crate = format!("{krate_path}::__private::serde");
     // A field that may be left out but, when given, is not `null` (its schema says so).
@@ -298,6 +299,9 @@ fn generate(def: &ModelDef) -> TokenStream {
         #[serde(crate = #serde_crate)]
         #item
 
+        // The rest needs the database battery: without it, one error at the attribute says so.
+        #with_db {
+
         #[doc = concat!("The SeaORM entity of [`", #name, "`]: its table `", #table, "`.")]
         #[allow(missing_docs, clippy::all)]
         #vis mod #entity {
@@ -440,6 +444,7 @@ fn generate(def: &ModelDef) -> TokenStream {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::core::stringify!(#patch_ident))
             }
+        }
         }
     }
 }

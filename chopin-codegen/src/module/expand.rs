@@ -379,10 +379,11 @@ fn generate(
         .iter()
         .map(|r| quote_spanned!(r.span()=> <#r as #private::Module>::MANIFEST.name));
     let provides = attr.provides.iter().map(ToString::to_string);
-    let models = attr
+    let models: Vec<TokenStream> = attr
         .models
         .iter()
-        .map(|m| quote_spanned!(m.span()=> #private::db::ModelDecl::of::<#m>()));
+        .map(|m| quote_spanned!(m.span()=> #private::db::ModelDecl::of::<#m>()))
+        .collect();
     let provides_auth = attr.provides.iter().any(|c| c == "auth");
 
     // The fast routes' responses, and the functions that describe the handlers' operations, as
@@ -400,7 +401,7 @@ fn generate(
             quote_spanned!(span=> ::core::file!()),
             quote_spanned!(span=> ::core::line!()),
         );
-        let (path, methods, access, fast, openapi) = match d {
+        let (path, methods, setters) = match d {
             Decl::Handler {
                 method,
                 attr,
@@ -412,8 +413,6 @@ fn generate(
                 checks.extend(handler_checks(&private, args, output.as_ref()));
                 let describe = format_ident!("__chopin_describe_{}", ident);
                 describers.push(describer(&private, &describe, args, output.as_ref()));
-                let name = option_str(attr.name.as_ref().map(syn::LitStr::value));
-                let tag = option_str(attr.tag.as_ref().map(syn::LitStr::value));
                 let path = full_path(prefix, &attr.path.value());
                 let access = access(&private, &attr.access);
                 let routing = format_ident!("{}", method.routing_fn());
@@ -426,19 +425,21 @@ fn generate(
                 }
                 routes.push(quote!(.route(#path, #method_router)));
                 let methods = fast::methods_expr(&krate, method.manifest_names());
-                let openapi = quote! {
-                    name: #name,
-                    tag: #tag,
-                    doc: #doc,
-                    describe: ::core::option::Option::Some(Self::#describe),
-                };
-                (
-                    path,
-                    methods,
-                    access,
-                    quote!(::core::option::Option::None),
-                    openapi,
-                )
+                let mut setters = Vec::new();
+                if attr.access != Access::Public {
+                    setters.push(quote!(.access(#access)));
+                }
+                if let Some(name) = &attr.name {
+                    setters.push(quote!(.name(#name)));
+                }
+                if let Some(tag) = &attr.tag {
+                    setters.push(quote!(.tag(#tag)));
+                }
+                if !doc.is_empty() {
+                    setters.push(quote!(.doc(#doc)));
+                }
+                setters.push(quote!(.describe(Self::#describe)));
+                (path, methods, setters)
             }
             Decl::Fast {
                 attr,
@@ -462,42 +463,37 @@ fn generate(
                     #[doc(hidden)]
                     const #hidden: #krate::__private::StaticRoute = #route;
                 });
-                (
-                    path,
-                    fast::manifest_methods(&krate, attr),
-                    quote!(#private::Access::Public),
-                    quote!(::core::option::Option::Some(&Self::#hidden)),
-                    quote! {
-                        name: ::core::option::Option::None,
-                        tag: ::core::option::Option::None,
-                        doc: #doc,
-                        describe: ::core::option::Option::None,
-                    },
-                )
+                let mut setters = vec![quote!(.fast(&Self::#hidden))];
+                if !doc.is_empty() {
+                    setters.push(quote!(.doc(#doc)));
+                }
+                (path, fast::manifest_methods(&krate, attr), setters)
             }
         };
         decl_tokens.push(quote! {
-            #private::RouteDecl {
-                methods: #methods,
-                path: #path,
-                handler: #handler,
-                file: #file,
-                line: #line,
-                access: #access,
-                fast: #fast,
-                #openapi
-            }
+            #private::RouteDecl::new(#methods, #path, #handler, #file, #line) #(#setters)*
         });
     }
 
     let (impl_generics, _, where_clause) = imp.generics.split_for_impl();
-    let auth_provider = provides_auth.then(|| {
-        quote! {
-            fn __auth_provider(&self) -> ::core::option::Option<#private::AuthProvider> {
-                ::core::option::Option::Some(#private::AuthProvider::new(::core::clone::Clone::clone(self)))
+    // What mounting the module brings besides its routes.
+    let mut mount = Vec::new();
+    if provides_auth {
+        mount.push(quote! {
+            app.provide(#private::AuthProvider::new(::core::clone::Clone::clone(self)));
+        });
+    }
+    if !models.is_empty() {
+        let keyword = attr
+            .models_span
+            .unwrap_or_else(proc_macro2::Span::call_site);
+        mount.push(quote_spanned! {keyword=>
+            #private::with_db! {
+                #private::db::models(app, &[#(#models),*]);
             }
-        }
-    });
+        });
+    }
+    mount.push(quote!(#private::batteries(app);));
 
     let mut routes_generics = imp.generics.clone();
     routes_generics.params.push(syn::parse_quote!(__S));
@@ -513,8 +509,30 @@ fn generate(
     }
     let (routes_impl_generics, _, routes_where) = routes_generics.split_for_impl();
 
+    // Slices built from `const fn` calls are not promoted to `'static` inside a call: they are
+    // hidden constants of the block, which the manifest refers to.
+    let mut tables = Vec::new();
+    let prefix_setter = (!prefix.is_empty()).then(|| quote!(.prefix(#prefix)));
+    let requires: Vec<TokenStream> = requires.collect();
+    let requires_setter = (!requires.is_empty()).then(|| {
+        tables.push(quote! {
+            #[doc(hidden)]
+            const __CHOPIN_REQUIRES: &'static [&'static str] = &[#(#requires),*];
+        });
+        quote!(.requires(Self::__CHOPIN_REQUIRES))
+    });
+    let provides: Vec<String> = provides.collect();
+    let provides_setter = (!provides.is_empty()).then(|| quote!(.provides(&[#(#provides),*])));
+    let routes_setter = (!decl_tokens.is_empty()).then(|| {
+        tables.push(quote! {
+            #[doc(hidden)]
+            const __CHOPIN_ROUTES: &'static [#private::RouteDecl] = &[#(#decl_tokens),*];
+        });
+        quote!(.routes(Self::__CHOPIN_ROUTES))
+    });
+
     let mut block = imp.clone();
-    for c in fast_consts.into_iter().chain(describers) {
+    for c in fast_consts.into_iter().chain(tables).chain(describers) {
         block.items.push(ImplItem::Verbatim(c));
     }
     let router = if routes.is_empty() {
@@ -527,23 +545,25 @@ fn generate(
         #block
 
         impl #impl_generics #private::Module for #self_ty #where_clause {
-            const MANIFEST: #private::Manifest = #private::Manifest {
-                name: #name,
-                type_name: #type_name,
-                file: #file,
-                line: #line,
-                prefix: #prefix,
-                requires: &[#(#requires),*],
-                provides: &[#(#provides),*],
-                routes: &[#(#decl_tokens),*],
-                models: &[#(#models),*],
-                package: #private::Package {
-                    name: #private::package_var!("CARGO_PKG_NAME"),
-                    version: #private::package_var!("CARGO_PKG_VERSION"),
-                    description: #private::package_var!("CARGO_PKG_DESCRIPTION"),
-                },
-            };
-            #auth_provider
+            const MANIFEST: #private::Manifest = #private::Manifest::new(
+                #name,
+                #type_name,
+                #file,
+                #line,
+                #private::Package::new(
+                    #private::package_var!("CARGO_PKG_NAME"),
+                    #private::package_var!("CARGO_PKG_VERSION"),
+                    #private::package_var!("CARGO_PKG_DESCRIPTION"),
+                ),
+            )
+            #prefix_setter
+            #requires_setter
+            #provides_setter
+            #routes_setter;
+
+            fn __mount(&self, app: &mut #private::Mount<'_>) {
+                #(#mount)*
+            }
         }
 
         impl #routes_impl_generics #private::Routes<__S> for #self_ty #routes_where {
@@ -601,14 +621,6 @@ fn describer(
             #(#inputs)*
             #output
         }
-    }
-}
-
-/// `Some("…")` or `None`, as tokens.
-fn option_str(value: Option<String>) -> TokenStream {
-    match value {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
     }
 }
 

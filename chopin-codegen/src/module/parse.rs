@@ -9,6 +9,7 @@
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{LitStr, Meta, Token};
 
 use crate::attr::{self, string_value};
@@ -33,6 +34,8 @@ pub struct ModuleAttr {
     pub provides: Vec<syn::Ident>,
     /// `models(Post, Comment)`: the models whose tables the module needs.
     pub models: Vec<syn::Path>,
+    /// Where `models` is written, for the error of a build without the database battery.
+    pub models_span: Option<proc_macro2::Span>,
     /// `crate = "…"`: where generated code finds Chopin, when it is re-exported.
     pub krate: Option<syn::Path>,
 }
@@ -110,7 +113,10 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> ModuleAttr {
                 Meta::List(list) => match list
                     .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
                 {
-                    Ok(types) => attr.models.extend(types),
+                    Ok(types) => {
+                        attr.models_span = Some(list.path.span());
+                        attr.models.extend(types);
+                    }
                     Err(e) => cx.syn_error(e),
                 },
                 _ => cx.error_spanned_by(option, "write `models(Post, ..)`"),

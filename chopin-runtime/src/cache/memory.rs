@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Backend, CacheError, Op};
+use super::{CacheBackend, CacheError, Op};
 
 /// The size below which the map is never swept: sweeping a small map buys nothing.
 const MIN_SWEEP: usize = 1024;
@@ -46,7 +46,7 @@ impl Memory {
     }
 }
 
-impl Backend for Memory {
+impl CacheBackend for Memory {
     fn name(&self) -> &'static str {
         "memory"
     }

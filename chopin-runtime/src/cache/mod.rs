@@ -1,15 +1,15 @@
 //! The cache service: bytes, JSON values and counters under string keys, each with an optional
 //! time to live.
 //!
-//! A [`Cache`] has one of two backends: in memory (the default, one store shared by every worker
-//! thread of the process) or Redis (when `REDIS_URL` is set, shared by every process that uses the
-//! server). Both behave alike: a value written with a time to live is gone once it has passed, a
-//! counter written by [`Cache::incr`] reads back as its decimal text, and [`Cache::incr`] is
-//! atomic across concurrent callers (and, on Redis, across processes), which is what rate limits
-//! and lockouts need.
+//! A [`Cache`] stores its values in a [`CacheBackend`]: in memory by default (one store shared by
+//! every worker thread of the process), or on a server shared by every process that uses it (the
+//! `chopin-redis` battery: Redis, when `REDIS_URL` is set). Every backend behaves alike: a value
+//! written with a time to live is gone once it has passed, a counter written by [`Cache::incr`]
+//! reads back as its decimal text, and [`Cache::incr`] is atomic across concurrent callers (and,
+//! on a server, across processes), which is what rate limits and lockouts need.
 //!
 //! Handlers take it as an extractor: `async fn view(cache: Cache) -> …`; the application gives
-//! its cache to every request its server handles.
+//! its cache to every request its server handles (a service, see [`crate::service`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -33,8 +33,6 @@
 //! at least one, and capped at [`MAX_TTL`].
 
 mod memory;
-mod redis_backend;
-pub mod test_cache;
 
 use std::fmt;
 use std::future::Future;
@@ -49,8 +47,7 @@ use serde::de::DeserializeOwned;
 
 use crate::openapi::{Operation, OperationInput};
 use crate::response::ChopinError;
-
-pub use test_cache::test_cache;
+use crate::service;
 
 /// The longest time to live the cache keeps: about a hundred years. Longer ones are cut to it,
 /// so that both backends can represent the moment a value expires.
@@ -59,7 +56,7 @@ pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 /// A cache: cheap to clone, shared. Clones use the same store and the same key prefix.
 #[derive(Clone)]
 pub struct Cache {
-    backend: Arc<dyn Backend>,
+    backend: Arc<dyn CacheBackend>,
     prefix: Arc<str>,
 }
 
@@ -78,17 +75,24 @@ pub struct Counter {
 /// error is logged, and the client is told only that something failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// The Redis server could not be reached, or did not answer `PING`.
-    #[error("cannot connect to Redis at {url}: {source}")]
+    /// The backend's server could not be reached, or did not answer.
+    #[error("cannot connect to {backend} at {url}: {source}")]
     Connect {
+        /// The backend, as [`CacheBackend::name`] says it.
+        backend: &'static str,
         /// The server's URL, its password hidden.
         url: String,
         /// What the client or the server said.
-        source: redis::RedisError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// A Redis command failed.
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
+    /// A command of the backend failed: the server went away, or answered with an error.
+    #[error("{backend}: {source}")]
+    Backend {
+        /// The backend, as [`CacheBackend::name`] says it.
+        backend: &'static str,
+        /// What the client or the server said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A value could not be written as JSON, or what was read is not the JSON of the type asked
     /// for.
     #[error("cache value is not the JSON expected: {0}")]
@@ -103,12 +107,13 @@ pub enum CacheError {
 }
 
 /// What a backend's operations return.
-type Op<'a, T> = Pin<Box<dyn Future<Output = Result<T, CacheError>> + Send + 'a>>;
+pub type Op<'a, T> = Pin<Box<dyn Future<Output = Result<T, CacheError>> + Send + 'a>>;
 
-/// A store the cache keeps its values in. Keys arrive with their prefix; times to live arrive
-/// as whole milliseconds between one and [`MAX_TTL`].
-trait Backend: Send + Sync {
-    /// `"memory"` or `"redis"`.
+/// A store the cache keeps its values in: the in-memory one, or a battery's (`chopin-redis`).
+/// Keys arrive with their prefix; times to live arrive as whole milliseconds between one and
+/// [`MAX_TTL`]. Every backend passes the same suite (`chopin-redis/tests/cache.rs`).
+pub trait CacheBackend: Send + Sync + 'static {
+    /// Its name, for messages and [`Cache::backend_name`]: `"memory"`, `"redis"`.
     fn name(&self) -> &'static str;
     /// The bytes at `key`; a counter's are its decimal text.
     fn get<'a>(&'a self, key: &'a str) -> Op<'a, Option<Vec<u8>>>;
@@ -131,31 +136,8 @@ impl Cache {
         Cache::with_backend(Arc::new(memory::Memory::new()))
     }
 
-    /// A cache on the Redis server at `url` (`redis://[:password@]host[:port][/db]` or
-    /// `redis+unix:///path`; TLS, `rediss://`, is not built in).
-    ///
-    /// It connects and sends `PING` before returning, so a wrong URL or a server that does not
-    /// answer fails here, not at the first request. Once connected it reconnects by itself.
-    ///
-    /// # Errors
-    /// [`CacheError::Connect`], naming the URL with its password hidden.
-    pub async fn redis(url: &str) -> Result<Cache, CacheError> {
-        let backend = redis_backend::RedisBackend::connect(url).await?;
-        Ok(Cache::with_backend(Arc::new(backend)))
-    }
-
-    /// The cache a configuration asks for: Redis at `redis_url`, or in memory for `None`.
-    ///
-    /// # Errors
-    /// As [`Cache::redis`].
-    pub async fn connect(redis_url: Option<&str>) -> Result<Cache, CacheError> {
-        match redis_url {
-            Some(url) => Cache::redis(url).await,
-            None => Ok(Cache::memory()),
-        }
-    }
-
-    fn with_backend(backend: Arc<dyn Backend>) -> Cache {
+    /// A cache over `backend`, without a prefix.
+    pub fn with_backend(backend: Arc<dyn CacheBackend>) -> Cache {
         Cache {
             backend,
             prefix: Arc::from(""),
@@ -189,7 +171,7 @@ impl Cache {
         &self.prefix
     }
 
-    /// The backend: `"memory"` or `"redis"`.
+    /// The backend's name: `"memory"`, `"redis"`.
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
     }
@@ -204,7 +186,7 @@ impl Cache {
     /// The bytes at `key`, or `None` if there are none (or they have expired).
     ///
     /// # Errors
-    /// When Redis fails.
+    /// When the backend fails.
     pub async fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         self.backend.get(&self.key(key)).await
     }
@@ -213,7 +195,7 @@ impl Cache {
     /// that long; without, it stays until deleted.
     ///
     /// # Errors
-    /// When Redis fails.
+    /// When the backend fails.
     pub async fn set_raw(
         &self,
         key: &str,
@@ -228,7 +210,7 @@ impl Cache {
     /// The JSON value at `key`, or `None` if there is none.
     ///
     /// # Errors
-    /// [`CacheError::Json`] when the value there is not the JSON of a `T`; when Redis fails.
+    /// [`CacheError::Json`] when the value there is not the JSON of a `T`; when the backend fails.
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, CacheError> {
         match self.get_raw(key).await? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
@@ -240,7 +222,7 @@ impl Cache {
     ///
     /// # Errors
     /// [`CacheError::Json`] when `value` cannot be written as JSON (a map whose keys are not
-    /// strings); when Redis fails.
+    /// strings); when the backend fails.
     pub async fn set_json<T: Serialize + ?Sized>(
         &self,
         key: &str,
@@ -278,7 +260,7 @@ impl Cache {
     ///
     /// # Errors
     /// [`CacheError::NotACounter`] when the value at `key` is not a non-negative integer's
-    /// decimal text; when Redis fails.
+    /// decimal text; when the backend fails.
     pub async fn incr(&self, key: &str, window: Duration) -> Result<Counter, CacheError> {
         let key = self.key(key);
         let (count, ttl) = self.backend.incr(&key, whole_ms(window)).await?;
@@ -290,7 +272,7 @@ impl Cache {
     /// key, or it never expires.
     ///
     /// # Errors
-    /// When Redis fails.
+    /// When the backend fails.
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, CacheError> {
         self.backend.ttl(&self.key(key)).await
     }
@@ -298,7 +280,7 @@ impl Cache {
     /// Removes the value at `key`, saying whether there was one.
     ///
     /// # Errors
-    /// When Redis fails.
+    /// When the backend fails.
     pub async fn del(&self, key: &str) -> Result<bool, CacheError> {
         self.backend.del(&self.key(key)).await
     }
@@ -306,7 +288,7 @@ impl Cache {
     /// Whether there is a value at `key`.
     ///
     /// # Errors
-    /// When Redis fails.
+    /// When the backend fails.
     pub async fn exists(&self, key: &str) -> Result<bool, CacheError> {
         self.backend.exists(&self.key(key)).await
     }
@@ -324,10 +306,7 @@ impl fmt::Debug for Cache {
 impl Cache {
     /// The cache of the request: one put in its extensions, or the application's.
     pub fn of(parts: &Parts) -> Option<Cache> {
-        match parts.extensions.get::<Cache>() {
-            Some(cache) => Some(cache.clone()),
-            None => crate::server::context::with(|c| c.services.cache.clone()).flatten(),
-        }
+        service::of::<Cache>(parts)
     }
 }
 

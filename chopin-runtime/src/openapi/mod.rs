@@ -21,7 +21,7 @@
 
 mod describe;
 mod docs;
-pub(crate) mod spec;
+mod document;
 
 use std::collections::BTreeMap;
 
@@ -33,12 +33,11 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required};
 
 pub use describe::{PathParams, integer_schema};
 pub use docs::docs_page;
-pub use spec::{Info, spec, unresolved_refs};
+pub use document::{Info, unresolved_refs};
 pub use utoipa::openapi::OpenApi;
 pub use utoipa::{self, PartialSchema, ToSchema};
 
-/// The name of the error body's schema, `{"error", "message", "fields"}`.
-pub const ERROR_SCHEMA: &str = "Error";
+pub use crate::response::ERROR_SCHEMA;
 /// The name of the security scheme `auth` routes require: a bearer JWT.
 pub const SECURITY_SCHEME: &str = "bearerAuth";
 

@@ -23,13 +23,13 @@ use tokio::time::{Duration, Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use super::context::RequestContext;
 use super::rewind::Rewind;
 use super::service::HyperService;
 use super::shutdown::Shutdown;
 use super::timer::ConnectionTimer;
 use crate::date::{self, DATE_LEN};
-use crate::extract::ClientAddr;
+use crate::service::ClientAddr;
+use crate::service::RequestContext;
 use crate::static_table::{Hit, StaticTable};
 
 /// hyper's default header capacity; asking for another makes it allocate per request.

@@ -9,7 +9,6 @@
 //! flight finish (up to the shutdown timeout), and `serve` returns.
 
 mod conn;
-pub(crate) mod context;
 mod rewind;
 mod service;
 mod shutdown;
@@ -27,9 +26,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub(crate) use context::Services;
-
 use crate::config::{Config, Limits};
+use crate::service::Services;
 use crate::static_table::StaticTable;
 
 /// What every connection of an application shares.

@@ -16,8 +16,10 @@ async fn main() -> Result<(), chopin::Error> {
         )
         .init();
     // The example starts on an empty database: it migrates at start-up unless told otherwise.
-    let mut defaults = chopin::Config::default();
-    defaults.database.auto_migrate = true;
+    let defaults = chopin::Config::default().with(chopin::DbConfig {
+        auto_migrate: true,
+        ..chopin::DbConfig::default()
+    });
     let config = chopin::Config::from_env_with_defaults(defaults)?;
     blog::app(config)?.run_command().await
 }

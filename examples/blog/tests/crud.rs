@@ -4,10 +4,10 @@
 use chopin::Config;
 use chopin::auth::mail::{MailKind, Outbox};
 use chopin::auth::user;
-use chopin::db::Db;
 use chopin::db::sea_orm::sea_query::Expr;
 use chopin::db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use chopin::db::test_db::{TestDatabase, test_database};
+use chopin::db::{AppDbExt, Db};
 use chopin::testing::{TestApp, TestRequest};
 use serde_json::{Value, json};
 

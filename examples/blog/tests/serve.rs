@@ -70,7 +70,7 @@ impl Blog {
             );
         };
         self.seen.push(line.clone());
-        match line.split_once(" chopin_runtime::") {
+        match line.split_once(" chopin_") {
             Some((_, message)) => message.split_once(": ").map_or(message, |m| m.1).to_owned(),
             None => line,
         }

@@ -53,14 +53,12 @@ impl Auth {}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let config = Config {
-        database: chopin::DbConfig {
-            url: "sqlite::memory:".to_owned(),
-            ..Default::default()
-        },
-        ..Config::default()
+    let database = chopin::DbConfig {
+        url: "sqlite::memory:".to_owned(),
+        ..Default::default()
     };
-    let db = Db::connect(&config.database).await.expect("connect");
+    let db = Db::connect(&database).await.expect("connect");
+    let config = Config::default().with(database);
     let app = App::with_config(config)
         .mount_module(Auth)
         .with_db(db.clone());

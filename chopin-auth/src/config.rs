@@ -1,0 +1,249 @@
+//! [`AuthConfig`]: how `AuthModule` signs users in and what it protects them with, read from
+//! `JWT_SECRET`, the token lifetimes and a `SECURITY_*` switch for each protection.
+
+use std::time::Duration;
+
+use chopin_runtime::Secret;
+use chopin_runtime::config::{ConfigError, Section, Vars};
+
+/// How `AuthModule` signs users in and what it protects them with: the auth battery's section of
+/// the configuration. Every protection is on unless its `SECURITY_*` variable turns it off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// The HS256 key of access tokens, at least 32 bytes. Variable `JWT_SECRET`: required in
+    /// production; in development a random one is generated at start-up when it is missing.
+    pub jwt_secret: Option<Secret>,
+    /// How long an access token is valid. Variable `JWT_ACCESS_TTL_SECS`, default 900.
+    pub access_token_ttl: Duration,
+    /// How long a session lasts without signing in again; each refresh token lives this long.
+    /// Variable `JWT_REFRESH_TTL_SECS`, default 2 592 000 (30 days).
+    pub refresh_token_ttl: Duration,
+    /// Fewest characters in a password. Variable `PASSWORD_MIN_LENGTH`, default 12.
+    pub min_password_length: usize,
+    /// TOTP two-factor authentication. Variable `SECURITY_2FA`.
+    pub two_factor: bool,
+    /// Per-IP rate limiting of signup, login, password reset and verification requests.
+    /// Variable `SECURITY_RATE_LIMIT`.
+    pub rate_limit: bool,
+    /// Requests per window from one IP address to one of those routes.
+    /// Variable `RATE_LIMIT_MAX_ATTEMPTS`, default 10.
+    pub rate_limit_max_attempts: u32,
+    /// The rate limit's window. Variable `RATE_LIMIT_WINDOW_SECS`, default 60.
+    pub rate_limit_window: Duration,
+    /// Locking an account after failed logins. Variable `SECURITY_LOCKOUT`.
+    pub lockout: bool,
+    /// Failed logins that lock an account. Variable `LOCKOUT_MAX_ATTEMPTS`, default 5.
+    pub lockout_max_attempts: u32,
+    /// How long a lock lasts, and the window failures are counted in.
+    /// Variable `LOCKOUT_DURATION_SECS`, default 900.
+    pub lockout_duration: Duration,
+    /// Refresh tokens, rotated on every use. Variable `SECURITY_REFRESH_TOKENS`.
+    pub refresh_tokens: bool,
+    /// Server-side sessions checked on every request, listed and revoked by their owner.
+    /// Variable `SECURITY_SESSIONS`.
+    pub sessions: bool,
+    /// Password reset by email. Variable `SECURITY_PASSWORD_RESET`.
+    pub password_reset: bool,
+    /// How long a reset token is valid. Variable `PASSWORD_RESET_EXPIRY_SECS`, default 3600.
+    pub password_reset_ttl: Duration,
+    /// Email verification, required before signing in. Variable `SECURITY_EMAIL_VERIFICATION`.
+    pub email_verification: bool,
+    /// How long a verification token is valid.
+    /// Variable `EMAIL_VERIFICATION_EXPIRY_SECS`, default 86 400.
+    pub email_verification_ttl: Duration,
+    /// The double-submit CSRF check on cookie-authenticated requests. Variable `SECURITY_CSRF`.
+    pub csrf: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            jwt_secret: None,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            min_password_length: 12,
+            two_factor: true,
+            rate_limit: true,
+            rate_limit_max_attempts: 10,
+            rate_limit_window: Duration::from_secs(60),
+            lockout: true,
+            lockout_max_attempts: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            refresh_tokens: true,
+            sessions: true,
+            password_reset: true,
+            password_reset_ttl: Duration::from_secs(3600),
+            email_verification: true,
+            email_verification_ttl: Duration::from_secs(24 * 3600),
+            csrf: true,
+        }
+    }
+}
+
+impl Section for AuthConfig {
+    fn read(vars: &Vars, d: AuthConfig) -> Result<AuthConfig, ConfigError> {
+        let var = |name: &'static str| vars.get(name);
+        let secs = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            Ok(var(name)
+                .ranged(1, 10 * 365 * 24 * 3600, "a number of seconds, at least 1")?
+                .map_or(default, |n| Duration::from_secs(n as u64)))
+        };
+        let on = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            Ok(var(name).boolean()?.unwrap_or(default))
+        };
+        let attempts = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            Ok(var(name)
+                .ranged(1, 1_000_000, "a number of attempts from 1 to 1000000")?
+                .map_or(default, |n| n as u32))
+        };
+        Ok(AuthConfig {
+            jwt_secret: var("JWT_SECRET")
+                .secret(32, "a secret of at least 32 bytes")?
+                .or(d.jwt_secret),
+            access_token_ttl: secs("JWT_ACCESS_TTL_SECS", d.access_token_ttl)?,
+            refresh_token_ttl: secs("JWT_REFRESH_TTL_SECS", d.refresh_token_ttl)?,
+            min_password_length: var("PASSWORD_MIN_LENGTH")
+                .ranged(8, 128, "a length from 8 to 128")?
+                .unwrap_or(d.min_password_length),
+            two_factor: on("SECURITY_2FA", d.two_factor)?,
+            rate_limit: on("SECURITY_RATE_LIMIT", d.rate_limit)?,
+            rate_limit_max_attempts: attempts(
+                "RATE_LIMIT_MAX_ATTEMPTS",
+                d.rate_limit_max_attempts,
+            )?,
+            rate_limit_window: secs("RATE_LIMIT_WINDOW_SECS", d.rate_limit_window)?,
+            lockout: on("SECURITY_LOCKOUT", d.lockout)?,
+            lockout_max_attempts: attempts("LOCKOUT_MAX_ATTEMPTS", d.lockout_max_attempts)?,
+            lockout_duration: secs("LOCKOUT_DURATION_SECS", d.lockout_duration)?,
+            refresh_tokens: on("SECURITY_REFRESH_TOKENS", d.refresh_tokens)?,
+            sessions: on("SECURITY_SESSIONS", d.sessions)?,
+            password_reset: on("SECURITY_PASSWORD_RESET", d.password_reset)?,
+            password_reset_ttl: secs("PASSWORD_RESET_EXPIRY_SECS", d.password_reset_ttl)?,
+            email_verification: on("SECURITY_EMAIL_VERIFICATION", d.email_verification)?,
+            email_verification_ttl: secs(
+                "EMAIL_VERIFICATION_EXPIRY_SECS",
+                d.email_verification_ttl,
+            )?,
+            csrf: on("SECURITY_CSRF", d.csrf)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chopin_runtime::Config;
+
+    use super::*;
+
+    fn section(vars: &[(&str, &str)]) -> Result<AuthConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |k| map.get(k).cloned())?.section::<AuthConfig>()
+    }
+
+    #[test]
+    fn reads_every_variable() {
+        let c = section(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("JWT_ACCESS_TTL_SECS", "60"),
+            ("JWT_REFRESH_TTL_SECS", "3600"),
+            ("PASSWORD_MIN_LENGTH", "16"),
+            ("SECURITY_2FA", "false"),
+            ("SECURITY_RATE_LIMIT", "off"),
+            ("RATE_LIMIT_MAX_ATTEMPTS", "3"),
+            ("RATE_LIMIT_WINDOW_SECS", "30"),
+            ("SECURITY_LOCKOUT", "0"),
+            ("LOCKOUT_MAX_ATTEMPTS", "2"),
+            ("LOCKOUT_DURATION_SECS", "120"),
+            ("SECURITY_REFRESH_TOKENS", "no"),
+            ("SECURITY_SESSIONS", "false"),
+            ("SECURITY_PASSWORD_RESET", "false"),
+            ("PASSWORD_RESET_EXPIRY_SECS", "600"),
+            ("SECURITY_EMAIL_VERIFICATION", "false"),
+            ("EMAIL_VERIFICATION_EXPIRY_SECS", "700"),
+            ("SECURITY_CSRF", "false"),
+        ])
+        .expect("valid config");
+        let secret = Secret::new("0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            c,
+            AuthConfig {
+                jwt_secret: Some(secret),
+                access_token_ttl: Duration::from_secs(60),
+                refresh_token_ttl: Duration::from_secs(3600),
+                min_password_length: 16,
+                two_factor: false,
+                rate_limit: false,
+                rate_limit_max_attempts: 3,
+                rate_limit_window: Duration::from_secs(30),
+                lockout: false,
+                lockout_max_attempts: 2,
+                lockout_duration: Duration::from_secs(120),
+                refresh_tokens: false,
+                sessions: false,
+                password_reset: false,
+                password_reset_ttl: Duration::from_secs(600),
+                email_verification: false,
+                email_verification_ttl: Duration::from_secs(700),
+                csrf: false,
+            }
+        );
+        assert!(!format!("{c:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn every_protection_is_on_by_default() {
+        let a = AuthConfig::default();
+        let switches = [
+            a.two_factor,
+            a.rate_limit,
+            a.lockout,
+            a.refresh_tokens,
+            a.sessions,
+            a.password_reset,
+            a.email_verification,
+            a.csrf,
+        ];
+        assert!(switches.iter().all(|on| *on));
+        assert_eq!(a.jwt_secret, None);
+    }
+
+    #[test]
+    fn auth_errors_name_the_variable_and_never_echo_a_secret() {
+        let cases = [
+            (
+                "JWT_SECRET",
+                "short secret",
+                "invalid value for `JWT_SECRET`: `12 bytes` (a secret of at least 32 bytes)",
+            ),
+            (
+                "PASSWORD_MIN_LENGTH",
+                "4",
+                "invalid value for `PASSWORD_MIN_LENGTH`: `4` (a length from 8 to 128)",
+            ),
+            (
+                "SECURITY_CSRF",
+                "nope",
+                "invalid value for `SECURITY_CSRF`: `nope` (one of true, false, 1, 0, yes, no, on, off)",
+            ),
+            (
+                "LOCKOUT_MAX_ATTEMPTS",
+                "0",
+                "invalid value for `LOCKOUT_MAX_ATTEMPTS`: `0` (a number of attempts from 1 to 1000000)",
+            ),
+            (
+                "JWT_ACCESS_TTL_SECS",
+                "0",
+                "invalid value for `JWT_ACCESS_TTL_SECS`: `0` (a number of seconds, at least 1)",
+            ),
+        ];
+        for (name, value, message) in cases {
+            let err = section(&[(name, value)]).expect_err(name);
+            assert_eq!(err.to_string(), message);
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! `AuthModule`: its settings, how it authenticates requests, and its routes.
+//!
+//! - `mod.rs`: the module, its settings and its routes, each naming what it takes;
+//! - `api.rs`: what the routes take and answer;
+//! - `models.rs`: its tables;
+//! - `service/`: what the routes do.
+
+pub(crate) mod api;
+pub(crate) mod models;
+pub(crate) mod service;
+
+use std::sync::Arc;
+
+use chopin_runtime::auth::{AuthProvider, AuthRejection, AuthUser, Authenticate};
+use chopin_runtime::axum::extract::FromRequestParts;
+use chopin_runtime::cache::Cache;
+use chopin_runtime::extract::ClientAddr;
+use chopin_runtime::http::HeaderMap;
+use chopin_runtime::http::request::Parts;
+use chopin_runtime::openapi::{Operation, OperationInput};
+use chopin_runtime::{Config, ConfigError, Environment};
+
+use self::api::{
+    Accepted, BackupCodes, ChangePassword, EmailAddress, Limited, LoginRefused, LoginRequest,
+    NewPassword, RefreshRequest, RoleChange, SessionInfo, SignedIn, SignedOut, SignupRequest,
+    TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
+};
+use self::models::{OneTimeToken, RefreshToken, Session, User};
+use crate::config::AuthConfig;
+use crate::cookie::CookiePolicy;
+use crate::jwt::JwtKeys;
+use crate::mail::{LogMailer, Mailer, SharedMailer};
+use crate::prelude::*;
+use crate::token::random_token;
+
+/// The module that provides `auth`: accounts, passwords, tokens, sessions and two-factor
+/// authentication, with its tables (`auth_users`, `auth_sessions`, `auth_refresh_tokens`,
+/// `auth_tokens`) and its routes under `/auth`.
+///
+/// ```no_run
+/// use chopin::auth::AuthModule;
+/// use chopin::prelude::*;
+///
+/// # async fn run() -> Result<(), chopin::Error> {
+/// let config = Config::from_env()?;
+/// let auth = AuthModule::new(&config)?;
+/// App::with_config(config).mount_module(auth).run().await
+/// # }
+/// ```
+///
+/// Its settings come from the [`Config`] it is built with ([`AuthConfig`]): `JWT_SECRET` (required
+/// in production), token lifetimes, the password policy, and a `SECURITY_*` switch for each
+/// protection, all on by default. Mail (reset and verification codes) goes through a
+/// [`Mailer`](crate::mail::Mailer): [`AuthModule::with_mailer`]; the default prints
+/// it, which only development allows.
+#[derive(Clone)]
+pub struct AuthModule {
+    pub(super) inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+pub(super) struct Inner {
+    pub(super) config: AuthConfig,
+    pub(super) keys: JwtKeys,
+    pub(super) mailer: SharedMailer,
+    pub(super) cookies: CookiePolicy,
+    pub(super) issuer: String,
+}
+
+impl AuthModule {
+    /// The module for `config`, printing mail to standard output.
+    ///
+    /// # Errors
+    /// In production: when `JWT_SECRET` is not set, and when password reset or email verification
+    /// is on, since they need a real mailer ([`AuthModule::with_mailer`]).
+    pub fn new(config: &Config) -> Result<AuthModule, ConfigError> {
+        let auth = config.section::<AuthConfig>()?;
+        if !config.environment.is_development() && (auth.password_reset || auth.email_verification)
+        {
+            return Err(ConfigError::Conflict(
+                "AuthModule has no mailer, and production needs one to send password reset and \
+                 verification codes: build it with `AuthModule::with_mailer`, or set \
+                 SECURITY_PASSWORD_RESET=false and SECURITY_EMAIL_VERIFICATION=false"
+                    .to_owned(),
+            ));
+        }
+        AuthModule::build(config, SharedMailer::new(LogMailer))
+    }
+
+    /// The module for `config`, sending mail with `mailer`.
+    ///
+    /// # Errors
+    /// In production, when `JWT_SECRET` is not set.
+    pub fn with_mailer(config: &Config, mailer: impl Mailer) -> Result<AuthModule, ConfigError> {
+        AuthModule::build(config, SharedMailer::new(mailer))
+    }
+
+    fn build(config: &Config, mailer: SharedMailer) -> Result<AuthModule, ConfigError> {
+        let auth = config.section::<AuthConfig>()?;
+        let secret = match (&auth.jwt_secret, config.environment) {
+            (Some(secret), _) => secret.expose().to_owned(),
+            (None, Environment::Production) => {
+                return Err(ConfigError::Missing {
+                    name: "JWT_SECRET",
+                    why: "production signs access tokens with it: set it to a random secret of at \
+                          least 32 bytes, e.g. the output of `openssl rand -base64 48`",
+                });
+            }
+            (None, Environment::Development) => {
+                tracing::warn!(
+                    "JWT_SECRET is not set: signing access tokens with a random secret for this \
+                     run (APP_ENV=development); after a restart, the earlier ones are refused \
+                     until their clients refresh them"
+                );
+                random_token()
+            }
+        };
+        Ok(AuthModule {
+            inner: Arc::new(Inner {
+                config: auth,
+                keys: JwtKeys::hs256(secret.as_bytes()),
+                mailer,
+                cookies: CookiePolicy {
+                    secure: !config.environment.is_development(),
+                },
+                issuer: "Chopin".to_owned(),
+            }),
+        })
+    }
+
+    /// Names the service in authenticator apps (the TOTP issuer), `Chopin` by default.
+    pub fn issuer(mut self, name: impl Into<String>) -> AuthModule {
+        Arc::make_mut(&mut self.inner).issuer = name.into();
+        self
+    }
+
+    /// The settings it runs with.
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+}
+
+impl std::fmt::Debug for AuthModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthModule")
+            .field("config", &self.inner.config)
+            .field("issuer", &self.inner.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticate for AuthModule {
+    async fn authenticate(&self, parts: &Parts) -> Result<AuthUser, AuthRejection> {
+        service::authenticate(self, parts).await
+    }
+}
+
+/// Its own routes reach the module's settings through the request: the mounted provider.
+impl<S: Send + Sync> FromRequestParts<S> for AuthModule {
+    type Rejection = ChopinError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        AuthProvider::of(parts)
+            .as_ref()
+            .and_then(AuthProvider::downcast::<AuthModule>)
+            .cloned()
+            .ok_or_else(|| {
+                ChopinError::internal("AuthModule's routes run only where it is the auth provider")
+            })
+    }
+}
+
+impl OperationInput for AuthModule {
+    fn describe(_: &mut Operation<'_>) {}
+}
+
+/// The routes: thin, each naming what it takes; the flows are in `service`.
+#[chopin_macros::module(
+    crate = "crate::__chopin",
+    name = "auth",
+    prefix = "/auth",
+    provides(auth),
+    models(User, Session, RefreshToken, OneTimeToken)
+)]
+impl AuthModule {
+    /// Creates an account. The answer is `202` whether or not the email was free, so that it
+    /// does not tell who has an account; the owner of a taken email is told by mail. With
+    /// email verification on, a code is mailed to confirm at `/auth/verify-email/confirm`.
+    #[post("/signup", tag = "auth")]
+    async fn signup(
+        auth: AuthModule,
+        db: Db,
+        cache: Cache,
+        client: ClientAddr,
+        Json(body): Json<SignupRequest>,
+    ) -> Result<Accepted, Limited> {
+        Ok(service::signup(&auth, &db, &cache, client, body).await?)
+    }
+
+    /// Signs in with email and password, and a TOTP or backup code when two-factor
+    /// authentication is on: `401` for a wrong email or password alike, `401 totp_required`
+    /// without a code, `403 email_not_verified`, `423` while the account is locked, `429` past
+    /// the rate limit.
+    #[post("/login", tag = "auth")]
+    async fn login(
+        auth: AuthModule,
+        db: Db,
+        cache: Cache,
+        client: ClientAddr,
+        headers: HeaderMap,
+        Json(body): Json<LoginRequest>,
+    ) -> Result<SignedIn, LoginRefused> {
+        Ok(service::login(&auth, &db, &cache, client, &headers, body).await?)
+    }
+
+    /// Exchanges a refresh token for a new pair. Each refresh token works once: presenting a
+    /// used one again ends its session, since it means the token was copied.
+    #[post("/refresh", tag = "auth")]
+    async fn refresh(
+        auth: AuthModule,
+        db: Db,
+        headers: HeaderMap,
+        Json(body): Json<RefreshRequest>,
+    ) -> Result<SignedIn, ChopinError> {
+        service::refresh(&auth, &db, &headers, body).await
+    }
+
+    /// Ends the current session and expires the auth cookies.
+    #[post("/logout", auth, tag = "auth")]
+    async fn logout(auth: AuthModule, db: Db, user: AuthUser) -> Result<SignedOut, ChopinError> {
+        service::logout(&auth, &db, &user).await
+    }
+
+    /// The signed-in user.
+    #[get("/me", auth, tag = "auth")]
+    async fn me(db: Db, user: AuthUser) -> Result<Json<User>, ChopinError> {
+        Ok(Json(service::me(&db, &user).await?))
+    }
+
+    /// Changes the password; every other session ends. A wrong current password gets
+    /// `403 wrong_password`.
+    #[post("/password", auth, tag = "auth")]
+    async fn change_password(
+        auth: AuthModule,
+        db: Db,
+        user: AuthUser,
+        Json(body): Json<ChangePassword>,
+    ) -> Result<NoContent, ChopinError> {
+        service::change_password(&auth, &db, &user, body).await?;
+        Ok(NoContent)
+    }
+
+    /// Starts two-factor enrolment: a new secret for the authenticator app, in use once
+    /// confirmed.
+    #[post("/totp/enrol", auth, tag = "two-factor")]
+    async fn totp_enrol(
+        auth: AuthModule,
+        db: Db,
+        user: AuthUser,
+    ) -> Result<Json<TotpEnrolment>, ChopinError> {
+        Ok(Json(service::totp_enrol(&auth, &db, &user).await?))
+    }
+
+    /// Confirms enrolment with the app's current code: two-factor authentication is on, and the
+    /// answer holds the backup codes, shown this once. A wrong code gets `403 totp_invalid`.
+    #[post("/totp/confirm", auth, tag = "two-factor")]
+    async fn totp_confirm(
+        auth: AuthModule,
+        db: Db,
+        user: AuthUser,
+        Json(body): Json<TotpCode>,
+    ) -> Result<Json<BackupCodes>, ChopinError> {
+        Ok(Json(
+            service::totp_confirm(&auth, &db, &user, &body.code).await?,
+        ))
+    }
+
+    /// Turns two-factor authentication off, with the password and a code (`403 wrong_password`
+    /// or `403 totp_invalid` when one is wrong).
+    #[post("/totp/disable", auth, tag = "two-factor")]
+    async fn totp_disable(
+        auth: AuthModule,
+        db: Db,
+        user: AuthUser,
+        Json(body): Json<TotpDisable>,
+    ) -> Result<NoContent, ChopinError> {
+        service::totp_disable(&auth, &db, &user, body).await?;
+        Ok(NoContent)
+    }
+
+    /// Mails a password reset code to the address, if an account uses it. The answer is the
+    /// same either way, and never holds the code.
+    #[post("/password-reset", tag = "recovery")]
+    async fn request_password_reset(
+        auth: AuthModule,
+        db: Db,
+        cache: Cache,
+        client: ClientAddr,
+        Json(body): Json<EmailAddress>,
+    ) -> Result<Accepted, Limited> {
+        Ok(
+            service::mail_request(&auth, &db, &cache, client, body, service::PASSWORD_RESET)
+                .await?,
+        )
+    }
+
+    /// Sets a new password with a reset code: the code works once, before it expires, and every
+    /// session of the account ends. A wrong, used or expired code gets `403 invalid_token`.
+    #[post("/password-reset/confirm", tag = "recovery")]
+    async fn reset_password(
+        auth: AuthModule,
+        db: Db,
+        cache: Cache,
+        Json(body): Json<NewPassword>,
+    ) -> Result<NoContent, ChopinError> {
+        service::reset_password(&auth, &db, &cache, body).await?;
+        Ok(NoContent)
+    }
+
+    /// Mails a new verification code to the address, if an unverified account uses it. The
+    /// answer is the same either way.
+    #[post("/verify-email", tag = "recovery")]
+    async fn request_verification(
+        auth: AuthModule,
+        db: Db,
+        cache: Cache,
+        client: ClientAddr,
+        Json(body): Json<EmailAddress>,
+    ) -> Result<Accepted, Limited> {
+        Ok(service::mail_request(
+            &auth,
+            &db,
+            &cache,
+            client,
+            body,
+            service::EMAIL_VERIFICATION,
+        )
+        .await?)
+    }
+
+    /// Verifies the email with the mailed code. A wrong, used or expired code gets
+    /// `403 invalid_token`.
+    #[post("/verify-email/confirm", tag = "recovery")]
+    async fn verify_email(
+        auth: AuthModule,
+        db: Db,
+        Json(body): Json<VerificationToken>,
+    ) -> Result<NoContent, ChopinError> {
+        service::verify_email(&auth, &db, &body.token).await?;
+        Ok(NoContent)
+    }
+
+    /// The user's open sessions, newest first; `current` marks this request's.
+    #[get("/sessions", auth, tag = "sessions")]
+    async fn sessions(
+        auth: AuthModule,
+        db: Db,
+        user: AuthUser,
+    ) -> Result<Json<Vec<SessionInfo>>, ChopinError> {
+        Ok(Json(service::sessions(&auth, &db, &user).await?))
+    }
+
+    /// Ends one of the user's sessions.
+    #[delete("/sessions/{id}", auth, tag = "sessions")]
+    async fn end_session(
+        auth: AuthModule,
+        db: Db,
+        user: AuthUser,
+        Path(id): Path<i64>,
+    ) -> Result<NoContent, ChopinError> {
+        service::end_session(&auth, &db, &user, id).await?;
+        Ok(NoContent)
+    }
+
+    /// Sets a user's role. Admins only.
+    #[put("/users/{id}/role", auth(role = "admin"), tag = "users")]
+    async fn set_role(
+        db: Db,
+        Path(id): Path<i64>,
+        Json(body): Json<RoleChange>,
+    ) -> Result<Json<User>, ChopinError> {
+        Ok(Json(service::set_role(&db, id, &body.role).await?))
+    }
+}

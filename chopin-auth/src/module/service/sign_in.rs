@@ -1,0 +1,315 @@
+//! Signing in: login with a second factor, the token pair, refresh with rotation, logout.
+
+use super::*;
+
+/// The auth module's prefix: the path of the refresh cookie.
+pub(super) fn prefix() -> &'static str {
+    let prefix = <AuthModule as Module>::MANIFEST.prefix;
+    if prefix.is_empty() { "/" } else { prefix }
+}
+
+/// A new session for `user`, and its credentials.
+pub(super) async fn start_session(
+    auth: &AuthModule,
+    conn: &DatabaseConnection,
+    user: &user::Model,
+    client: ClientAddr,
+    headers: &HeaderMap,
+) -> Result<SignedIn, ChopinError> {
+    let now = now();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(512).collect::<String>());
+    let session = session::ActiveModel {
+        user_id: Set(user.id),
+        user_agent: Set(user_agent),
+        ip: Set(Some(client.0.ip().to_string())),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + span(auth.config().refresh_token_ttl)),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    issue(auth, conn, user, &session).await
+}
+
+/// An access token for `user` in `session`, the session's next refresh token, and the cookies.
+pub(super) async fn issue(
+    auth: &AuthModule,
+    conn: &DatabaseConnection,
+    user: &user::Model,
+    session: &session::Model,
+) -> Result<SignedIn, ChopinError> {
+    let config = auth.config();
+    let claims = Claims::new(
+        user.id.to_string(),
+        user.role.clone(),
+        session.id,
+        config.access_token_ttl,
+    );
+    let access_token = auth
+        .inner
+        .keys
+        .encode(&claims)
+        .map_err(ChopinError::internal)?;
+    let policy = auth.inner.cookies;
+    let left = (session.expires_at - now()).to_std().unwrap_or_default();
+    let mut cookies = vec![policy.access(&access_token, config.access_token_ttl)];
+    let refresh_token = if config.refresh_tokens {
+        let token = random_token();
+        refresh_token::ActiveModel {
+            session_id: Set(session.id),
+            token_hash: Set(hash_token(&token)),
+            used_at: Set(None),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        cookies.push(policy.refresh(&token, left, prefix()));
+        Some(token)
+    } else {
+        None
+    };
+    cookies.push(policy.csrf(&random_token(), left));
+    Ok(SignedIn {
+        tokens: TokenPair {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: config.access_token_ttl.as_secs(),
+            refresh_token,
+            user: User::from(user.clone()),
+        },
+        cookies,
+    })
+}
+
+pub(crate) async fn login(
+    auth: &AuthModule,
+    db: &Db,
+    cache: &Cache,
+    client: ClientAddr,
+    headers: &HeaderMap,
+    body: LoginRequest,
+) -> Result<SignedIn, ChopinError> {
+    rate_limit(auth, cache, "login", client).await?;
+    let config = auth.config();
+    let email = normalize_email(&body.email);
+    check_lock(auth, cache, &email).await?;
+    let found = find_user_by_email(db, &email).await?;
+    let hash = found.as_ref().map(|u| u.password_hash.as_str());
+    let right = verify_or_equalise(&body.password, hash).await;
+    let Some(user) = found.filter(|_| right) else {
+        record_failure(auth, cache, &email).await?;
+        return Err(ChopinError::unauthorized("wrong email or password"));
+    };
+    if config.two_factor && user.totp_enabled {
+        let code = body.totp_code.as_deref().map(str::trim).unwrap_or_default();
+        if code.is_empty() {
+            return Err(ChopinError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "this account needs a code from its authenticator app, or a backup code, in `totp_code`",
+            ));
+        }
+        if !second_factor(db, &user, code).await? {
+            record_failure(auth, cache, &email).await?;
+            return Err(ChopinError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_invalid",
+                "the code is wrong or was already used",
+            ));
+        }
+    }
+    if config.email_verification && !user.email_verified {
+        return Err(ChopinError::new(
+            StatusCode::FORBIDDEN,
+            "email_not_verified",
+            "verify your email first, with the code mailed at signup (a new one: POST /auth/verify-email)",
+        ));
+    }
+    if config.lockout {
+        clear_failures(cache, &email).await?;
+    }
+    start_session(auth, db, &user, client, headers).await
+}
+
+/// Whether `code` is the user's current TOTP code (claimed, so it is never accepted again) or one
+/// of their unused backup codes (used up).
+pub(super) async fn second_factor(
+    conn: &DatabaseConnection,
+    user: &user::Model,
+    code: &str,
+) -> Result<bool, ChopinError> {
+    let totp = user.totp_secret.as_deref().and_then(Totp::from_base32);
+    let unix = u64::try_from(now().timestamp()).unwrap_or_default();
+    if let Some(step) = totp.and_then(|t| t.verify(code, unix, user.totp_last_step)) {
+        // Two requests with one code: the database lets only one of them move the step on.
+        let claimed = user::Entity::update_many()
+            .col_expr(user::Column::TotpLastStep, Expr::value(step))
+            .filter(user::Column::Id.eq(user.id))
+            .filter(
+                Condition::any()
+                    .add(user::Column::TotpLastStep.is_null())
+                    .add(user::Column::TotpLastStep.lt(step)),
+            )
+            .exec(conn)
+            .await?;
+        return Ok(claimed.rows_affected == 1);
+    }
+    use_backup_code(conn, user.id, code).await
+}
+
+/// Whether `code` is one of the user's unused backup codes, using it up. Backup codes have about
+/// 49 bits of entropy, too few for a fast hash to protect them if the table leaks: they are
+/// stored as argon2id hashes, like passwords, and compared one by one (there are at most ten).
+pub(super) async fn use_backup_code(
+    conn: &DatabaseConnection,
+    user_id: i64,
+    code: &str,
+) -> Result<bool, ChopinError> {
+    let code = normalize_backup_code(code);
+    if code.is_empty() {
+        return Ok(false);
+    }
+    let unused = one_time_token::Entity::find()
+        .filter(one_time_token::Column::UserId.eq(user_id))
+        .filter(one_time_token::Column::Purpose.eq(BACKUP_CODE))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .all(conn)
+        .await?;
+    for row in unused {
+        if verify_password(&code, &row.token_hash)
+            .await
+            .map_err(ChopinError::internal)?
+        {
+            // Two requests with one code: only one of them marks it used.
+            let used = one_time_token::Entity::update_many()
+                .col_expr(one_time_token::Column::UsedAt, Expr::value(now()))
+                .filter(one_time_token::Column::Id.eq(row.id))
+                .filter(one_time_token::Column::UsedAt.is_null())
+                .exec(conn)
+                .await?;
+            return Ok(used.rows_affected == 1);
+        }
+    }
+    Ok(false)
+}
+
+pub(crate) async fn refresh(
+    auth: &AuthModule,
+    db: &Db,
+    headers: &HeaderMap,
+    body: RefreshRequest,
+) -> Result<SignedIn, ChopinError> {
+    let config = auth.config();
+    feature(
+        config.refresh_tokens,
+        "refresh tokens",
+        "SECURITY_REFRESH_TOKENS",
+    )?;
+    let token = match body.refresh_token {
+        Some(token) => token,
+        None => {
+            let Some(token) = cookie::read_cookie(headers, REFRESH_COOKIE) else {
+                return Err(ChopinError::unauthorized(
+                    "no refresh token: send `refresh_token`, or the `chopin_refresh` cookie",
+                ));
+            };
+            if config.csrf {
+                cookie::check_csrf(&Method::POST, headers)
+                    .map_err(|e| ChopinError::forbidden(e.to_string()))?;
+            }
+            token.to_owned()
+        }
+    };
+    let rejected = || ChopinError::unauthorized("the refresh token is not valid");
+    let row = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(&**db)
+        .await?
+        .ok_or_else(rejected)?;
+    let session = session::Entity::find_by_id(row.session_id)
+        .one(&**db)
+        .await?
+        .ok_or_else(rejected)?;
+    let now = now();
+    if session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(ChopinError::unauthorized(
+            "the session has ended: sign in again",
+        ));
+    }
+    // Only one use of a refresh token ever succeeds; any other means it was copied.
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(row.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&**db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        revoke_session(db, session.id).await?;
+        tracing::warn!(
+            session = session.id,
+            user = session.user_id,
+            "a used refresh token was presented again: its session is revoked"
+        );
+        return Err(ChopinError::unauthorized(
+            "this refresh token was already used, so its session has ended: sign in again",
+        ));
+    }
+    let user = find_user(db, session.user_id).await?;
+    let mut active: session::ActiveModel = session.clone().into();
+    active.last_used_at = Set(now);
+    let session = active.update(&**db).await?;
+    issue(auth, db, &user, &session).await
+}
+
+/// Ends a session: its access tokens and refresh tokens stop working.
+pub(super) async fn revoke_session(
+    conn: &DatabaseConnection,
+    id: i64,
+) -> Result<bool, ChopinError> {
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now()))
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(ended.rows_affected == 1)
+}
+
+/// Ends every session of a user but `keep`.
+pub(super) async fn revoke_sessions(
+    conn: &DatabaseConnection,
+    user_id: i64,
+    keep: Option<i64>,
+) -> Result<(), ChopinError> {
+    let mut update = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now()))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        update = update.filter(session::Column::Id.ne(keep));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+pub(crate) async fn logout(
+    auth: &AuthModule,
+    db: &Db,
+    user: &AuthUser,
+) -> Result<SignedOut, ChopinError> {
+    if let Some(id) = user.session {
+        revoke_session(db, id).await?;
+    }
+    let policy = auth.inner.cookies;
+    Ok(SignedOut(vec![
+        policy.clear(ACCESS_COOKIE, "/"),
+        policy.clear(REFRESH_COOKIE, prefix()),
+        policy.clear(CSRF_COOKIE, "/"),
+    ]))
+}

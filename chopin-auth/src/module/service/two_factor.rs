@@ -1,0 +1,150 @@
+//! Two-factor authentication: TOTP enrolment, confirmation with backup codes, disabling.
+
+use super::*;
+
+pub(super) fn two_factor(auth: &AuthModule) -> Result<(), ChopinError> {
+    feature(
+        auth.config().two_factor,
+        "two-factor authentication",
+        "SECURITY_2FA",
+    )
+}
+
+pub(crate) async fn totp_enrol(
+    auth: &AuthModule,
+    db: &Db,
+    user: &AuthUser,
+) -> Result<TotpEnrolment, ChopinError> {
+    two_factor(auth)?;
+    let account = find_user(db, user_id(user)?).await?;
+    if account.totp_enabled {
+        return Err(ChopinError::conflict(
+            "two-factor authentication is already on: disable it first",
+        ));
+    }
+    let totp = Totp::generate();
+    let secret = totp.base32();
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpSecret, Expr::value(secret.clone()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(account.id))
+        .exec(&**db)
+        .await?;
+    Ok(TotpEnrolment {
+        otpauth_url: totp.otpauth_url(&auth.inner.issuer, &account.email),
+        secret,
+    })
+}
+
+pub(crate) async fn totp_confirm(
+    auth: &AuthModule,
+    db: &Db,
+    user: &AuthUser,
+    code: &str,
+) -> Result<BackupCodes, ChopinError> {
+    two_factor(auth)?;
+    let account = find_user(db, user_id(user)?).await?;
+    if account.totp_enabled {
+        return Err(ChopinError::conflict(
+            "two-factor authentication is already on",
+        ));
+    }
+    let Some(totp) = account.totp_secret.as_deref().and_then(Totp::from_base32) else {
+        return Err(ChopinError::conflict(
+            "no enrolment to confirm: start with POST /auth/totp/enrol",
+        ));
+    };
+    let unix = u64::try_from(now().timestamp()).unwrap_or_default();
+    let Some(step) = totp.verify(code, unix, None) else {
+        return Err(wrong_proof(
+            "totp_invalid",
+            "code",
+            "is not the authenticator's current code",
+        ));
+    };
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpEnabled, Expr::value(true))
+        .col_expr(user::Column::TotpLastStep, Expr::value(step))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(account.id))
+        .exec(&**db)
+        .await?;
+    delete_backup_codes(db, account.id).await?;
+    let codes = backup_codes(BACKUP_CODES);
+    let now = now();
+    let mut rows = Vec::with_capacity(codes.len());
+    for code in &codes {
+        let hash = hash_password(&normalize_backup_code(code))
+            .await
+            .map_err(ChopinError::internal)?;
+        rows.push(one_time_token::ActiveModel {
+            user_id: Set(account.id),
+            purpose: Set(BACKUP_CODE.to_owned()),
+            token_hash: Set(hash),
+            expires_at: Set(None),
+            used_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    }
+    one_time_token::Entity::insert_many(rows)
+        .exec(&**db)
+        .await?;
+    Ok(BackupCodes {
+        backup_codes: codes,
+    })
+}
+
+pub(super) async fn delete_backup_codes(
+    conn: &DatabaseConnection,
+    user_id: i64,
+) -> Result<(), ChopinError> {
+    one_time_token::Entity::delete_many()
+        .filter(one_time_token::Column::UserId.eq(user_id))
+        .filter(one_time_token::Column::Purpose.eq(BACKUP_CODE))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn totp_disable(
+    auth: &AuthModule,
+    db: &Db,
+    user: &AuthUser,
+    body: TotpDisable,
+) -> Result<(), ChopinError> {
+    two_factor(auth)?;
+    let account = find_user(db, user_id(user)?).await?;
+    if !account.totp_enabled {
+        return Err(ChopinError::conflict("two-factor authentication is off"));
+    }
+    let right = verify_password(&body.password, &account.password_hash)
+        .await
+        .map_err(ChopinError::internal)?;
+    if !right {
+        return Err(wrong_proof(
+            "wrong_password",
+            "password",
+            "is not the account's password",
+        ));
+    }
+    if !second_factor(db, &account, body.code.trim()).await? {
+        return Err(wrong_proof(
+            "totp_invalid",
+            "code",
+            "is not a current code or an unused backup code",
+        ));
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpEnabled, Expr::value(false))
+        .col_expr(
+            user::Column::TotpSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::TotpLastStep, Expr::value(Option::<i64>::None))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(account.id))
+        .exec(&**db)
+        .await?;
+    delete_backup_codes(db, account.id).await
+}

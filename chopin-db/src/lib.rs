@@ -1,0 +1,69 @@
+//! Chopin's database battery: SeaORM on SQLite (embedded, the default) and PostgreSQL.
+//!
+//! Use it through the `chopin` crate (its `db`, `sqlite` and `postgres` features): `#[chopin::model]`
+//! declares a model, a module lists its models with `models(..)`, and handlers take the [`Db`]
+//! extractor. What is here:
+//!
+//! - [`Db`], the application's database for handlers, and [`DbConfig`], its section of the
+//!   configuration (`DATABASE_URL`, the pool, `AUTO_MIGRATE`);
+//! - [`Model`], what `#[chopin::model]` implements, and [`ModelDecl`], a module's declaration of
+//!   one;
+//! - [`Pagination`] and [`Page`];
+//! - [`migrate`], which brings the tables of the application's models up to date;
+//! - [`Database`], the plugin that connects at start-up and adds the `migrate` command, and
+//!   [`AppDbExt`], what it adds to `App` (`with_db`, `db`, `models`, `migrate`);
+//! - [`test_db`], a fresh database for each test.
+//!
+//! It plugs into the kernel (`chopin-runtime`) through its plugin mechanism; the kernel does not
+//! know it exists.
+
+mod config;
+mod db;
+pub mod migrate;
+mod model;
+mod page;
+mod plugin;
+mod rules;
+pub mod test_db;
+
+pub use config::DbConfig;
+pub use db::{ConnectError, Db};
+pub use migrate::{MigrateError, Report, TableDef};
+pub use model::{Model, ModelDecl};
+pub use page::{Page, Pagination};
+pub use plugin::{AppDbExt, Database, register_models};
+pub use rules::{
+    FieldRules, check_email, check_len, check_range, check_text, date_schema, field_schema,
+    invalid_if_any, present, present_whole, timestamp_schema, whole, whole_or_null,
+};
+
+pub use chrono;
+pub use sea_orm;
+
+/// What the code the macros generate refers to, from the database battery. Not a public API:
+/// the `chopin` facade re-exports it beside the kernel's as `chopin::__private`.
+#[doc(hidden)]
+pub mod __private {
+    pub use sea_orm;
+
+    /// The rules, deserializers and declarations of `#[chopin::model]`'s expansion, and the
+    /// registration of a module's `models(..)`.
+    pub mod db {
+        pub use crate::chrono;
+        pub use crate::register_models as models;
+        pub use crate::{
+            FieldRules, Model, ModelDecl, check_email, check_len, check_range, check_text,
+            date_schema, field_schema, invalid_if_any, present, present_whole, timestamp_schema,
+            whole, whole_or_null,
+        };
+    }
+
+    /// Expands to its input: where the database battery is built, the code of `#[chopin::model]`
+    /// and of a module's `models(..)` compiles as written.
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __chopin_with_db {
+        ($($tokens:tt)*) => { $($tokens)* };
+    }
+    pub use __chopin_with_db as with_db;
+}

@@ -1,0 +1,185 @@
+//! `migrate`: brings the tables of the application's models up to date with the models.
+//!
+//! It reads the live schema (tables, columns with their types, nullability and defaults,
+//! indexes, foreign keys) the way SeaORM's `SchemaBuilder::sync` does, plans the changes in
+//! foreign-key order, and applies them in one transaction, recording each step in the
+//! `chopin_migrations` table. It only ever adds: tables, columns, indexes, and the foreign keys
+//! of columns it adds. It never drops or alters anything. A change that would take a drop or an
+//! alteration (a field removed from a model, a column's type narrowed) is refused, and then
+//! nothing at all is applied, so a run either brings every table up to date or leaves the
+//! database exactly as it was.
+//!
+//! Types are compared through the text each backend reports: SQLite keeps the declared type of
+//! every column as written (`varchar(200)`, `timestamp_with_timezone_text`), except that it
+//! capitalizes its own names (`integer` comes back `INTEGER`, `text` `TEXT`), and PostgreSQL's
+//! `format_type` spells its canonical name (`character varying(200)`, `integer`,
+//! `timestamp with time zone`). The model's type is rendered by SeaQuery for the same backend,
+//! and both texts are read into one small type vocabulary, so an unchanged model compares equal
+//! on both backends and a second run plans nothing.
+
+use sea_orm::sea_query::{
+    ColumnDef, Expr, IndexCreateStatement, Query, Table, TableCreateStatement,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Schema, Statement,
+    TransactionTrait,
+};
+
+mod discover;
+mod plan;
+mod types;
+
+use plan::{plan, table_ref_name};
+
+/// The table where `migrate` records every step it applies.
+pub const MIGRATIONS_TABLE: &str = "chopin_migrations";
+
+/// An arbitrary constant naming the PostgreSQL advisory lock that serializes concurrent runs of
+/// `migrate` (two instances of an application starting at once): "chopin" in ASCII.
+const PG_LOCK_KEY: i64 = 0x6368_6f70_696e;
+
+/// One model's table as `migrate` sees it: the statement that creates it and the statements
+/// that create its indexes, both as SeaORM derives them from the entity for one backend.
+#[derive(Clone, Debug)]
+pub struct TableDef {
+    /// `CREATE TABLE` with the columns, the primary key and the foreign keys.
+    pub table: TableCreateStatement,
+    /// `CREATE INDEX` for each indexed column (`#[sea_orm(indexed)]`) and each named unique key
+    /// (`#[sea_orm(unique_key = "…")]`). Single-column unique constraints
+    /// (`#[sea_orm(unique)]`) are part of the column, in `table`.
+    pub indexes: Vec<IndexCreateStatement>,
+}
+
+impl TableDef {
+    /// The table of `entity` for `backend`, through `sea_orm::Schema::create_table_from_entity`
+    /// and `create_index_from_entity`.
+    pub fn of<E: EntityTrait>(entity: E, backend: DbBackend) -> TableDef {
+        let schema = Schema::new(backend);
+        TableDef {
+            table: schema.create_table_from_entity(entity),
+            indexes: schema.create_index_from_entity(entity),
+        }
+    }
+
+    /// The table's name, without a schema.
+    pub fn name(&self) -> String {
+        table_ref_name(self.table.get_table_name())
+    }
+}
+
+/// What a run of [`migrate`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The steps applied, in order, as recorded in `chopin_migrations`: "create table
+    /// \`posts\`", "add column \`posts\`.\`summary\`", "create index \`idx-posts-title\` on
+    /// \`posts\` (\`title\`)", "add foreign key …". Empty when the tables were up to date.
+    pub applied: Vec<String>,
+    /// Differences between the models and the database that `migrate` leaves alone, because
+    /// they lose no data but would take altering something (a widened column type, a changed
+    /// nullability, a missing default or foreign key on an existing column). Each is also
+    /// logged as a `tracing` warning. They come back on every run until fixed by hand.
+    pub warnings: Vec<String>,
+}
+
+/// Why [`migrate`] did not bring the tables up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The database failed (it could not be read, or a statement of the plan failed). The
+    /// transaction was rolled back: nothing was applied.
+    #[error("migrate failed, and changed nothing: {0}")]
+    Db(#[from] DbErr),
+    /// The models ask for changes that `migrate` does not make, because they would lose data or
+    /// need an alteration; one message each, naming the table and column. Nothing was applied.
+    #[error("migrate refused, and changed nothing: {}", .0.join("; "))]
+    Refused(Vec<String>),
+}
+
+/// Brings the tables of `tables` up to date with their models, and returns what it applied.
+///
+/// 1. Creates the `chopin_migrations` table if it is missing.
+/// 2. Reads the live schema of the connection's database (on PostgreSQL, its current schema).
+/// 3. Plans, table by table, each after the tables its foreign keys reference: a missing table
+///    is created with its indexes; an existing table gets the model's columns it lacks (with the
+///    foreign keys of those columns) and the model's indexes it lacks.
+/// 4. Refuses, listing every reason at once: a column the table has and the model does not
+///    (dropping it would lose its data), a column whose type changed in a way that could lose
+///    data (a narrower `varchar`, `text` to `varchar(n)`, `bigint` to `integer`, or any change
+///    it cannot prove lossless), a `NOT NULL` column without a default added to a table that
+///    has rows, a primary-key column added to an existing table.
+/// 5. Otherwise applies the plan in one transaction, one `chopin_migrations` row per step.
+///
+/// Running it again on unchanged models applies nothing and adds no rows. Tables of the
+/// database that no model names are left alone.
+///
+/// # Errors
+/// [`MigrateError::Refused`] as above; [`MigrateError::Db`] when the database fails. Either
+/// way the database is left as it was.
+pub async fn migrate(
+    db: &DatabaseConnection,
+    tables: Vec<TableDef>,
+) -> Result<Report, MigrateError> {
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            backend,
+            format!("SELECT pg_advisory_xact_lock({PG_LOCK_KEY})"),
+        ))
+        .await?;
+    }
+    txn.execute(&migrations_table()).await?;
+
+    let plan = plan(&txn, backend, tables).await?;
+    for warning in &plan.warnings {
+        tracing::warn!("migrate: {warning}");
+    }
+    if !plan.refused.is_empty() {
+        txn.rollback().await?;
+        return Err(MigrateError::Refused(plan.refused));
+    }
+
+    let mut applied = Vec::with_capacity(plan.steps.len());
+    for step in plan.steps {
+        for statement in step.statements {
+            txn.execute_raw(statement).await?;
+        }
+        let mut insert = Query::insert();
+        insert
+            .into_table(MIGRATIONS_TABLE)
+            .columns(["description", "applied_at"])
+            .values([
+                Expr::val(step.description.clone()),
+                Expr::val(chrono::Utc::now()),
+            ])
+            .map_err(|err| DbErr::Custom(err.to_string()))?;
+        txn.execute(&insert).await?;
+        tracing::info!("migrate: {}", step.description);
+        applied.push(step.description);
+    }
+    txn.commit().await?;
+    Ok(Report {
+        applied,
+        warnings: plan.warnings,
+    })
+}
+
+/// `CREATE TABLE IF NOT EXISTS chopin_migrations`.
+fn migrations_table() -> TableCreateStatement {
+    Table::create()
+        .table(MIGRATIONS_TABLE)
+        .if_not_exists()
+        .col(
+            ColumnDef::new("id")
+                .integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
+        .col(ColumnDef::new("description").text().not_null())
+        .col(
+            ColumnDef::new("applied_at")
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
+        .take()
+}

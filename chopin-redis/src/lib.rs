@@ -1,0 +1,115 @@
+//! Chopin's Redis battery: the cache service on a Redis server, shared by every process of the
+//! application.
+//!
+//! Use it through the `chopin` crate (its `redis` feature, on by default): with `REDIS_URL` set,
+//! the application's [`Cache`] keeps its values on that server instead of in the process's
+//! memory. The kernel's [`Cache`] is the same type either way; this crate gives it a
+//! [`CacheBackend`](chopin_runtime::cache::CacheBackend) and a [`Redis`] plugin that connects at
+//! start-up.
+
+mod backend;
+pub mod test_cache;
+
+use std::sync::Arc;
+
+use chopin_runtime::Error;
+use chopin_runtime::cache::{Cache, CacheError};
+use chopin_runtime::config::{ConfigError, Section, Vars};
+use chopin_runtime::plugin::{BoxFuture, Plugin, Setup};
+
+pub use test_cache::test_cache;
+
+/// Where the Redis server is: the Redis battery's section of the configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// The Redis server of the cache service, or `None` for the in-memory cache.
+    /// Variable `REDIS_URL`, such as `redis://127.0.0.1:6379`.
+    pub url: Option<String>,
+}
+
+impl Section for RedisConfig {
+    fn read(vars: &Vars, defaults: RedisConfig) -> Result<RedisConfig, ConfigError> {
+        Ok(RedisConfig {
+            url: vars
+                .get("REDIS_URL")
+                .url(
+                    &["redis://", "redis+unix://", "unix://"],
+                    "a redis:// URL, such as redis://127.0.0.1:6379",
+                )?
+                .or(defaults.url),
+        })
+    }
+}
+
+/// A cache on the Redis server at `url` (`redis://[:password@]host[:port][/db]` or
+/// `redis+unix:///path`; TLS, `rediss://`, is not built in).
+///
+/// It connects and sends `PING` before returning, so a wrong URL or a server that does not
+/// answer fails here, not at the first request. Once connected it reconnects by itself.
+///
+/// # Errors
+/// [`CacheError::Connect`], naming the URL with its password hidden.
+pub async fn connect(url: &str) -> Result<Cache, CacheError> {
+    let backend = backend::RedisBackend::connect(url).await?;
+    Ok(Cache::with_backend(Arc::new(backend)))
+}
+
+/// The Redis battery's plugin: when the application starts with `REDIS_URL` set, it connects
+/// and gives the application's handlers a [`Cache`] on that server. Without `REDIS_URL` it does
+/// nothing, and the application keeps the in-memory cache; a cache given by hand
+/// (`App::with_cache`) is kept.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Redis;
+
+impl Plugin for Redis {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    fn start<'a>(&'a mut self, app: &'a mut Setup<'_>) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            if app.service::<Cache>().is_some() {
+                return Ok(());
+            }
+            let Some(url) = app.config().section::<RedisConfig>()?.url else {
+                return Ok(());
+            };
+            let cache = connect(&url)
+                .await
+                .map_err(|e| Error::battery(format!("the cache service (REDIS_URL): {e}")))?;
+            app.provide(cache);
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chopin_runtime::Config;
+
+    use super::*;
+
+    #[test]
+    fn reads_redis_url() {
+        let read = |value: &'static str| {
+            Config::from_lookup(move |name| (name == "REDIS_URL").then(|| value.to_owned()))
+                .and_then(|c| c.section::<RedisConfig>())
+        };
+        assert_eq!(
+            read("redis://cache:6379/2").ok(),
+            Some(RedisConfig {
+                url: Some("redis://cache:6379/2".to_owned())
+            })
+        );
+        assert_eq!(read(" ").ok(), Some(RedisConfig::default()));
+        assert_eq!(
+            read("localhost:6379")
+                .map_err(|e| e.to_string())
+                .err()
+                .as_deref(),
+            Some(
+                "invalid value for `REDIS_URL`: `localhost:6379` (a redis:// URL, such as redis://127.0.0.1:6379)"
+            )
+        );
+    }
+}

@@ -1,0 +1,421 @@
+//! The whole-application check: a `const fn` over the mounted modules' manifests.
+
+use chopin_pattern::{conflicts, same};
+
+use super::msg::Msg;
+use super::{AUTH_CAPABILITY, Manifest, RouteDecl};
+use crate::auth::Access;
+
+/// Checks a composed application, panicking with a message that names both sides of the first
+/// mistake. In a `const` this is a compile error; at run time, a panic at start-up.
+pub const fn check(modules: &[&Manifest]) {
+    let mut i = 0;
+    while i < modules.len() {
+        let m = modules[i];
+        let mut j = 0;
+        while j < i {
+            if same(m.name, modules[j].name) {
+                fail(
+                    &Msg::new()
+                        .push("two modules are named `")
+                        .push(m.name)
+                        .push("`: ")
+                        .declared(modules[j].type_name, modules[j])
+                        .push(" and ")
+                        .declared(m.type_name, m),
+                );
+            }
+            j += 1;
+        }
+        let mut c = 0;
+        while c < m.provides.len() {
+            let mut j = 0;
+            while j < i {
+                if provides(&[modules[j]], m.provides[c]) {
+                    fail(
+                        &Msg::new()
+                            .push("two modules provide `")
+                            .push(m.provides[c])
+                            .push("`: ")
+                            .declared(modules[j].name, modules[j])
+                            .push(" and ")
+                            .declared(m.name, m)
+                            .push("; an application has one provider of each capability"),
+                    );
+                }
+                j += 1;
+            }
+            c += 1;
+        }
+        let mut r = 0;
+        while r < m.requires.len() {
+            if !is_mounted(modules, m.requires[r]) {
+                fail(
+                    &Msg::new()
+                        .push("module `")
+                        .push(m.name)
+                        .push("`")
+                        .at(m.file, m.line)
+                        .push(" requires module `")
+                        .push(m.requires[r])
+                        .push("`, which is not mounted: mount it with `.mount_module(..)`"),
+                );
+            }
+            r += 1;
+        }
+        i += 1;
+    }
+
+    let auth_provided = provides(modules, AUTH_CAPABILITY);
+    let mut a = 0;
+    while a < modules.len() {
+        let mut ra = 0;
+        while ra < modules[a].routes.len() {
+            let x = &modules[a].routes[ra];
+            if !auth_provided && !matches!(x.access, Access::Public) {
+                let msg = route(Msg::new().push("route "), modules[a], x).push(
+                    " requires authentication, but no mounted module provides `auth`: mount `chopin::auth::AuthModule` (chopin's `auth` feature), or a module that declares `provides(auth)`",
+                );
+                fail(&msg);
+            }
+            // Every earlier route, in this module and the ones before it.
+            let mut b = 0;
+            while b <= a {
+                let end = if b == a { ra } else { modules[b].routes.len() };
+                let mut rb = 0;
+                while rb < end {
+                    check_pair(modules[b], &modules[b].routes[rb], modules[a], x);
+                    check_names(modules[b], &modules[b].routes[rb], modules[a], x);
+                    rb += 1;
+                }
+                b += 1;
+            }
+            ra += 1;
+        }
+        a += 1;
+    }
+}
+
+const fn is_mounted(modules: &[&Manifest], name: &str) -> bool {
+    let mut i = 0;
+    while i < modules.len() {
+        if same(modules[i].name, name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn provides(modules: &[&Manifest], capability: &str) -> bool {
+    let mut i = 0;
+    while i < modules.len() {
+        let mut c = 0;
+        while c < modules[i].provides.len() {
+            if same(modules[i].provides[c], capability) {
+                return true;
+            }
+            c += 1;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `earlier` and `later` may not both be routed: the same request at the same priority, for one
+/// method, or two spellings of one pattern, which the router cannot hold at all.
+const fn check_pair(
+    earlier_module: &Manifest,
+    earlier: &RouteDecl,
+    later_module: &Manifest,
+    later: &RouteDecl,
+) {
+    if !conflicts(earlier.path, later.path) {
+        return;
+    }
+    let spelled_alike = same(earlier.path, later.path);
+    let overlap = earlier.methods.overlaps(later.methods);
+    if earlier.fast.is_some() != later.fast.is_some() {
+        // The static table answers first, so a fast route hides the dynamic route's requests for
+        // the methods it answers. Parameter names do not matter: no router holds both.
+        if overlap {
+            let ((fast_module, fast), (dynamic_module, dynamic)) = if earlier.fast.is_some() {
+                ((earlier_module, earlier), (later_module, later))
+            } else {
+                ((later_module, later), (earlier_module, earlier))
+            };
+            let method = fast.methods.first_common(dynamic.methods);
+            fail(
+                &route_with(Msg::new().push("fast route "), fast_module, fast, method)
+                    .push(" shadows the dynamic route ")
+                    .side(dynamic_module, dynamic)
+                    .push(": the fast route answers all its requests first"),
+            );
+        }
+        return;
+    }
+    if earlier.fast.is_some() && later.fast.is_some() {
+        // One path, one slot of the static table, whatever the methods.
+        fail(
+            &Msg::new()
+                .push("two fast routes answer `")
+                .push(later.path)
+                .push("`: ")
+                .side(earlier_module, earlier)
+                .push(" and ")
+                .side(later_module, later)
+                .push("; a path has one fast route"),
+        );
+    }
+    if spelled_alike && !overlap {
+        return;
+    }
+    let msg = if spelled_alike {
+        Msg::new()
+            .push("route conflict: `")
+            .push(earlier.methods.first_common(later.methods))
+            .push(" ")
+            .push(later.path)
+            .push("` is declared twice: by ")
+    } else {
+        Msg::new()
+            .push("route conflict: `")
+            .push(earlier.path)
+            .push("` and `")
+            .push(later.path)
+            .push("` match the same requests, which no router can tell apart: declared by ")
+    };
+    fail(
+        &msg.side(earlier_module, earlier)
+            .push(" and by ")
+            .side(later_module, later),
+    );
+}
+
+/// Two routes named alike would be one operation id in the API description.
+const fn check_names(
+    earlier_module: &Manifest,
+    earlier: &RouteDecl,
+    later_module: &Manifest,
+    later: &RouteDecl,
+) {
+    if let (Some(a), Some(b)) = (earlier.name, later.name)
+        && same(a, b)
+    {
+        fail(
+            &Msg::new()
+                .push("two routes are named `")
+                .push(b)
+                .push("`: ")
+                .side(earlier_module, earlier)
+                .push(" and ")
+                .side(later_module, later)
+                .push("; a name is the operation's id in the API description, and is unique"),
+        );
+    }
+}
+
+/// `` `GET /posts` of `Blog::list` in module `blog` (src/blog.rs:10)``, naming the route's first
+/// method.
+const fn route(msg: Msg, module: &Manifest, r: &RouteDecl) -> Msg {
+    route_with(msg, module, r, r.methods.first_common(r.methods))
+}
+
+const fn route_with(msg: Msg, module: &Manifest, r: &RouteDecl, method: &str) -> Msg {
+    msg.push("`")
+        .push(method)
+        .push(" ")
+        .push(r.path)
+        .push("` of ")
+        .side(module, r)
+}
+
+#[track_caller]
+const fn fail(msg: &Msg) -> ! {
+    panic!("{}", msg.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{module, r};
+    use super::super::{Methods, Package};
+    use super::*;
+    use crate::fast_route::StaticRoute;
+
+    const PACKAGE: Package = Package::new("app", "0.1.0", "");
+
+    const STATIC: StaticRoute = StaticRoute::__new(
+        "/",
+        Methods::GET,
+        false,
+        &[],
+        0,
+        b"HTTP/1.1 200 OK\r\ndate: ",
+    );
+
+    fn failure(modules: &[&Manifest]) -> Option<String> {
+        std::panic::catch_unwind(|| check(modules)).err().map(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+    }
+
+    static BLOG: Manifest = module(
+        "blog",
+        &[
+            r(Methods::GET, "/blog/posts", "blog::list", 10),
+            r(Methods::GET, "/blog/posts/{id}", "blog::show", 11),
+            r(Methods::POST, "/blog/posts", "blog::create", 12),
+            r(Methods::ANY, "/blog/posts", "blog::other", 13),
+        ],
+    );
+
+    // A valid application is checked in constant evaluation without complaint.
+    const _: () = check(&[&BLOG]);
+
+    #[test]
+    fn a_valid_application_passes() {
+        assert_eq!(failure(&[&BLOG]), None);
+    }
+
+    #[test]
+    fn the_same_route_twice_names_both_handlers_and_places() {
+        static FEED: Manifest = module(
+            "feed",
+            &[r(
+                Methods::GET.with(Methods::HEAD),
+                "/blog/posts",
+                "feed::list",
+                7,
+            )],
+        );
+        assert_eq!(
+            failure(&[&BLOG, &FEED]).as_deref(),
+            Some(
+                "route conflict: `GET /blog/posts` is declared twice: by `blog::list` in module `blog` \
+                 (src/app.rs:10) and by `feed::list` in module `feed` (src/app.rs:7)"
+            )
+        );
+    }
+
+    #[test]
+    fn two_spellings_of_one_pattern_conflict_whatever_the_methods() {
+        static OTHER: Manifest = module(
+            "other",
+            &[r(
+                Methods::DELETE,
+                "/blog/posts/{post_id}",
+                "other::remove",
+                3,
+            )],
+        );
+        assert_eq!(
+            failure(&[&BLOG, &OTHER]).as_deref(),
+            Some(
+                "route conflict: `/blog/posts/{id}` and `/blog/posts/{post_id}` match the same requests, \
+                 which no router can tell apart: declared by `blog::show` in module `blog` (src/app.rs:11) \
+                 and by `other::remove` in module `other` (src/app.rs:3)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_fast_route_that_shadows_a_dynamic_route() {
+        static HEALTH: Manifest = module(
+            "health",
+            &[r(
+                Methods::GET.with(Methods::HEAD),
+                "/blog/posts",
+                "health::POSTS",
+                4,
+            )
+            .fast(&STATIC)],
+        );
+        assert_eq!(
+            failure(&[&BLOG, &HEALTH]).as_deref(),
+            Some(
+                "fast route `GET /blog/posts` of `health::POSTS` in module `health` (src/app.rs:4) shadows \
+                 the dynamic route `blog::list` in module `blog` (src/app.rs:10): the fast route answers \
+                 all its requests first"
+            )
+        );
+        // A fast route beside a parameter is not shadowing: the literal wins, as in axum.
+        static ME: Manifest = module(
+            "me",
+            &[r(Methods::GET, "/blog/posts/latest", "me::LATEST", 4).fast(&STATIC)],
+        );
+        assert_eq!(failure(&[&BLOG, &ME]), None);
+
+        // Two fast routes on one path, whatever their methods: the table has one slot a path.
+        static POST_ME: Manifest = module(
+            "post_me",
+            &[r(Methods::POST, "/blog/posts/latest", "post_me::LATEST", 8).fast(&STATIC)],
+        );
+        assert_eq!(
+            failure(&[&ME, &POST_ME]).as_deref(),
+            Some(
+                "two fast routes answer `/blog/posts/latest`: `me::LATEST` in module `me` (src/app.rs:4) \
+                 and `post_me::LATEST` in module `post_me` (src/app.rs:8); a path has one fast route"
+            )
+        );
+    }
+
+    #[test]
+    fn missing_requirements_auth_and_duplicate_names() {
+        static NEEDS: Manifest = module("comments", &[]).requires(&["auth"]);
+        assert_eq!(
+            failure(&[&NEEDS]).as_deref(),
+            Some(
+                "module `comments` (src/app.rs:1) requires module `auth`, which is not mounted: mount it \
+                 with `.mount_module(..)`"
+            )
+        );
+
+        static GUARDED: Manifest = module(
+            "admin",
+            &[r(Methods::DELETE, "/admin/users/{id}", "admin::remove", 9)
+                .access(Access::Role("admin"))],
+        );
+        assert_eq!(
+            failure(&[&GUARDED]).as_deref(),
+            Some(
+                "route `DELETE /admin/users/{id}` of `admin::remove` in module `admin` (src/app.rs:9) \
+                 requires authentication, but no mounted module provides `auth`: mount `chopin::auth::AuthModule` (chopin's `auth` feature), or a module that declares `provides(auth)`"
+            )
+        );
+        static AUTH: Manifest = module("auth", &[]).provides(&[AUTH_CAPABILITY]);
+        assert_eq!(failure(&[&AUTH, &GUARDED, &NEEDS]), None);
+        static OTHER_AUTH: Manifest =
+            Manifest::new("sessions", "sessions", "src/app.rs", 20, PACKAGE)
+                .provides(&[AUTH_CAPABILITY]);
+        assert_eq!(
+            failure(&[&AUTH, &OTHER_AUTH]).as_deref(),
+            Some(
+                "two modules provide `auth`: `auth` (src/app.rs:1) and `sessions` (src/app.rs:20); an \
+                 application has one provider of each capability"
+            )
+        );
+
+        static BLOG2: Manifest = Manifest::new("blog", "OtherBlog", "src/app.rs", 40, PACKAGE);
+        assert_eq!(
+            failure(&[&BLOG, &BLOG2]).as_deref(),
+            Some(
+                "two modules are named `blog`: `blog` (src/app.rs:1) and `OtherBlog` (src/app.rs:40)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_message_is_cut_on_a_character_boundary() {
+        let long = "é".repeat(600);
+        let msg = Msg::new().push(&long).push("tail");
+        assert_eq!(msg.as_str().len(), 1024);
+        assert!(msg.as_str().chars().all(|c| c == 'é'));
+        assert_eq!(
+            Msg::new().push_u32(0).push_u32(4_294_967_295).as_str(),
+            "04294967295"
+        );
+    }
+}
