@@ -69,15 +69,15 @@ pub(crate) fn run(options: &Options) -> Result<String, Error> {
     if !parent.is_dir() {
         return Err(Error::NoParent(parent));
     }
-    let chopin_dependency = match &options.chopin_path {
-        Some(dir) => path_dependency(dir)?,
-        None => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+    let chopin_source = match &options.chopin_path {
+        Some(dir) => path_source(dir)?,
+        None => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
     };
     let project = Project {
         name,
         db: options.db.as_str(),
         auth: !options.no_auth,
-        chopin_dependency: &chopin_dependency,
+        chopin_source: &chopin_source,
     };
     let files = templates::render(&project).map_err(|e| Error::Template(e.to_string()))?;
     write_all(&parent, name, path, &files)?;
@@ -110,7 +110,7 @@ pub(crate) fn run(options: &Options) -> Result<String, Error> {
 }
 
 /// The `chopin` dependency on the checkout in `dir`, which must be one.
-fn path_dependency(dir: &Path) -> Result<String, Error> {
+fn path_source(dir: &Path) -> Result<String, Error> {
     let not_a_checkout = |why: String| Error::NotACheckout {
         dir: dir.to_path_buf(),
         why,
@@ -132,7 +132,7 @@ fn path_dependency(dir: &Path) -> Result<String, Error> {
     let Some(abs) = abs.to_str() else {
         return Err(not_a_checkout("its path is not UTF-8".to_owned()));
     };
-    Ok(format!("{{ path = {} }}", toml_string(abs)))
+    Ok(format!("path = {}", toml_string(abs)))
 }
 
 /// `text` as a TOML basic string.

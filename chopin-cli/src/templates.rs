@@ -21,7 +21,7 @@ macro_rules! template {
     ($path:literal, $file:literal, $auth:expr) => {
         Template {
             path: $path,
-            source: include_str!(concat!("../templates/", $file)),
+            source: include_str!(concat!(env!("CHOPIN_TEMPLATES"), "/", $file)),
             auth: $auth,
         }
     };
@@ -67,8 +67,23 @@ pub(crate) struct Project<'a> {
     pub(crate) db: &'a str,
     /// Whether it mounts `AuthModule`.
     pub(crate) auth: bool,
-    /// The TOML value of its `chopin` dependency: `"0.1.0"` or `{ path = "…" }`.
-    pub(crate) chopin_dependency: &'a str,
+    /// Where its `chopin` dependency comes from, as TOML keys: `version = "0.1.0"` or
+    /// `path = "…"`.
+    pub(crate) chopin_source: &'a str,
+}
+
+/// The features of `chopin` a project uses, as a TOML list's items: its database's driver and,
+/// with accounts, `AuthModule` and the Redis cache its rate limits share between processes.
+fn features(project: &Project<'_>) -> String {
+    let mut features = vec![project.db];
+    if project.auth {
+        features.extend(["auth", "redis"]);
+    }
+    features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Every file of `project`: its path in the project, and its text.
@@ -85,7 +100,8 @@ pub(crate) fn render(
         crate_name => project.name.replace('-', "_"),
         db => project.db,
         auth => project.auth,
-        chopin_dependency => project.chopin_dependency,
+        chopin_source => project.chopin_source,
+        chopin_features => features(project),
     };
     TEMPLATES
         .iter()
@@ -103,7 +119,7 @@ mod tests {
             name: "my-app",
             db,
             auth,
-            chopin_dependency: "\"0.1.0\"",
+            chopin_source: "version = \"0.1.0\"",
         };
         render(&project).expect("the templates render")
     }
@@ -145,7 +161,12 @@ mod tests {
     fn names_and_options_reach_the_files() {
         let with_auth = files(true, "sqlite");
         assert!(file(&with_auth, "Cargo.toml").starts_with("[package]\nname = \"my-app\"\n"));
-        assert!(file(&with_auth, "Cargo.toml").contains("\nchopin = \"0.1.0\"\n"));
+        assert!(file(&with_auth, "Cargo.toml").contains(
+            "\nchopin = { version = \"0.1.0\", default-features = false, features = [\"sqlite\", \"auth\", \"redis\"] }\n"
+        ));
+        assert!(file(&with_auth, "Cargo.toml").contains(
+            "\n[dev-dependencies]\nchopin = { version = \"0.1.0\", default-features = false, features = [\"testing\"] }\n"
+        ));
         let main = file(&with_auth, "src/main.rs");
         assert!(
             main.contains("\nuse my_app::app;\n") && main.contains("app(config)?.run_command()")
@@ -158,6 +179,9 @@ mod tests {
         assert!(file(&with_auth, "Cargo.toml").contains("[profile.dev.package.argon2]"));
 
         let open = files(false, "postgres");
+        assert!(file(&open, "Cargo.toml").contains(
+            "\nchopin = { version = \"0.1.0\", default-features = false, features = [\"postgres\"] }\n"
+        ));
         assert!(
             file(&open, ".env.example")
                 .contains("\nDATABASE_URL=postgres://postgres@127.0.0.1:5432/my-app\n")

@@ -97,7 +97,10 @@ fn new_writes_the_whole_project_and_nothing_else() {
     );
     let manifest = std::fs::read_to_string(dir.join("my-app/Cargo.toml")).expect("Cargo.toml");
     assert!(
-        manifest.contains(&format!("\nchopin = {{ path = \"{}\" }}\n", root.display())),
+        manifest.contains(&format!(
+            "\nchopin = {{ path = \"{}\", default-features = false, features = [\"sqlite\", \"auth\", \"redis\"] }}\n",
+            root.display()
+        )),
         "{manifest}"
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -110,7 +113,10 @@ fn without_chopin_path_the_project_depends_on_the_published_version() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let manifest = std::fs::read_to_string(dir.join("shop/Cargo.toml")).expect("Cargo.toml");
     assert!(
-        manifest.contains(&format!("\nchopin = \"{}\"\n", env!("CARGO_PKG_VERSION"))),
+        manifest.contains(&format!(
+            "\nchopin = {{ version = \"{}\", default-features = false, features = [\"postgres\"] }}\n",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{manifest}"
     );
     let env = std::fs::read_to_string(dir.join("shop/.env.example")).expect(".env.example");
@@ -137,7 +143,7 @@ fn chopin_path_comes_from_the_environment_too_and_must_be_a_checkout() {
         .expect("run chopin");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let manifest = std::fs::read_to_string(dir.join("from-env/Cargo.toml")).expect("Cargo.toml");
-    assert!(manifest.contains(&format!("chopin = {{ path = \"{}\" }}", root.display())));
+    assert!(manifest.contains(&format!("chopin = {{ path = \"{}\", ", root.display())));
 
     let elsewhere = root.join("chopin-cli");
     let out = chopin(

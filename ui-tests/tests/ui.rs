@@ -7,7 +7,10 @@
 //! constant evaluation when `App::bind` is compiled for the application's type, which
 //! `cargo build` does and `cargo check` does not; trybuild builds every case because this suite
 //! has pass cases.
+//!
+//! These cases use every battery; `tests/kernel.rs` has those of the kernel alone.
 
+#[cfg(feature = "batteries")]
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();

@@ -85,3 +85,35 @@ fn openapi_prints_only_the_description_on_standard_output() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_database_battery_adds_migrate_to_the_commands_and_checks_its_arguments() {
+    let dir = std::env::temp_dir().join(format!("chopin-blog-usage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let unknown = blog(&dir, &["migrat"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .trim_end()
+            .lines()
+            .last(),
+        Some(
+            "Error: unknown command `migrat`: expected `serve` (the default), `routes`, `openapi [--out FILE]` or `migrate`"
+        )
+    );
+    let extra = blog(&dir, &["migrate", "--fake"]);
+    assert_eq!(extra.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&extra.stderr)
+            .trim_end()
+            .lines()
+            .last(),
+        Some("Error: `migrate --fake`: expected `migrate`")
+    );
+    assert!(
+        !dir.join("blog.db").exists(),
+        "a refused command opens no database"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -216,6 +216,6 @@ GET, HEAD           /users/{id}  Hello::user       hello   public  dynamic
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr).trim_end(),
-        "Error: unknown command `migrat`: expected `serve` (the default), `routes`, `migrate` or `openapi [--out FILE]`"
+        "Error: unknown command `migrat`: expected `serve` (the default), `routes` or `openapi [--out FILE]`"
     );
 }

@@ -5,8 +5,8 @@
 # test write the snapshot, and brings it back with the project's name as a template variable.
 # Read the diff before committing it; CI (`.ci/new-project`) fails while a snapshot is stale.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+root="$(cd "$here/.." && pwd)"
 cd "$root"
 cargo build --quiet -p chopin-cli
 target="${CARGO_TARGET_DIR:-$root/target}"
