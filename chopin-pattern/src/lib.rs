@@ -321,6 +321,112 @@ pub const fn conflicts(a: &str, b: &str) -> bool {
     }
 }
 
+/// The hash the shape of a pattern starts from (FNV-1a's offset basis).
+const SHAPE_START: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a's 64-bit prime.
+const SHAPE_PRIME: u64 = 0x0000_0100_0000_01b3;
+/// What a parameter, and a catch-all, are in a pattern's shape: bytes no literal holds.
+const PARAM_MARK: u8 = 0x01;
+const CATCH_ALL_MARK: u8 = 0x02;
+
+const fn mix(hash: u64, byte: u8) -> u64 {
+    (hash ^ byte as u64).wrapping_mul(SHAPE_PRIME)
+}
+
+/// What a walk of a pattern's shape stopped at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    End,
+    Param,
+    CatchAll,
+}
+
+/// Hashes the shape of `pattern` from byte `at` on, from `hash`: its bytes, each parameter
+/// replaced by a mark, names left out. Stops at the end, at a catch-all (always the last
+/// segment), or, when `at_param`, at a parameter; returns the hash so far (without the mark of
+/// the parameter it stopped at), where to go on, and why it stopped. Safe on any string: a
+/// stray `{` runs to the next `}` or the end.
+const fn walk(pattern: &str, mut at: usize, mut hash: u64, at_param: bool) -> (u64, usize, Stop) {
+    let b = pattern.as_bytes();
+    while at < b.len() {
+        if b[at] != b'{' {
+            hash = mix(hash, b[at]);
+            at += 1;
+            continue;
+        }
+        let catch_all = at + 1 < b.len() && b[at + 1] == b'*';
+        let before = hash;
+        while at < b.len() && b[at] != b'}' {
+            at += 1;
+        }
+        at += 1;
+        if catch_all {
+            return (before, at, Stop::CatchAll);
+        }
+        if at_param {
+            return (before, at, Stop::Param);
+        }
+        hash = mix(before, PARAM_MARK);
+    }
+    (hash, at, Stop::End)
+}
+
+/// A hash of the pattern's shape: equal for two patterns that are the same up to parameter
+/// names, so that routes that may conflict can be found by hash, not by comparing every pair.
+/// Two shapes may share a hash without being equal: compare with [`conflicts`].
+pub const fn shape_hash(pattern: &str) -> u64 {
+    match walk(pattern, 0, SHAPE_START, false) {
+        (hash, _, Stop::CatchAll) => mix(hash, CATCH_ALL_MARK),
+        (hash, _, _) => hash,
+    }
+}
+
+/// For a pattern whose last segment is a catch-all, the hash of its shape with a parameter in
+/// the catch-all's place: what [`param_twins`] gives for a pattern with a parameter there after
+/// the same segments, which is exactly a pattern the catch-all [`conflicts`] with.
+pub const fn catch_all_twin(pattern: &str) -> Option<u64> {
+    match walk(pattern, 0, SHAPE_START, false) {
+        (hash, _, Stop::CatchAll) => Some(mix(hash, PARAM_MARK)),
+        _ => None,
+    }
+}
+
+/// The hash of the shape of `pattern` up to and with its next parameter, from where `from`
+/// stopped (start with [`ParamTwins::new`]): at each parameter, the [`catch_all_twin`] of a
+/// catch-all route after the same segments. `None` once no parameter is left.
+pub const fn param_twins(pattern: &str, from: ParamTwins) -> Option<(u64, ParamTwins)> {
+    match walk(pattern, from.at, from.hash, true) {
+        (hash, at, Stop::Param) => {
+            let twin = mix(hash, PARAM_MARK);
+            Some((twin, ParamTwins { hash: twin, at }))
+        }
+        _ => None,
+    }
+}
+
+/// Where [`param_twins`] goes on from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamTwins {
+    hash: u64,
+    at: usize,
+}
+
+impl ParamTwins {
+    /// The start of a pattern.
+    pub const fn new() -> ParamTwins {
+        ParamTwins {
+            hash: SHAPE_START,
+            at: 0,
+        }
+    }
+}
+
+impl Default for ParamTwins {
+    fn default() -> Self {
+        ParamTwins::new()
+    }
+}
+
 /// Whether a valid pattern matches a request path (without its query): literals byte for byte,
 /// a parameter any one non-empty segment, a catch-all the non-empty rest.
 pub fn matches(pattern: &str, path: &str) -> bool {

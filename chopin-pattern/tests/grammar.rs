@@ -127,3 +127,37 @@ fn parameters_in_order() {
     assert_eq!(params("/users/").count(), 0);
     assert_eq!(params("/").count(), 0);
 }
+
+#[test]
+fn shapes_hash_alike_exactly_up_to_parameter_names() {
+    use chopin_pattern::{ParamTwins, catch_all_twin, param_twins, shape_hash};
+    assert_eq!(shape_hash("/users/{id}"), shape_hash("/users/{user_id}"));
+    assert_eq!(shape_hash("/files/{*rest}"), shape_hash("/files/{*path}"));
+    assert_ne!(shape_hash("/users/{id}"), shape_hash("/users/me"));
+    assert_ne!(shape_hash("/users/{id}"), shape_hash("/users/{*rest}"));
+    assert_ne!(shape_hash("/users"), shape_hash("/users/"));
+    assert_ne!(shape_hash("/a/b"), shape_hash("/ab"));
+
+    // A catch-all's twin is the shape of a parameter in its place, which every route with a
+    // parameter there after the same segments reaches on its way.
+    let twin = catch_all_twin("/api/{v}/files/{*rest}").expect("a catch-all");
+    let twins = |p: &str| {
+        let mut out = Vec::new();
+        let mut at = ParamTwins::new();
+        while let Some((hash, next)) = param_twins(p, at) {
+            out.push(hash);
+            at = next;
+        }
+        out
+    };
+    assert!(twins("/api/{version}/files/{name}/raw").contains(&twin));
+    assert!(twins("/api/{version}/files/{name}").contains(&twin));
+    assert!(!twins("/api/{version}/files").contains(&twin));
+    assert!(!twins("/api/{version}/docs/{name}").contains(&twin));
+    assert_eq!(twins("/users/me"), Vec::<u64>::new());
+    assert_eq!(catch_all_twin("/users/{id}"), None);
+    // Any string is safe to hash.
+    for junk in ["", "{", "/{", "/{*", "}", "/a/{b/c", "{*}{*}"] {
+        let _ = (shape_hash(junk), catch_all_twin(junk), twins(junk));
+    }
+}

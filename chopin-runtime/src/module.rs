@@ -80,33 +80,16 @@ impl<T: ModuleList, M: Module> ModuleList for (T, M) {
     });
 }
 
-/// Most modules an application mounts.
-pub const MAX_MODULES: usize = 64;
-
 const NO_MODULE: Manifest = Manifest::new("", "", "", 0, manifest::Package::new("", "", ""));
 
-/// The manifests of `list` in mount order, and how many there are.
-const fn in_mount_order(
-    mut list: Option<&'static ModuleNode>,
-) -> ([&'static Manifest; MAX_MODULES], usize) {
-    let mut count = 0;
-    let mut walk = list;
-    while let Some(node) = walk {
-        count += 1;
-        walk = node.next;
-    }
-    assert!(
-        count <= MAX_MODULES,
-        "an application mounts at most 64 modules"
-    );
-    let mut out = [&NO_MODULE; MAX_MODULES];
-    let mut i = count;
+/// How many modules `list` holds.
+const fn count(mut list: Option<&'static ModuleNode>) -> usize {
+    let mut n = 0;
     while let Some(node) = list {
-        i -= 1;
-        out[i] = node.manifest;
+        n += 1;
         list = node.next;
     }
-    (out, count)
+    n
 }
 
 /// The manifests of `list`, in mount order.
@@ -122,10 +105,41 @@ pub(crate) fn manifests(list: Option<&'static ModuleNode>) -> Vec<&'static Manif
 /// of its fast routes' paths, both in constant evaluation.
 #[doc(hidden)]
 pub const fn check_and_seed(list: Option<&'static ModuleNode>) -> Option<u64> {
-    let (modules, count) = in_mount_order(list);
-    let modules = modules.split_at(count).0;
-    manifest::check(modules);
+    // The list in mount order needs an array, of one of a few sizes (a const generic cannot
+    // follow the application's size).
+    let n = count(list);
+    if n <= 16 {
+        in_mount_order::<16>(list, n)
+    } else if n <= 256 {
+        in_mount_order::<256>(list, n)
+    } else if n <= 4096 {
+        in_mount_order::<4096>(list, n)
+    } else {
+        in_mount_order::<65_536>(list, n)
+    }
+}
 
+/// [`check_and_seed`] with the `n` manifests of `list` in an array of `N`.
+const fn in_mount_order<const N: usize>(
+    mut list: Option<&'static ModuleNode>,
+    n: usize,
+) -> Option<u64> {
+    assert!(n <= N, "an application mounts at most 65536 modules");
+    let mut out = [&NO_MODULE; N];
+    let mut i = n;
+    while let Some(node) = list {
+        i -= 1;
+        out[i] = node.manifest;
+        list = node.next;
+    }
+    let modules = out.split_at(n).0;
+    manifest::check(modules);
+    seed(modules)
+}
+
+/// The perfect-hash seed of the modules' fast routes, found in constant evaluation; `None` for
+/// more than [`perfect_hash::MAX_KEYS`] of them, whose seed is found at start-up instead.
+const fn seed(modules: &[&Manifest]) -> Option<u64> {
     let mut keys = [""; perfect_hash::MAX_KEYS];
     let mut n = 0;
     let mut m = 0;

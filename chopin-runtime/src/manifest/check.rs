@@ -8,118 +8,324 @@ use crate::auth::Access;
 
 /// Checks a composed application, panicking with a message that names both sides of the first
 /// mistake. In a `const` this is a compile error; at run time, a panic at start-up.
+///
+/// Its cost is near-linear in routes, since it runs in the const interpreter (about a thousand
+/// times slower than native code, and linted past a few million steps): routes are bucketed by
+/// the hash of their shape ([`RouteDecl::shape`], computed once per module when its manifest is
+/// evaluated), so only routes that may conflict are compared; a catch-all is compared with the
+/// routes that have a parameter in its place, found by hash the same way. The scratch tables
+/// grow with the application, in steps, up to hundreds of thousands of routes.
 pub const fn check(modules: &[&Manifest]) {
+    let mut routes = 0;
     let mut i = 0;
     while i < modules.len() {
-        let m = modules[i];
-        let mut j = 0;
-        while j < i {
-            if same(m.name, modules[j].name) {
-                fail(
-                    &Msg::new()
-                        .push("two modules are named `")
-                        .push(m.name)
-                        .push("`: ")
-                        .declared(modules[j].type_name, modules[j])
-                        .push(" and ")
-                        .declared(m.type_name, m),
-                );
-            }
-            j += 1;
+        routes += modules[i].routes.len();
+        i += 1;
+    }
+    // Tables twice the size of what they hold, in a few fixed sizes: a const generic cannot
+    // follow the application's size, and one size for all would make small applications pay.
+    let n = if routes > modules.len() {
+        routes
+    } else {
+        modules.len()
+    };
+    if n <= 64 {
+        Checker::<128>::run(modules);
+    } else if n <= 512 {
+        Checker::<1024>::run(modules);
+    } else if n <= 4096 {
+        Checker::<8192>::run(modules);
+    } else if n <= 32_768 {
+        Checker::<65_536>::run(modules);
+    } else if n <= 262_144 {
+        Checker::<524_288>::run(modules);
+    } else {
+        fail(
+            &Msg::new()
+                .push("an application of more than 262144 routes and modules cannot be checked (it has ")
+                .push_u32(if n > u32::MAX as usize { u32::MAX } else { n as u32 })
+                .push(")"),
+        );
+    }
+}
+
+/// An empty slot of a [`Table`].
+const EMPTY: u64 = u64::MAX;
+
+/// An open-addressing table from hashes to values (`module << 32 | index`), `N` a power of two
+/// at least twice what it holds.
+struct Table<const N: usize> {
+    hashes: [u64; N],
+    values: [u64; N],
+}
+
+impl<const N: usize> Table<N> {
+    const fn new() -> Table<N> {
+        Table {
+            hashes: [0; N],
+            values: [EMPTY; N],
         }
-        let mut c = 0;
-        while c < m.provides.len() {
-            let mut j = 0;
-            while j < i {
-                if provides(&[modules[j]], m.provides[c]) {
+    }
+
+    /// Where the probe for `hash` starts.
+    const fn start(hash: u64) -> usize {
+        ((hash ^ (hash >> 31)) as usize) & (N - 1)
+    }
+
+    const fn next(slot: usize) -> usize {
+        (slot + 1) & (N - 1)
+    }
+
+    /// The value at `slot` if it holds `hash`; `None` if it holds another hash. An empty slot
+    /// ends a probe: see [`Table::is_empty`].
+    const fn at(&self, slot: usize, hash: u64) -> Option<u64> {
+        if self.values[slot] != EMPTY && self.hashes[slot] == hash {
+            Some(self.values[slot])
+        } else {
+            None
+        }
+    }
+
+    const fn is_empty(&self, slot: usize) -> bool {
+        self.values[slot] == EMPTY
+    }
+
+    /// Puts `value` at the end of `hash`'s probe, which the caller has walked to `slot`.
+    const fn put(&mut self, slot: usize, hash: u64, value: u64) {
+        self.hashes[slot] = hash;
+        self.values[slot] = value;
+    }
+}
+
+/// A module and one of its routes, as tables hold them.
+const fn pack(module: usize, route: usize) -> u64 {
+    ((module as u64) << 32) | route as u64
+}
+
+const fn unpack(value: u64) -> (usize, usize) {
+    ((value >> 32) as usize, (value & 0xffff_ffff) as usize)
+}
+
+/// FNV-1a of a name, for the tables of module names and route names.
+const fn name_hash(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < b.len() {
+        hash = (hash ^ b[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// The whole-application check with tables of `N` slots.
+struct Checker<const N: usize>;
+
+impl<const N: usize> Checker<N> {
+    const fn run(modules: &[&Manifest]) {
+        let auth_provided = Checker::<N>::modules(modules);
+        Checker::<N>::routes(modules, auth_provided);
+    }
+
+    /// Names, capabilities and requirements of the modules; whether one provides `auth`.
+    const fn modules(modules: &[&Manifest]) -> bool {
+        let mut names = Table::<N>::new();
+        let mut capabilities = Table::<N>::new();
+        let mut i = 0;
+        while i < modules.len() {
+            let m = modules[i];
+            let hash = name_hash(m.name);
+            let mut slot = Table::<N>::start(hash);
+            while !names.is_empty(slot) {
+                if let Some(j) = names.at(slot, hash)
+                    && same(modules[j as usize].name, m.name)
+                {
+                    let first = modules[j as usize];
                     fail(
                         &Msg::new()
-                            .push("two modules provide `")
-                            .push(m.provides[c])
+                            .push("two modules are named `")
+                            .push(m.name)
                             .push("`: ")
-                            .declared(modules[j].name, modules[j])
+                            .declared(first.type_name, first)
                             .push(" and ")
-                            .declared(m.name, m)
-                            .push("; an application has one provider of each capability"),
+                            .declared(m.type_name, m),
                     );
                 }
-                j += 1;
+                slot = Table::<N>::next(slot);
             }
-            c += 1;
-        }
-        let mut r = 0;
-        while r < m.requires.len() {
-            if !is_mounted(modules, m.requires[r]) {
-                fail(
-                    &Msg::new()
-                        .push("module `")
-                        .push(m.name)
-                        .push("`")
-                        .at(m.file, m.line)
-                        .push(" requires module `")
-                        .push(m.requires[r])
-                        .push("`, which is not mounted: mount it with `.mount_module(..)`"),
-                );
-            }
-            r += 1;
-        }
-        i += 1;
-    }
+            names.put(slot, hash, i as u64);
 
-    let auth_provided = provides(modules, AUTH_CAPABILITY);
-    let mut a = 0;
-    while a < modules.len() {
-        let mut ra = 0;
-        while ra < modules[a].routes.len() {
-            let x = &modules[a].routes[ra];
-            if !auth_provided && !matches!(x.access, Access::Public) {
-                let msg = route(Msg::new().push("route "), modules[a], x).push(
-                    " requires authentication, but no mounted module provides `auth`: mount `chopin::auth::AuthModule` (chopin's `auth` feature), or a module that declares `provides(auth)`",
-                );
-                fail(&msg);
-            }
-            // Every earlier route, in this module and the ones before it.
-            let mut b = 0;
-            while b <= a {
-                let end = if b == a { ra } else { modules[b].routes.len() };
-                let mut rb = 0;
-                while rb < end {
-                    check_pair(modules[b], &modules[b].routes[rb], modules[a], x);
-                    check_names(modules[b], &modules[b].routes[rb], modules[a], x);
-                    rb += 1;
+            let mut c = 0;
+            while c < m.provides.len() {
+                let capability = m.provides[c];
+                let hash = name_hash(capability);
+                let mut slot = Table::<N>::start(hash);
+                while !capabilities.is_empty(slot) {
+                    if let Some(packed) = capabilities.at(slot, hash) {
+                        let (j, k) = unpack(packed);
+                        if same(modules[j].provides[k], capability) {
+                            fail(
+                                &Msg::new()
+                                    .push("two modules provide `")
+                                    .push(capability)
+                                    .push("`: ")
+                                    .declared(modules[j].name, modules[j])
+                                    .push(" and ")
+                                    .declared(m.name, m)
+                                    .push("; an application has one provider of each capability"),
+                            );
+                        }
+                    }
+                    slot = Table::<N>::next(slot);
                 }
-                b += 1;
+                capabilities.put(slot, hash, pack(i, c));
+                c += 1;
             }
-            ra += 1;
+            i += 1;
         }
-        a += 1;
-    }
-}
 
-const fn is_mounted(modules: &[&Manifest], name: &str) -> bool {
-    let mut i = 0;
-    while i < modules.len() {
-        if same(modules[i].name, name) {
-            return true;
+        let mut i = 0;
+        while i < modules.len() {
+            let m = modules[i];
+            let mut r = 0;
+            while r < m.requires.len() {
+                if !Checker::<N>::named(&names, modules, m.requires[r]) {
+                    fail(
+                        &Msg::new()
+                            .push("module `")
+                            .push(m.name)
+                            .push("`")
+                            .at(m.file, m.line)
+                            .push(" requires module `")
+                            .push(m.requires[r])
+                            .push("`, which is not mounted: mount it with `.mount_module(..)`"),
+                    );
+                }
+                r += 1;
+            }
+            i += 1;
         }
-        i += 1;
-    }
-    false
-}
 
-const fn provides(modules: &[&Manifest], capability: &str) -> bool {
-    let mut i = 0;
-    while i < modules.len() {
-        let mut c = 0;
-        while c < modules[i].provides.len() {
-            if same(modules[i].provides[c], capability) {
+        let hash = name_hash(AUTH_CAPABILITY);
+        let mut slot = Table::<N>::start(hash);
+        while !capabilities.is_empty(slot) {
+            if let Some(packed) = capabilities.at(slot, hash) {
+                let (j, k) = unpack(packed);
+                if same(modules[j].provides[k], AUTH_CAPABILITY) {
+                    return true;
+                }
+            }
+            slot = Table::<N>::next(slot);
+        }
+        false
+    }
+
+    /// Whether a module of the table is named `name`.
+    const fn named(names: &Table<N>, modules: &[&Manifest], name: &str) -> bool {
+        let hash = name_hash(name);
+        let mut slot = Table::<N>::start(hash);
+        while !names.is_empty(slot) {
+            if let Some(j) = names.at(slot, hash)
+                && same(modules[j as usize].name, name)
+            {
                 return true;
             }
-            c += 1;
+            slot = Table::<N>::next(slot);
         }
-        i += 1;
+        false
     }
-    false
+
+    /// Every route against those it may meet: the same shape, the same name, a catch-all in the
+    /// place of its parameter; and `auth` routes against the application's provider.
+    const fn routes(modules: &[&Manifest], auth_provided: bool) {
+        let mut shapes = Table::<N>::new();
+        let mut names = Table::<N>::new();
+        let mut twins = Table::<N>::new();
+        let mut catch_alls = false;
+        let mut a = 0;
+        while a < modules.len() {
+            let m = modules[a];
+            let mut ra = 0;
+            while ra < m.routes.len() {
+                let x = &m.routes[ra];
+                if !auth_provided && !matches!(x.access, Access::Public) {
+                    let msg = route(Msg::new().push("route "), m, x).push(
+                        " requires authentication, but no mounted module provides `auth`: mount `chopin::auth::AuthModule` (chopin's `auth` feature), or a module that declares `provides(auth)`",
+                    );
+                    fail(&msg);
+                }
+                // Every earlier route of the same shape.
+                let mut slot = Table::<N>::start(x.shape);
+                while !shapes.is_empty(slot) {
+                    if let Some(packed) = shapes.at(slot, x.shape) {
+                        let (b, rb) = unpack(packed);
+                        check_pair(modules[b], &modules[b].routes[rb], m, x);
+                    }
+                    slot = Table::<N>::next(slot);
+                }
+                shapes.put(slot, x.shape, pack(a, ra));
+
+                if let Some(name) = x.name {
+                    let hash = name_hash(name);
+                    let mut slot = Table::<N>::start(hash);
+                    while !names.is_empty(slot) {
+                        if let Some(packed) = names.at(slot, hash) {
+                            let (b, rb) = unpack(packed);
+                            check_names(modules[b], &modules[b].routes[rb], m, x);
+                        }
+                        slot = Table::<N>::next(slot);
+                    }
+                    names.put(slot, hash, pack(a, ra));
+                }
+
+                if let Some(twin) = chopin_pattern::catch_all_twin(x.path) {
+                    let mut slot = Table::<N>::start(twin);
+                    while !twins.is_empty(slot) {
+                        slot = Table::<N>::next(slot);
+                    }
+                    twins.put(slot, twin, pack(a, ra));
+                    catch_alls = true;
+                }
+                ra += 1;
+            }
+            a += 1;
+        }
+        if catch_alls {
+            Checker::<N>::params_beside_catch_alls(modules, &twins);
+        }
+    }
+
+    /// Each route with a parameter where a catch-all is, after the same segments: both match the
+    /// same requests, which no router can tell apart.
+    const fn params_beside_catch_alls(modules: &[&Manifest], twins: &Table<N>) {
+        let mut a = 0;
+        while a < modules.len() {
+            let m = modules[a];
+            let mut ra = 0;
+            while ra < m.routes.len() {
+                let x = &m.routes[ra];
+                let mut walk = chopin_pattern::ParamTwins::new();
+                while let Some((twin, next)) = chopin_pattern::param_twins(x.path, walk) {
+                    let mut slot = Table::<N>::start(twin);
+                    while !twins.is_empty(slot) {
+                        if let Some(packed) = twins.at(slot, twin) {
+                            let (b, rb) = unpack(packed);
+                            // In mount order, as every message names its routes.
+                            if b < a || (b == a && rb < ra) {
+                                check_pair(modules[b], &modules[b].routes[rb], m, x);
+                            } else {
+                                check_pair(m, x, modules[b], &modules[b].routes[rb]);
+                            }
+                        }
+                        slot = Table::<N>::next(slot);
+                    }
+                    walk = next;
+                }
+                ra += 1;
+            }
+            a += 1;
+        }
+    }
 }
 
 /// `earlier` and `later` may not both be routed: the same request at the same priority, for one

@@ -59,6 +59,9 @@ pub struct RouteDecl {
     /// Describes the handler's operation from its argument and return types; `None` for a
     /// fast route, which is described by its bytes.
     pub describe: Option<fn(&mut Operation<'_>)>,
+    /// The hash of the path's shape ([`chopin_pattern::shape_hash`]), computed with the
+    /// module's manifest so that the whole-application check only compares integers.
+    pub shape: u64,
 }
 
 impl RouteDecl {
@@ -83,6 +86,7 @@ impl RouteDecl {
             tag: None,
             doc: "",
             describe: None,
+            shape: chopin_pattern::shape_hash(path),
         }
     }
 
