@@ -14,6 +14,7 @@ pub mod diag;
 pub mod fast_route;
 pub mod model;
 pub mod module;
+pub mod paths;
 pub mod route;
 pub mod symbol;
 

@@ -8,6 +8,7 @@ use syn::{Type, TypeReference};
 
 use super::parse::FastRouteAttr;
 use crate::diag::Ctxt;
+use crate::paths::Paths;
 
 /// Headers the server computes for a fast route; declaring them would contradict the bytes.
 const RESERVED: &[&str] = &[
@@ -105,7 +106,7 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 /// The `Methods` a fast route answers: `GET` (with `HEAD`) unless `methods(..)` says otherwise.
-pub fn methods(krate: &TokenStream, attr: &FastRouteAttr) -> TokenStream {
+pub fn methods(paths: &Paths, attr: &FastRouteAttr) -> TokenStream {
     let mut names: Vec<&str> = attr.methods.iter().map(String::as_str).collect();
     if names.is_empty() {
         names.push("GET");
@@ -113,32 +114,34 @@ pub fn methods(krate: &TokenStream, attr: &FastRouteAttr) -> TokenStream {
     if names.contains(&"GET") && !names.contains(&"HEAD") {
         names.push("HEAD");
     }
-    methods_expr(krate, &names)
+    methods_expr(paths, &names)
 }
 
 /// The methods of a fast route as its module's manifest declares them: those it answers with its
 /// response, and `OPTIONS` on a CORS route, which the server answers with the preflight. (The
 /// `StaticRoute` itself lists only the former: the server tells the two answers apart by them.)
-pub fn manifest_methods(krate: &TokenStream, attr: &FastRouteAttr) -> TokenStream {
-    let methods = methods(krate, attr);
+pub fn manifest_methods(paths: &Paths, attr: &FastRouteAttr) -> TokenStream {
+    let methods = methods(paths, attr);
     if attr.cors && !attr.methods.iter().any(|m| m == "OPTIONS") {
-        quote!(#methods.with(#krate::__private::Methods::OPTIONS))
+        let ty = paths.methods();
+        quote!(#methods.with(#ty::OPTIONS))
     } else {
         methods
     }
 }
 
 /// `Methods::A.with(Methods::B)…` for upper-case method names.
-pub fn methods_expr(krate: &TokenStream, names: &[&str]) -> TokenStream {
+pub fn methods_expr(paths: &Paths, names: &[&str]) -> TokenStream {
+    let ty = paths.methods();
     let mut idents = names
         .iter()
         .map(|n| syn::Ident::new(n, proc_macro2::Span::call_site()));
     let Some(first) = idents.next() else {
-        return quote!(#krate::__private::Methods(0));
+        return quote!(#ty(0));
     };
-    let mut expr = quote!(#krate::__private::Methods::#first);
+    let mut expr = quote!(#ty::#first);
     for m in idents {
-        expr = quote!(#expr.with(#krate::__private::Methods::#m));
+        expr = quote!(#expr.with(#ty::#m));
     }
     expr
 }
@@ -146,7 +149,7 @@ pub fn methods_expr(krate: &TokenStream, names: &[&str]) -> TokenStream {
 /// An expression of type `StaticRoute` for the body constant `body_const` (a path to a constant
 /// of the checked type), answering `full_path`. Every part is evaluated at compile time.
 pub fn static_route(
-    krate: &TokenStream,
+    paths: &Paths,
     full_path: &str,
     attr: &FastRouteAttr,
     headers: &[(String, String)],
@@ -154,7 +157,10 @@ pub fn static_route(
     kind: Body,
 ) -> TokenStream {
     let span = attr.path.span();
-    let methods = methods(krate, attr);
+    let methods = methods(paths, attr);
+    let at = paths.at(span);
+    let (response_len, response, static_route) =
+        (at.response_len(), at.response(), at.static_route());
     let cors = attr.cors;
     let names = headers.iter().map(|(n, _)| n);
     let values = headers.iter().map(|(_, v)| v);
@@ -166,9 +172,9 @@ pub fn static_route(
         {
             const HEADERS: &[(&str, &str)] = &[#((#names, #values)),*];
             const BODY: &[u8] = #bytes;
-            const LEN: usize = #krate::__private::response_len(HEADERS, BODY);
-            static RESPONSE: [u8; LEN] = #krate::__private::response::<LEN>(HEADERS, BODY);
-            #krate::__private::StaticRoute::__new(#full_path, #methods, #cors, HEADERS, BODY.len(), &RESPONSE)
+            const LEN: usize = #response_len(HEADERS, BODY);
+            static RESPONSE: [u8; LEN] = #response::<LEN>(HEADERS, BODY);
+            #static_route::__new(#full_path, #methods, #cors, HEADERS, BODY.len(), &RESPONSE)
         }
     }
 }
@@ -177,7 +183,7 @@ pub fn static_route(
 /// `App::fast_route`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    let krate = quote!(::chopin);
+    let paths = Paths::new(None);
     let item_const = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Const(c)) => Some(c),
         Ok(other) => {
@@ -212,16 +218,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         ..
     } = c;
     let route = static_route(
-        &krate,
+        &paths,
         &attr.path.value(),
         &attr,
         &headers,
         &quote!(__CHOPIN_BODY),
         kind,
     );
+    let static_route = paths.static_route();
     quote! {
         #(#attrs)*
-        #vis const #ident: #krate::__private::StaticRoute = {
+        #vis const #ident: #static_route = {
             const __CHOPIN_BODY: #ty = #expr;
             #route
         };
@@ -323,12 +330,11 @@ mod tests {
     #[test]
     fn methods_bring_head_with_get() {
         let cx = Ctxt::new();
-        let krate = quote!(::chopin);
         let attr = super::super::parse::parse(&cx, quote!("/p", text, methods(POST, GET)))
             .expect("a path");
         cx.check().expect("valid");
         assert_eq!(
-            methods(&krate, &attr).to_string(),
+            methods(&Paths::new(None), &attr).to_string(),
             quote!(
                 ::chopin::__private::Methods::POST
                     .with(::chopin::__private::Methods::GET)

@@ -12,6 +12,7 @@ use super::parse::{self as module_parse, ModuleAttr};
 use crate::diag::{Ctxt, expected_one_of};
 use crate::fast_route::expand::{self as fast, Body, NOT_A_CONSTANT};
 use crate::fast_route::parse::{self as fast_parse, FastRouteAttr};
+use crate::paths::Paths;
 use crate::route::check as route_check;
 use crate::route::parse::{self as route_parse, Access, RouteAttr};
 
@@ -359,11 +360,7 @@ fn generate(
     prefix: &str,
     states: &[Type],
 ) -> TokenStream {
-    let krate = match &attr.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::chopin),
-    };
-    let private = quote!(#krate::__private);
+    let paths = Paths::new(attr.krate.as_ref());
     let self_ty = &imp.self_ty;
     let type_ident = type_ident(self_ty);
     let type_name = pretty(self_ty);
@@ -374,15 +371,18 @@ fn generate(
     let module_span = self_ty.span();
     let file = quote_spanned!(module_span=> ::core::file!());
     let line = quote_spanned!(module_span=> ::core::line!());
-    let requires = attr
-        .requires
-        .iter()
-        .map(|r| quote_spanned!(r.span()=> <#r as #private::Module>::MANIFEST.name));
+    let requires = attr.requires.iter().map(|r| {
+        let module = paths.at(r.span()).module();
+        quote_spanned!(r.span()=> <#r as #module>::MANIFEST.name)
+    });
     let provides = attr.provides.iter().map(ToString::to_string);
     let models: Vec<TokenStream> = attr
         .models
         .iter()
-        .map(|m| quote_spanned!(m.span()=> #private::db::ModelDecl::of::<#m>()))
+        .map(|m| {
+            let db = paths.at(m.span()).db();
+            quote_spanned!(m.span()=> #db::ModelDecl::of::<#m>())
+        })
         .collect();
     let provides_auth = attr.provides.iter().any(|c| c == "auth");
 
@@ -393,6 +393,7 @@ fn generate(
     let mut decl_tokens = Vec::new();
     let mut routes = Vec::new();
     let mut checks = Vec::new();
+    let route_decl = paths.route_decl();
     for d in decls {
         let ident = d.ident();
         let span = ident.span();
@@ -410,21 +411,22 @@ fn generate(
                 doc,
                 ..
             } => {
-                checks.extend(handler_checks(&private, args, output.as_ref()));
+                checks.extend(handler_checks(&paths, args, output.as_ref()));
                 let describe = format_ident!("__chopin_describe_{}", ident);
-                describers.push(describer(&private, &describe, args, output.as_ref()));
+                describers.push(describer(&paths, &describe, args, output.as_ref()));
                 let path = full_path(prefix, &attr.path.value());
-                let access = access(&private, &attr.access);
+                let access = access(&paths, &attr.access);
                 let routing = format_ident!("{}", method.routing_fn());
-                let mut method_router =
-                    quote_spanned!(span=> #private::routing::#routing(Self::#ident));
+                let routing_mod = paths.at(span).routing();
+                let mut method_router = quote_spanned!(span=> #routing_mod::#routing(Self::#ident));
                 if attr.access != Access::Public {
+                    let (from_fn_with_state, guard) = (paths.from_fn_with_state(), paths.guard());
                     method_router = quote! {
-                        #method_router.route_layer(#private::from_fn_with_state(#access, #private::guard))
+                        #method_router.route_layer(#from_fn_with_state(#access, #guard))
                     };
                 }
                 routes.push(quote!(.route(#path, #method_router)));
-                let methods = fast::methods_expr(&krate, method.manifest_names());
+                let methods = fast::methods_expr(&paths, method.manifest_names());
                 let mut setters = Vec::new();
                 if attr.access != Access::Public {
                     setters.push(quote!(.access(#access)));
@@ -452,26 +454,27 @@ fn generate(
                 let Some(kind) = kind else { continue };
                 let hidden = format_ident!("__CHOPIN_FAST_{}", ident);
                 let route = fast::static_route(
-                    &krate,
+                    &paths,
                     &path,
                     attr,
                     headers,
                     &quote!(<#self_ty>::#ident),
                     *kind,
                 );
+                let static_route = paths.static_route();
                 fast_consts.push(quote! {
                     #[doc(hidden)]
-                    const #hidden: #krate::__private::StaticRoute = #route;
+                    const #hidden: #static_route = #route;
                 });
                 let mut setters = vec![quote!(.fast(&Self::#hidden))];
                 if !doc.is_empty() {
                     setters.push(quote!(.doc(#doc)));
                 }
-                (path, fast::manifest_methods(&krate, attr), setters)
+                (path, fast::manifest_methods(&paths, attr), setters)
             }
         };
         decl_tokens.push(quote! {
-            #private::RouteDecl::new(#methods, #path, #handler, #file, #line) #(#setters)*
+            #route_decl::new(#methods, #path, #handler, #file, #line) #(#setters)*
         });
     }
 
@@ -479,21 +482,26 @@ fn generate(
     // What mounting the module brings besides its routes.
     let mut mount = Vec::new();
     if provides_auth {
+        let auth_provider = paths.auth_provider();
         mount.push(quote! {
-            app.provide(#private::AuthProvider::new(::core::clone::Clone::clone(self)));
+            app.provide(#auth_provider::new(::core::clone::Clone::clone(self)));
         });
     }
     if !models.is_empty() {
         let keyword = attr
             .models_span
             .unwrap_or_else(proc_macro2::Span::call_site);
+        // Spanned at `models`, where the error of a build without the database battery points.
+        let at_keyword = paths.at(keyword);
+        let (with_db, db) = (at_keyword.with_db(), at_keyword.db());
         mount.push(quote_spanned! {keyword=>
-            #private::with_db! {
-                #private::db::models(app, &[#(#models),*]);
+            #with_db! {
+                #db::models(app, &[#(#models),*]);
             }
         });
     }
-    mount.push(quote!(#private::batteries(app);));
+    let batteries = paths.batteries();
+    mount.push(quote!(#batteries(app);));
 
     let mut routes_generics = imp.generics.clone();
     routes_generics.params.push(syn::parse_quote!(__S));
@@ -502,9 +510,9 @@ fn generate(
         wc.predicates.push(syn::parse_quote!(
             __S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static
         ));
+        let from_ref = paths.from_ref();
         for st in states {
-            wc.predicates
-                .push(syn::parse_quote!(#st: #private::FromRef<__S>));
+            wc.predicates.push(syn::parse_quote!(#st: #from_ref<__S>));
         }
     }
     let (routes_impl_generics, _, routes_where) = routes_generics.split_for_impl();
@@ -526,7 +534,7 @@ fn generate(
     let routes_setter = (!decl_tokens.is_empty()).then(|| {
         tables.push(quote! {
             #[doc(hidden)]
-            const __CHOPIN_ROUTES: &'static [#private::RouteDecl] = &[#(#decl_tokens),*];
+            const __CHOPIN_ROUTES: &'static [#route_decl] = &[#(#decl_tokens),*];
         });
         quote!(.routes(Self::__CHOPIN_ROUTES))
     });
@@ -535,25 +543,34 @@ fn generate(
     for c in fast_consts.into_iter().chain(tables).chain(describers) {
         block.items.push(ImplItem::Verbatim(c));
     }
+    let router_ty = paths.router();
     let router = if routes.is_empty() {
-        quote!(#private::Router::new())
+        quote!(#router_ty::new())
     } else {
-        quote!(#private::Router::new() #(#routes)*)
+        quote!(#router_ty::new() #(#routes)*)
     };
 
+    let (module, manifest, package, package_var, mount_ty, routes_trait) = (
+        paths.module(),
+        paths.manifest(),
+        paths.package(),
+        paths.package_var(),
+        paths.mount(),
+        paths.routes(),
+    );
     quote! {
         #block
 
-        impl #impl_generics #private::Module for #self_ty #where_clause {
-            const MANIFEST: #private::Manifest = #private::Manifest::new(
+        impl #impl_generics #module for #self_ty #where_clause {
+            const MANIFEST: #manifest = #manifest::new(
                 #name,
                 #type_name,
                 #file,
                 #line,
-                #private::Package::new(
-                    #private::package_var!("CARGO_PKG_NAME"),
-                    #private::package_var!("CARGO_PKG_VERSION"),
-                    #private::package_var!("CARGO_PKG_DESCRIPTION"),
+                #package::new(
+                    #package_var!("CARGO_PKG_NAME"),
+                    #package_var!("CARGO_PKG_VERSION"),
+                    #package_var!("CARGO_PKG_DESCRIPTION"),
                 ),
             )
             #prefix_setter
@@ -561,13 +578,13 @@ fn generate(
             #provides_setter
             #routes_setter;
 
-            fn __mount(&self, app: &mut #private::Mount<'_>) {
+            fn __mount(&self, app: &mut #mount_ty<'_>) {
                 #(#mount)*
             }
         }
 
-        impl #routes_impl_generics #private::Routes<__S> for #self_ty #routes_where {
-            fn router(self) -> #private::Router<__S> {
+        impl #routes_impl_generics #routes_trait<__S> for #self_ty #routes_where {
+            fn router(self) -> #router_ty<__S> {
                 #(#checks)*
                 #router
             }
@@ -579,16 +596,19 @@ fn generate(
 /// `IntoResponse`, each spanned at its type: a wrong type is then reported where it is written,
 /// with axum's own note, instead of as an unsatisfied `Handler` bound on the whole function.
 /// Opaque return types (`impl IntoResponse`) cannot be named and are left to that bound.
-fn handler_checks(private: &TokenStream, args: &[Type], output: Option<&Type>) -> Vec<TokenStream> {
+fn handler_checks(paths: &Paths, args: &[Type], output: Option<&Type>) -> Vec<TokenStream> {
     let mut checks = Vec::new();
     if let Some((last, parts)) = args.split_last() {
         for ty in parts {
-            checks.push(quote_spanned!(ty.span()=> #private::check::parts::<__S, #ty>();));
+            let check = paths.at(ty.span()).check();
+            checks.push(quote_spanned!(ty.span()=> #check::parts::<__S, #ty>();));
         }
-        checks.push(quote_spanned!(last.span()=> #private::check::request::<__S, _, #last>();));
+        let check = paths.at(last.span()).check();
+        checks.push(quote_spanned!(last.span()=> #check::request::<__S, _, #last>();));
     }
     if let Some(ty) = output.filter(|ty| !mentions_impl(ty.to_token_stream())) {
-        checks.push(quote_spanned!(ty.span()=> #private::check::response::<#ty>();));
+        let check = paths.at(ty.span()).check();
+        checks.push(quote_spanned!(ty.span()=> #check::response::<#ty>();));
     }
     checks
 }
@@ -598,26 +618,29 @@ fn handler_checks(private: &TokenStream, args: &[Type], output: Option<&Type>) -
 /// is written. An opaque return type (`impl IntoResponse`) cannot be asked, and the operation
 /// says so.
 fn describer(
-    private: &TokenStream,
+    paths: &Paths,
     ident: &syn::Ident,
     args: &[Type],
     output: Option<&Type>,
 ) -> TokenStream {
-    let inputs = args.iter().map(
-        |ty| quote_spanned!(ty.span()=> <#ty as #private::openapi::OperationInput>::describe(op);),
-    );
+    let inputs = args.iter().map(|ty| {
+        let openapi = paths.at(ty.span()).openapi();
+        quote_spanned!(ty.span()=> <#ty as #openapi::OperationInput>::describe(op);)
+    });
+    let openapi = paths.openapi();
     let output = match output {
-        None => quote!(<() as #private::openapi::OperationOutput>::describe(op);),
+        None => quote!(<() as #openapi::OperationOutput>::describe(op);),
         Some(ty) if mentions_impl(ty.to_token_stream()) => quote! {
             op.response("default", "not described: the handler returns an `impl Trait` type", ::core::option::Option::None);
         },
         Some(ty) => {
-            quote_spanned!(ty.span()=> <#ty as #private::openapi::OperationOutput>::describe(op);)
+            let openapi = paths.at(ty.span()).openapi();
+            quote_spanned!(ty.span()=> <#ty as #openapi::OperationOutput>::describe(op);)
         }
     };
     quote! {
         #[doc(hidden)]
-        fn #ident(op: &mut #private::openapi::Operation<'_>) {
+        fn #ident(op: &mut #openapi::Operation<'_>) {
             #(#inputs)*
             #output
         }
@@ -634,11 +657,12 @@ fn mentions_impl(tokens: TokenStream) -> bool {
     })
 }
 
-fn access(private: &TokenStream, access: &Access) -> TokenStream {
+fn access(paths: &Paths, access: &Access) -> TokenStream {
+    let ty = paths.access();
     match access {
-        Access::Public => quote!(#private::Access::Public),
-        Access::User => quote!(#private::Access::User),
-        Access::Role(role) => quote!(#private::Access::Role(#role)),
+        Access::Public => quote!(#ty::Public),
+        Access::User => quote!(#ty::User),
+        Access::Role(role) => quote!(#ty::Role(#role)),
     }
 }
 
