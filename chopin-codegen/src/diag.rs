@@ -28,10 +28,22 @@ impl Ctxt {
         self.syn_error(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
+    /// Records an error at `span`.
+    pub fn error_at<M: Display>(&self, span: proc_macro2::Span, message: M) {
+        self.syn_error(syn::Error::new(span, message));
+    }
+
     /// Records an error already built.
     pub fn syn_error(&self, error: syn::Error) {
         if let Some(errors) = self.errors.borrow_mut().as_mut() {
             errors.push(error);
+        }
+    }
+
+    /// Records each error darling met, at its span.
+    pub fn darling_error(&self, error: darling::Error) {
+        for e in error.flatten() {
+            self.syn_error(e.into());
         }
     }
 

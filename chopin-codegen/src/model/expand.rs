@@ -1,40 +1,16 @@
 //! A [`ModelDef`] into the read schema (the struct itself, with serde and its API schema), the
 //! SeaORM entity module (through SeaORM's own derives), `NewX` and `XPatch` with their
 //! validation, and `impl Model`. A `private` field is a column of the entity only: the read
-//! schema, `NewX` and `XPatch` do not have it.
+//! schema, `NewX` and `XPatch` do not have it. Infallible: it runs on a checked model only.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Lit;
 use syn::spanned::Spanned;
 
-use super::parse::{self, FieldDef, ModelDef, Scalar};
-use crate::diag::Ctxt;
-use crate::module::expand::snake_case;
+use super::model::{FieldDef, ModelDef, Scalar};
+use crate::names::snake_case;
 use crate::paths::Paths;
-
-/// Expands `#[chopin::model(args)] item`.
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let cx = Ctxt::new();
-    let def = parse::parse(&cx, args, item.clone());
-    match (cx.check(), def) {
-        (Ok(()), Some(def)) => generate(&def),
-        (Err(e), Some(def)) => {
-            // The struct as written (without its `#[model]` keys), so that code using it still
-            // compiles and the errors above are the only ones.
-            let item = &def.item;
-            let mut out = e.to_compile_error();
-            out.extend(quote!(#item));
-            out
-        }
-        (Err(e), None) => {
-            let mut out = e.to_compile_error();
-            out.extend(item);
-            out
-        }
-        (Ok(()), None) => item,
-    }
-}
 
 /// `author_id` → `AuthorId`, as SeaORM names columns.
 fn camel(name: &str) -> String {
@@ -49,7 +25,8 @@ fn camel(name: &str) -> String {
         .collect()
 }
 
-fn generate(def: &ModelDef) -> TokenStream {
+/// The code of the checked model `def`.
+pub fn generate(def: &ModelDef) -> TokenStream {
     let paths = Paths::new(def.krate.as_ref());
     let (db, sea_orm, openapi, serde, chopin_error) = (
         paths.db(),
@@ -665,7 +642,7 @@ fn object_schema<'a>(
 fn doc_text(attrs: &[syn::Attribute]) -> String {
     attrs
         .iter()
-        .filter(|a| a.path().is_ident("doc"))
+        .filter(|a| a.path().is_ident(crate::symbol::DOC))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
                 syn::Expr::Lit(syn::ExprLit {
