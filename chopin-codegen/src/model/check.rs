@@ -208,7 +208,7 @@ mod tests {
             [
                 "unknown model option `tabel`: expected one of `table`, `has_many`, `crate` (did you mean `table`?)",
                 "`primary_key` is given twice",
-                "unknown model field key `max_length`: expected one of `primary_key`, `max_len`, `min_len`, `email`, `range`, `belongs_to`, `on_delete`, `default`, `unique`, `indexed`, `created_at`, `updated_at`, `private`",
+                "unknown model field key `max_length`: expected one of `primary_key`, `max_len`, `min_len`, `email`, `range`, `belongs_to`, `on_delete`, `default`, `unique`, `indexed`, `created_at`, `updated_at`, `private` (did you mean `max_len`?)",
                 "a table name is lowercase letters, digits and `_`, as in `posts`",
                 "write `has_many(Model, ..)`",
                 "expected a length from 1 up",
