@@ -28,10 +28,22 @@ impl Ctxt {
         self.syn_error(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
+    /// Records an error at `span`.
+    pub fn error_at<M: Display>(&self, span: proc_macro2::Span, message: M) {
+        self.syn_error(syn::Error::new(span, message));
+    }
+
     /// Records an error already built.
     pub fn syn_error(&self, error: syn::Error) {
         if let Some(errors) = self.errors.borrow_mut().as_mut() {
             errors.push(error);
+        }
+    }
+
+    /// Records each error darling met, at its span.
+    pub fn darling_error(&self, error: darling::Error) {
+        for e in error.flatten() {
+            self.syn_error(e.into());
         }
     }
 
@@ -95,15 +107,30 @@ pub fn expected_one_of(got: &str, accepted: &[&str]) -> String {
         .map(|a| format!("`{a}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let closest = accepted
+    match closest(got, accepted) {
+        Some(a) => format!("expected one of {list} (did you mean `{a}`?)"),
+        None => format!("expected one of {list}"),
+    }
+}
+
+/// The accepted word closest to `got`, if one is close: at most two edits away (`nmae`, `gte`),
+/// or alike by darling's rule for its suggestions, a Jaro-Winkler similarity above 0.8, which
+/// also catches a longer spelling of a word (`max_length` for `max_len`).
+fn closest<'a>(got: &str, accepted: &[&'a str]) -> Option<&'a str> {
+    let by_edits = accepted
         .iter()
         .map(|a| (strsim::damerau_levenshtein(got, a), *a))
         .filter(|(d, a)| *d <= 2 && *d < a.len())
-        .min_by_key(|(d, _)| *d);
-    match closest {
-        Some((_, a)) => format!("expected one of {list} (did you mean `{a}`?)"),
-        None => format!("expected one of {list}"),
-    }
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a);
+    by_edits.or_else(|| {
+        accepted
+            .iter()
+            .map(|a| (strsim::jaro_winkler(got, a), *a))
+            .filter(|(similarity, _)| *similarity > 0.8)
+            .max_by(|x, y| x.0.total_cmp(&y.0))
+            .map(|(_, a)| a)
+    })
 }
 
 #[cfg(test)]
@@ -140,6 +167,10 @@ mod tests {
         assert_eq!(
             expected_one_of("colour", &keys),
             "expected one of `auth`, `name`, `tag`"
+        );
+        assert_eq!(
+            expected_one_of("max_length", &["min_len", "max_len", "email"]),
+            "expected one of `min_len`, `max_len`, `email` (did you mean `max_len`?)"
         );
     }
 }

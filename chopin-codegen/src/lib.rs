@@ -1,10 +1,14 @@
 //! The Chopin code generator, as a plain library.
 //!
-//! It turns Chopin's attributes into code in four stages: parse (tokens into raw attribute data,
-//! collecting every error), model (validated domain data that keeps spans), check (rules that look
-//! at more than one piece, such as two routes claiming one path) and expand (data into tokens). It
-//! depends on syn, quote and proc-macro2 but never on `proc_macro`, so the same code runs in the
-//! `chopin-macros` entry points, in unit tests and in the `chopin` command-line tool.
+//! It turns Chopin's attributes into code in four stages, a folder per attribute with a file per
+//! stage: parse (tokens into raw attribute data, darling reading the options; every error
+//! collected), model (validated domain data that keeps spans), check (rules that look at more
+//! than one piece, such as two routes claiming one path) and expand (data into tokens,
+//! infallible). Shared by all: [`attr`] (the options' reading), [`diag`] (the error
+//! accumulator), [`symbol`] (every keyword), [`paths`] (every path the expansions name) and
+//! [`names`]. It depends on syn, quote, proc-macro2 and darling but never on `proc_macro`, so the
+//! same code runs in the `chopin-macros` entry points, in unit tests and in the `chopin`
+//! command-line tool.
 //!
 //! The functions at the root are the attributes' entry points. With `CHOPIN_MACROS_DEBUG=1` in the
 //! compiler's environment each prints its expansion to standard error.
@@ -14,6 +18,8 @@ pub mod diag;
 pub mod fast_route;
 pub mod model;
 pub mod module;
+pub mod names;
+pub mod paths;
 pub mod route;
 pub mod symbol;
 
@@ -21,17 +27,17 @@ use proc_macro2::TokenStream;
 
 /// `#[chopin::module(args)] item`.
 pub fn module(args: TokenStream, item: TokenStream) -> TokenStream {
-    debug("chopin::module", module::expand::expand(args, item))
+    debug("chopin::module", module::expand(args, item))
 }
 
 /// `#[chopin::model(args)] item`.
 pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
-    debug("chopin::model", model::expand::expand(args, item))
+    debug("chopin::model", model::expand(args, item))
 }
 
 /// `#[fast_route(args)] item`, on a crate-level constant.
 pub fn fast_route(args: TokenStream, item: TokenStream) -> TokenStream {
-    debug("fast_route", fast_route::expand::expand(args, item))
+    debug("fast_route", fast_route::expand(args, item))
 }
 
 /// `#[get]`, `#[post]`, … outside a module: an error.

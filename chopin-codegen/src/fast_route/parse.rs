@@ -1,51 +1,71 @@
-//! Tokens of a `#[fast_route]` attribute into a [`FastRouteAttr`], reporting every mistake.
+//! Tokens of a `#[fast_route]` attribute into a [`FastRouteAttr`]: the path literal, read by
+//! hand, and the options after it, read by darling. What the values mean is the model stage's
+//! ([`super::model`]).
 //!
 //! ```text
 //! #[fast_route("/health", text, cache_control = "no-cache")]
 //! #[fast_route("/about", html, cors, methods(GET, HEAD))]
 //! #[fast_route("/feed.xml", content_type = "application/rss+xml", header("x-robots-tag", "noindex"))]
 //! ```
-//!
-//! The path is a literal path of Chopin's route grammar, without parameters. Exactly one content
-//! type: `json`, `text`, `html` or `content_type = "…"`.
 
+use darling::FromMeta;
+use darling::util::Flag;
 use proc_macro2::TokenStream;
 use syn::punctuated::Punctuated;
 use syn::{LitStr, Meta, Token};
 
 use super::NO_AUTH;
-use crate::attr::{self, string_value};
-use crate::diag::{Ctxt, expected_one_of};
+use crate::attr::{self, NestedMeta, Read};
+use crate::diag::Ctxt;
+use crate::symbol::{AUTH, CONTENT_TYPES, FAST_ROUTE_OPTIONS, HEADER};
 
-/// The options `#[fast_route]` accepts, in the order error messages list them.
-pub const OPTIONS: &[&str] = &[
-    "json",
-    "text",
-    "html",
-    "content_type",
-    "cors",
-    "cache_control",
-    "header",
-    "methods",
-];
-
-/// Methods a fast route may answer.
-pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
-
-/// A `#[fast_route]` attribute's arguments.
+/// A `#[fast_route]` attribute's arguments, as written.
 pub struct FastRouteAttr {
     /// The path literal.
     pub path: LitStr,
-    /// The content type.
-    pub content_type: String,
+    /// The keys that set the content type (`json`, `text`, `html`, `content_type`), in the order
+    /// they are written: a fast route has one, and the second is the mistake.
+    pub content_types: Vec<syn::Path>,
+    /// The options after the path.
+    pub options: FastRouteOptions,
+}
+
+/// The options of `#[fast_route]`.
+#[derive(Default, FromMeta)]
+pub struct FastRouteOptions {
+    /// `json`.
+    pub json: Read<Flag>,
+    /// `text`.
+    pub text: Read<Flag>,
+    /// `html`.
+    pub html: Read<Flag>,
+    /// `content_type = "…"`.
+    pub content_type: Read<LitStr>,
     /// `cors`.
-    pub cors: bool,
+    pub cors: Read<Flag>,
     /// `cache_control = "…"`.
-    pub cache_control: Option<LitStr>,
+    pub cache_control: Read<LitStr>,
     /// `header("name", "value")`, in order.
-    pub headers: Vec<(LitStr, LitStr)>,
-    /// `methods(..)`, upper case; empty for the default (GET, and HEAD with it).
-    pub methods: Vec<String>,
+    #[darling(multiple, with = read_header)]
+    pub header: Vec<Read<(LitStr, LitStr)>>,
+    /// `methods(GET, HEAD)`.
+    #[darling(default, with = |m| attr::list(m, "write `methods(GET, HEAD)`"))]
+    pub methods: Read<Vec<syn::Ident>>,
+}
+
+/// `header("name", "value")`.
+fn read_header(option: &Meta) -> darling::Result<Read<(LitStr, LitStr)>> {
+    let pair = match option {
+        Meta::List(list) => list
+            .parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated)
+            .ok()
+            .filter(|pair| pair.len() == 2)
+            .map(|pair| (pair[0].clone(), pair[1].clone())),
+        _ => None,
+    };
+    Ok(pair
+        .ok_or_else(|| syn::Error::new_spanned(option, "write `header(\"name\", \"value\")`"))
+        .into())
 }
 
 /// Parses a `#[fast_route]` attribute's arguments; `None` when the path is missing.
@@ -55,181 +75,52 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Option<FastRouteAttr> {
         args,
         "expected the path as a string literal, as in `#[fast_route(\"/health\", text)]`",
     )?;
-    let value = path.value();
-    match chopin_pattern::validate(&value) {
-        Err(e) => cx.error_spanned_by(&path, format!("invalid path: {}", e.message())),
-        Ok(()) if chopin_pattern::params(&value).next().is_some() => cx.error_spanned_by(
-            &path,
-            "a fast route answers one literal path, without parameters: use a handler route for `{…}`",
-        ),
-        Ok(()) => {}
-    }
-
-    let mut attr = FastRouteAttr {
-        path: path.clone(),
-        content_type: String::new(),
-        cors: false,
-        cache_control: None,
-        headers: Vec::new(),
-        methods: Vec::new(),
-    };
-    let mut content_type_at: Option<&Meta> = None;
+    // `auth` is a route option a fast route cannot have: said so, rather than as unknown.
+    let options: Vec<NestedMeta> = options
+        .into_iter()
+        .filter(|option| match option {
+            NestedMeta::Meta(meta) if meta.path().is_ident(AUTH) => {
+                cx.error_spanned_by(meta.path(), NO_AUTH);
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let mut content_types: Vec<syn::Path> = Vec::new();
     for option in &options {
-        let key = attr::key(option);
-        let content_type = match key.as_str() {
-            "json" => Some("application/json".to_owned()),
-            "text" => Some("text/plain; charset=utf-8".to_owned()),
-            "html" => Some("text/html; charset=utf-8".to_owned()),
-            "content_type" => string_value(cx, option).map(|s| s.value()),
-            "cors" => {
-                attr.cors = true;
-                None
-            }
-            "cache_control" => {
-                attr.cache_control = string_value(cx, option);
-                None
-            }
-            "header" => {
-                match option {
-                    Meta::List(list) => match list
-                        .parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated)
-                    {
-                        Ok(pair) if pair.len() == 2 => {
-                            attr.headers.push((pair[0].clone(), pair[1].clone()));
-                        }
-                        _ => cx.error_spanned_by(option, "write `header(\"name\", \"value\")`"),
-                    },
-                    _ => cx.error_spanned_by(option, "write `header(\"name\", \"value\")`"),
-                }
-                None
-            }
-            "methods" => {
-                match option {
-                    Meta::List(list) => match list
-                        .parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated)
-                    {
-                        Ok(methods) => {
-                            for m in methods {
-                                let name = m.to_string();
-                                if METHODS.contains(&name.as_str()) {
-                                    attr.methods.push(name);
-                                } else {
-                                    cx.error_spanned_by(
-                                        &m,
-                                        format!(
-                                            "unknown method `{name}`: {}",
-                                            expected_one_of(&name, METHODS)
-                                        ),
-                                    );
-                                }
-                            }
-                        }
-                        Err(e) => cx.syn_error(e),
-                    },
-                    _ => cx.error_spanned_by(option, "write `methods(GET, HEAD)`"),
-                }
-                None
-            }
-            "auth" => {
-                cx.error_spanned_by(option.path(), NO_AUTH);
-                None
-            }
-            other => {
-                cx.error_spanned_by(
-                    option.path(),
-                    format!(
-                        "unknown `fast_route` option `{other}`: {}",
-                        expected_one_of(other, OPTIONS)
-                    ),
-                );
-                None
-            }
-        };
-        if let Some(ct) = content_type {
-            if content_type_at.is_some() {
-                cx.error_spanned_by(option.path(), "a fast route has one content type: `json`, `text`, `html` or `content_type = \"…\"`");
-            } else {
-                attr.content_type = ct;
-                content_type_at = Some(option);
+        if let NestedMeta::Meta(meta) = option {
+            let key = attr::key(meta);
+            let first = !content_types.iter().any(|p| p.is_ident(&key));
+            if CONTENT_TYPES.contains(&key.as_str()) && first {
+                content_types.push(meta.path().clone());
             }
         }
     }
-    if content_type_at.is_none() {
-        cx.error_spanned_by(
-            &path,
-            "a fast route needs a content type: add `json`, `text`, `html` or `content_type = \"…\"`",
-        );
-    }
-    Some(attr)
+    let options = attr::read(
+        cx,
+        &options,
+        "`fast_route` option",
+        FAST_ROUTE_OPTIONS,
+        &[HEADER],
+    );
+    Some(FastRouteAttr {
+        path,
+        content_types,
+        options,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
-
-    fn errors(args: TokenStream) -> Vec<String> {
-        crate::diag::errors_of(|cx| parse(cx, args))
-    }
 
     #[test]
-    fn every_option() {
+    fn every_listed_option_is_a_field() {
         let cx = Ctxt::new();
-        let attr = parse(
-            &cx,
-            quote!(
-                "/about",
-                html,
-                cors,
-                cache_control = "no-cache",
-                header("x-a", "1"),
-                methods(GET, HEAD)
-            ),
-        )
-        .expect("parsed");
+        for key in FAST_ROUTE_OPTIONS {
+            let options = attr::options(&cx, key.parse().expect("a word"));
+            assert!(FastRouteOptions::from_list(&options).is_ok(), "{key}");
+        }
         cx.check().expect("valid");
-        assert_eq!(attr.content_type, "text/html; charset=utf-8");
-        assert!(attr.cors);
-        assert_eq!(
-            attr.cache_control.map(|c| c.value()).as_deref(),
-            Some("no-cache")
-        );
-        assert_eq!(attr.headers.len(), 1);
-        assert_eq!(attr.methods, ["GET", "HEAD"]);
-
-        let cx = Ctxt::new();
-        let attr =
-            parse(&cx, quote!("/feed", content_type = "application/rss+xml")).expect("parsed");
-        cx.check().expect("valid");
-        assert_eq!(attr.content_type, "application/rss+xml");
-    }
-
-    #[test]
-    fn every_mistake_is_reported_at_once() {
-        assert_eq!(
-            errors(quote!(
-                "/users/{id}",
-                json,
-                text,
-                cros,
-                auth,
-                methods(GET, PURGE),
-                header("x")
-            )),
-            [
-                "a fast route answers one literal path, without parameters: use a handler route for `{…}`",
-                "a fast route has one content type: `json`, `text`, `html` or `content_type = \"…\"`",
-                "unknown `fast_route` option `cros`: expected one of `json`, `text`, `html`, `content_type`, `cors`, `cache_control`, `header`, `methods` (did you mean `cors`?)",
-                NO_AUTH,
-                "unknown method `PURGE`: expected one of `GET`, `HEAD`, `POST`, `PUT`, `DELETE`, `PATCH`, `OPTIONS`",
-                "write `header(\"name\", \"value\")`",
-            ]
-        );
-        assert_eq!(
-            errors(quote!("/health")),
-            [
-                "a fast route needs a content type: add `json`, `text`, `html` or `content_type = \"…\"`"
-            ]
-        );
     }
 }

@@ -1,39 +1,16 @@
 //! A [`ModelDef`] into the read schema (the struct itself, with serde and its API schema), the
 //! SeaORM entity module (through SeaORM's own derives), `NewX` and `XPatch` with their
 //! validation, and `impl Model`. A `private` field is a column of the entity only: the read
-//! schema, `NewX` and `XPatch` do not have it.
+//! schema, `NewX` and `XPatch` do not have it. Infallible: it runs on a checked model only.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Lit;
 use syn::spanned::Spanned;
 
-use super::parse::{self, FieldDef, ModelDef, Scalar};
-use crate::diag::Ctxt;
-use crate::module::expand::snake_case;
-
-/// Expands `#[chopin::model(args)] item`.
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let cx = Ctxt::new();
-    let def = parse::parse(&cx, args, item.clone());
-    match (cx.check(), def) {
-        (Ok(()), Some(def)) => generate(&def),
-        (Err(e), Some(def)) => {
-            // The struct as written (without its `#[model]` keys), so that code using it still
-            // compiles and the errors above are the only ones.
-            let item = &def.item;
-            let mut out = e.to_compile_error();
-            out.extend(quote!(#item));
-            out
-        }
-        (Err(e), None) => {
-            let mut out = e.to_compile_error();
-            out.extend(item);
-            out
-        }
-        (Ok(()), None) => item,
-    }
-}
+use super::model::{FieldDef, ModelDef, Scalar};
+use crate::names::snake_case;
+use crate::paths::Paths;
 
 /// `author_id` → `AuthorId`, as SeaORM names columns.
 fn camel(name: &str) -> String {
@@ -48,18 +25,21 @@ fn camel(name: &str) -> String {
         .collect()
 }
 
-fn generate(def: &ModelDef) -> TokenStream {
-    let krate = match &def.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::chopin),
-    };
-    let private = quote!(#krate::__private);
-    let with_db = quote_spanned!(proc_macro2::Span::call_site()=> #private::with_db!);
-    let krate_path = krate.to_string().replace(' ', "");
-    let serde_crate = format!("{krate_path}::__private::serde");
+/// The code of the checked model `def`.
+pub fn generate(def: &ModelDef) -> TokenStream {
+    let paths = Paths::new(def.krate.as_ref());
+    let (db, sea_orm, openapi, serde, chopin_error) = (
+        paths.db(),
+        paths.sea_orm(),
+        paths.openapi(),
+        paths.serde(),
+        paths.chopin_error(),
+    );
+    let with_db = paths.with_db();
+    let serde_crate = paths.serde_str();
     // A field that may be left out but, when given, is not `null` (its schema says so).
-    let present = format!("{krate_path}::__private::db::present");
-    let db_fn = |name: &str| format!("{krate_path}::__private::db::{name}");
+    let present = paths.db_str("present");
+    let db_fn = |name: &str| paths.db_str(name);
     let item = &read_struct(def);
     let ident = &item.ident;
     let vis = &item.vis;
@@ -120,12 +100,13 @@ fn generate(def: &ModelDef) -> TokenStream {
             let column = format_ident!("{}", camel(&f.ident.to_string()));
             let on_delete = f.keys.on_delete.as_ref().map(|s| {
                 let action = format_ident!("{}", camel(&s.value()));
-                quote!(.on_delete(#private::sea_orm::ForeignKeyAction::#action))
+                quote!(.on_delete(#sea_orm::ForeignKeyAction::#action))
             });
             let target = from_parent(target);
-            let target_model = quote_spanned!(target.span()=> <#target as #private::db::Model>);
+            let target_db = paths.at(target.span()).db();
+            let target_model = quote_spanned!(target.span()=> <#target as #target_db::Model>);
             quote! {
-                Relation::#variant => <Entity as #private::sea_orm::EntityTrait>::belongs_to(
+                Relation::#variant => <Entity as #sea_orm::EntityTrait>::belongs_to(
                     <#target_model::Entity as ::core::default::Default>::default(),
                 )
                 .from(Column::#column)
@@ -150,8 +131,8 @@ fn generate(def: &ModelDef) -> TokenStream {
     let many_defs = many.iter().map(|(variant, target)| {
         let target = from_parent(target);
         quote! {
-            Relation::#variant => <Entity as #private::sea_orm::EntityTrait>::has_many(
-                <<#target as #private::db::Model>::Entity as ::core::default::Default>::default(),
+            Relation::#variant => <Entity as #sea_orm::EntityTrait>::has_many(
+                <<#target as #db::Model>::Entity as ::core::default::Default>::default(),
             )
             .into()
         }
@@ -173,11 +154,12 @@ fn generate(def: &ModelDef) -> TokenStream {
         }
         related_targets.push(key);
         // Spanned at the target, so that a target that is not a model is reported once, there.
-        let entity = quote_spanned!(target.span()=> <#target as #private::db::Model>::Entity);
+        let target_db = paths.at(target.span()).db();
+        let entity = quote_spanned!(target.span()=> <#target as #target_db::Model>::Entity);
         Some(quote! {
-            impl #private::sea_orm::Related<#entity> for Entity {
-                fn to() -> #private::sea_orm::RelationDef {
-                    #private::sea_orm::RelationTrait::def(&Relation::#variant)
+            impl #sea_orm::Related<#entity> for Entity {
+                fn to() -> #sea_orm::RelationDef {
+                    #sea_orm::RelationTrait::def(&Relation::#variant)
                 }
             }
         })
@@ -195,16 +177,16 @@ fn generate(def: &ModelDef) -> TokenStream {
     let struct_doc = doc_text(&item.attrs);
 
     // The API schemas.
-    let read_schema = object_schema(&private, &struct_doc, shown.iter().copied(), |f| {
+    let read_schema = object_schema(&paths, &struct_doc, shown.iter().copied(), |f| {
         (!f.nullable, false)
     });
     let inputs: Vec<&FieldDef> = def.fields.iter().filter(|f| f.input()).collect();
     let new_doc = format!("What a client sends to create a `{name}`.");
-    let new_schema = object_schema(&private, &new_doc, inputs.iter().copied(), |f| {
+    let new_schema = object_schema(&paths, &new_doc, inputs.iter().copied(), |f| {
         (!f.nullable && f.keys.default.is_none(), true)
     });
     let patch_doc = format!("What a client sends to change a `{name}`: the fields it changes.");
-    let patch_schema = object_schema(&private, &patch_doc, inputs.iter().copied(), |_| {
+    let patch_schema = object_schema(&paths, &patch_doc, inputs.iter().copied(), |_| {
         (false, true)
     });
 
@@ -244,14 +226,14 @@ fn generate(def: &ModelDef) -> TokenStream {
         } else {
             quote!(::core::option::Option::Some(&self.#fi))
         };
-        checks(&private, f, &value)
+        checks(&paths, f, &value)
     });
     let patch_checks = inputs.iter().map(|f| {
         let fi = &f.ident;
-        checks(&private, f, &quote!(&self.#fi))
+        checks(&paths, f, &quote!(&self.#fi))
     });
-    let set = quote!(#private::sea_orm::ActiveValue::Set);
-    let now = quote!(#private::db::chrono::Utc::now());
+    let set = quote!(#sea_orm::ActiveValue::Set);
+    let now = quote!(#db::chrono::Utc::now());
     let new_sets = def.fields.iter().filter_map(|f| {
         let fi = &f.ident;
         if f.keys.created_at || f.keys.updated_at {
@@ -261,7 +243,7 @@ fn generate(def: &ModelDef) -> TokenStream {
         } else if f.keys.default.is_some() && !f.nullable {
             Some(quote!(#fi: match self.#fi {
                 ::core::option::Option::Some(v) => #set(v),
-                ::core::option::Option::None => #private::sea_orm::ActiveValue::NotSet,
+                ::core::option::Option::None => #sea_orm::ActiveValue::NotSet,
             }))
         } else {
             Some(quote!(#fi: #set(self.#fi)))
@@ -293,22 +275,22 @@ fn generate(def: &ModelDef) -> TokenStream {
             ::core::clone::Clone,
             ::core::fmt::Debug,
             ::core::cmp::PartialEq,
-            #private::serde::Serialize,
-            #private::serde::Deserialize,
+            #serde::Serialize,
+            #serde::Deserialize,
         )]
         #[serde(crate = #serde_crate)]
         #item
 
         // The rest needs the database battery: without it, one error at the attribute says so.
-        #with_db {
+        #with_db! {
 
         #[doc = concat!("The SeaORM entity of [`", #name, "`]: its table `", #table, "`.")]
         #[allow(missing_docs, clippy::all)]
         #vis mod #entity {
-            use #private::sea_orm;
+            use #sea_orm;
             // SeaORM's derives name its traits and derives unqualified.
             #[allow(unused_imports)]
-            use #private::sea_orm::entity::prelude::*;
+            use #sea_orm::entity::prelude::*;
 
             #[derive(Clone, Debug, PartialEq, sea_orm::DeriveEntityModel)]
             #[sea_orm(table_name = #table)]
@@ -338,7 +320,7 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #private::db::Model for #ident {
+        impl #db::Model for #ident {
             type Entity = #entity::Entity;
             const NAME: &'static str = #name;
             const TABLE: &'static str = #table;
@@ -347,20 +329,20 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #private::openapi::PartialSchema for #ident {
-            fn schema() -> #private::openapi::utoipa::openapi::RefOr<#private::openapi::utoipa::openapi::schema::Schema> {
+        impl #openapi::PartialSchema for #ident {
+            fn schema() -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
                 #read_schema
             }
         }
 
-        impl #private::openapi::ToSchema for #ident {
+        impl #openapi::ToSchema for #ident {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(#name)
             }
         }
 
         #[doc = #new_doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq, #private::serde::Deserialize)]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq, #serde::Deserialize)]
         #[serde(crate = #serde_crate, deny_unknown_fields)]
         #vis struct #new_ident {
             #(#new_fields),*
@@ -371,10 +353,10 @@ fn generate(def: &ModelDef) -> TokenStream {
             ///
             /// # Errors
             /// `422 invalid`, listing each failing field.
-            pub fn validate(&self) -> ::core::result::Result<(), #private::ChopinError> {
+            pub fn validate(&self) -> ::core::result::Result<(), #chopin_error> {
                 let mut errors = ::std::vec::Vec::new();
                 #(#new_checks)*
-                #private::db::invalid_if_any(errors)
+                #db::invalid_if_any(errors)
             }
 
             /// The row to insert, once valid; the database assigns the key.
@@ -382,7 +364,7 @@ fn generate(def: &ModelDef) -> TokenStream {
             ///
             /// # Errors
             /// `422 invalid`, as [`Self::validate`].
-            pub fn into_active_model(self) -> ::core::result::Result<#entity::ActiveModel, #private::ChopinError> {
+            pub fn into_active_model(self) -> ::core::result::Result<#entity::ActiveModel, #chopin_error> {
                 self.validate()?;
                 #now_binding
                 ::core::result::Result::Ok(#entity::ActiveModel {
@@ -392,20 +374,20 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #private::openapi::PartialSchema for #new_ident {
-            fn schema() -> #private::openapi::utoipa::openapi::RefOr<#private::openapi::utoipa::openapi::schema::Schema> {
+        impl #openapi::PartialSchema for #new_ident {
+            fn schema() -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
                 #new_schema
             }
         }
 
-        impl #private::openapi::ToSchema for #new_ident {
+        impl #openapi::ToSchema for #new_ident {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::core::stringify!(#new_ident))
             }
         }
 
         #[doc = #patch_doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default, ::core::cmp::PartialEq, #private::serde::Deserialize)]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default, ::core::cmp::PartialEq, #serde::Deserialize)]
         #[serde(crate = #serde_crate, deny_unknown_fields)]
         #vis struct #patch_ident {
             #(#patch_fields),*
@@ -416,17 +398,17 @@ fn generate(def: &ModelDef) -> TokenStream {
             ///
             /// # Errors
             /// `422 invalid`, listing each failing field.
-            pub fn validate(&self) -> ::core::result::Result<(), #private::ChopinError> {
+            pub fn validate(&self) -> ::core::result::Result<(), #chopin_error> {
                 let mut errors = ::std::vec::Vec::new();
                 #(#patch_checks)*
-                #private::db::invalid_if_any(errors)
+                #db::invalid_if_any(errors)
             }
 
             /// `row` with the fields this patch sets, to update, once valid.
             ///
             /// # Errors
             /// `422 invalid`, as [`Self::validate`].
-            pub fn apply(self, row: #entity::Model) -> ::core::result::Result<#entity::ActiveModel, #private::ChopinError> {
+            pub fn apply(self, row: #entity::Model) -> ::core::result::Result<#entity::ActiveModel, #chopin_error> {
                 self.validate()?;
                 let mut active: #entity::ActiveModel = ::core::convert::Into::into(row);
                 #(#patch_sets)*
@@ -434,13 +416,13 @@ fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #private::openapi::PartialSchema for #patch_ident {
-            fn schema() -> #private::openapi::utoipa::openapi::RefOr<#private::openapi::utoipa::openapi::schema::Schema> {
+        impl #openapi::PartialSchema for #patch_ident {
+            fn schema() -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
                 #patch_schema
             }
         }
 
-        impl #private::openapi::ToSchema for #patch_ident {
+        impl #openapi::ToSchema for #patch_ident {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::core::stringify!(#patch_ident))
             }
@@ -530,26 +512,27 @@ fn from_parent(path: &syn::Path) -> TokenStream {
 }
 
 /// The checks of one field's value (an `Option<&T>` expression), pushing into `errors`.
-fn checks(private: &TokenStream, f: &FieldDef, value: &TokenStream) -> TokenStream {
+fn checks(paths: &Paths, f: &FieldDef, value: &TokenStream) -> TokenStream {
+    let db = paths.db();
     let k = &f.keys;
     let name = f.ident.to_string();
     let inner = &f.inner;
     let mut out = Vec::new();
     if f.scalar == Scalar::Text {
-        out.push(quote!(#private::db::check_text(&mut errors, #name, v);));
+        out.push(quote!(#db::check_text(&mut errors, #name, v);));
     }
     if k.max_len.is_some() || k.min_len.is_some() {
         let min = option_u64(k.min_len);
         let max = option_u64(k.max_len);
-        out.push(quote!(#private::db::check_len(&mut errors, #name, v, #min, #max);));
+        out.push(quote!(#db::check_len(&mut errors, #name, v, #min, #max);));
     }
     if k.email {
-        out.push(quote!(#private::db::check_email(&mut errors, #name, v);));
+        out.push(quote!(#db::check_email(&mut errors, #name, v);));
     }
     if k.range.0.is_some() || k.range.1.is_some() {
         let min = option_lit(k.range.0.as_ref());
         let max = option_lit(k.range.1.as_ref());
-        out.push(quote!(#private::db::check_range::<#inner>(&mut errors, #name, *v, #min, #max);));
+        out.push(quote!(#db::check_range::<#inner>(&mut errors, #name, *v, #min, #max);));
     }
     if out.is_empty() {
         return TokenStream::new();
@@ -578,12 +561,13 @@ fn option_lit(v: Option<&Lit>) -> TokenStream {
 /// An object schema over `fields`; `rules(f)` says whether a field is required and whether the
 /// object is closed (a client's input, which `deny_unknown_fields` rejects with more fields).
 fn object_schema<'a>(
-    private: &TokenStream,
+    paths: &Paths,
     doc: &str,
     fields: impl Iterator<Item = &'a FieldDef>,
     rules: impl Fn(&FieldDef) -> (bool, bool),
 ) -> TokenStream {
-    let openapi = quote!(#private::openapi::utoipa::openapi);
+    let (db, openapi, serde_json) = (paths.db(), paths.openapi(), paths.serde_json());
+    let utoipa_openapi = quote!(#openapi::utoipa::openapi);
     let mut props = Vec::new();
     let mut any_closed = false;
     for f in fields {
@@ -591,13 +575,13 @@ fn object_schema<'a>(
         let inner = &f.inner;
         let base = match f.scalar {
             Scalar::Int => quote! {
-                #private::openapi::integer_schema(
+                #openapi::integer_schema(
                     <#inner>::MIN != 0, <#inner>::BITS, <#inner>::MIN as i128, <#inner>::MAX as u128,
                 )
             },
-            Scalar::Timestamp => quote!(#private::db::timestamp_schema()),
-            Scalar::Date => quote!(#private::db::date_schema()),
-            _ => quote!(<#inner as #private::openapi::PartialSchema>::schema()),
+            Scalar::Timestamp => quote!(#db::timestamp_schema()),
+            Scalar::Date => quote!(#db::date_schema()),
+            _ => quote!(<#inner as #openapi::PartialSchema>::schema()),
         };
         let field_doc = doc_text(&f.docs);
         let k = &f.keys;
@@ -627,15 +611,13 @@ fn object_schema<'a>(
             set.push(quote!(maximum: ::core::option::Option::Some((#l) as f64)));
         }
         if let Some(l) = &k.default {
-            set.push(
-                quote!(default: ::core::option::Option::Some(#private::serde_json::json!(#l))),
-            );
+            set.push(quote!(default: ::core::option::Option::Some(#serde_json::json!(#l))));
         }
         let (required, closed) = rules(f);
         any_closed |= closed;
         let required = required.then(|| quote!(.required(#name)));
         props.push(quote! {
-            .property(#name, #private::db::field_schema(#base, #private::db::FieldRules {
+            .property(#name, #db::field_schema(#base, #db::FieldRules {
                 #(#set,)*
                 ..::core::default::Default::default()
             }))
@@ -644,11 +626,11 @@ fn object_schema<'a>(
     }
     let closed = any_closed.then(|| {
         quote!(.additional_properties(::core::option::Option::Some(
-            #openapi::schema::AdditionalProperties::<#openapi::schema::Schema>::FreeForm(false),
+            #utoipa_openapi::schema::AdditionalProperties::<#utoipa_openapi::schema::Schema>::FreeForm(false),
         )))
     });
     quote! {
-        #openapi::schema::ObjectBuilder::new()
+        #utoipa_openapi::schema::ObjectBuilder::new()
             .description(::core::option::Option::Some(#doc))
             #(#props)*
             #closed
@@ -660,7 +642,7 @@ fn object_schema<'a>(
 fn doc_text(attrs: &[syn::Attribute]) -> String {
     attrs
         .iter()
-        .filter(|a| a.path().is_ident("doc"))
+        .filter(|a| a.path().is_ident(crate::symbol::DOC))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
                 syn::Expr::Lit(syn::ExprLit {

@@ -7,108 +7,18 @@
 
 use proc_macro2::Ident;
 
+use super::model::Decl;
 use crate::diag::Ctxt;
-use crate::fast_route::NO_AUTH;
+use crate::fast_route::model::FastRoute;
 use crate::route::parse::RouteAttr;
 
-/// The method of a route attribute; `Any` is its own method, as in axum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// `#[get]`: GET, and HEAD with it.
-    Get,
-    /// `#[post]`.
-    Post,
-    /// `#[put]`.
-    Put,
-    /// `#[patch]`.
-    Patch,
-    /// `#[delete]`.
-    Delete,
-    /// `#[head]`.
-    Head,
-    /// `#[options]`.
-    Options,
-    /// `#[any]`.
-    Any,
-}
-
-impl Method {
-    /// The attribute names, in the order error messages list them.
-    pub const NAMES: &'static [&'static str] = &[
-        "get", "post", "put", "patch", "delete", "head", "options", "any",
-    ];
-
-    /// The method of an attribute name.
-    pub fn from_attr(name: &str) -> Option<Method> {
-        Some(match name {
-            "get" => Method::Get,
-            "post" => Method::Post,
-            "put" => Method::Put,
-            "patch" => Method::Patch,
-            "delete" => Method::Delete,
-            "head" => Method::Head,
-            "options" => Method::Options,
-            "any" => Method::Any,
-            _ => return None,
-        })
-    }
-
-    /// The methods of the manifest (`Methods::…` constants) a route of this method answers.
-    pub fn manifest_names(self) -> &'static [&'static str] {
-        match self {
-            Method::Get => &["GET", "HEAD"],
-            Method::Post => &["POST"],
-            Method::Put => &["PUT"],
-            Method::Patch => &["PATCH"],
-            Method::Delete => &["DELETE"],
-            Method::Head => &["HEAD"],
-            Method::Options => &["OPTIONS"],
-            Method::Any => &["ANY"],
-        }
-    }
-
-    /// The `axum::routing` function of this method.
-    pub fn routing_fn(self) -> &'static str {
-        match self {
-            Method::Get => "get",
-            Method::Post => "post",
-            Method::Put => "put",
-            Method::Patch => "patch",
-            Method::Delete => "delete",
-            Method::Head => "head",
-            Method::Options => "options",
-            Method::Any => "any",
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Head => "HEAD",
-            Method::Options => "OPTIONS",
-            Method::Any => "ANY",
-        }
-    }
-
-    /// Whether two declarations on one pattern answer a common method (`GET` answers `HEAD`).
-    fn overlaps(self, other: Method) -> bool {
-        self == other
-            || matches!(
-                (self, other),
-                (Method::Get, Method::Head) | (Method::Head, Method::Get)
-            )
-    }
-}
+pub use crate::route::model::Method;
 
 /// One route of the module, as declared.
 pub struct Route<'a> {
     /// Its methods: one for a handler; those of `methods(..)` (by default `GET`) for a fast route.
     pub methods: Vec<Method>,
-    /// Its attribute.
+    /// Its attribute as written, whose path the checks judge it by.
     pub attr: &'a RouteAttr,
     /// The handler, or the constant of a fast route.
     pub item: &'a Ident,
@@ -125,6 +35,64 @@ pub fn full_path(prefix: &str, path: &str) -> String {
     }
 }
 
+/// The module-wide checks over its declarations: routes that clash, and fast routes in a
+/// generic module, whose bytes cannot depend on its type parameters.
+pub fn check_module(cx: &Ctxt, prefix: &str, decls: &[Decl], generic: bool) {
+    let routes: Vec<Route<'_>> = decls
+        .iter()
+        .map(|d| match d {
+            Decl::Handler {
+                method,
+                attr,
+                ident,
+                ..
+            } => Route {
+                methods: vec![*method],
+                attr,
+                item: ident,
+                fast: false,
+            },
+            Decl::Fast {
+                attr, ident, fast, ..
+            } => Route {
+                methods: fast_methods(fast),
+                attr,
+                item: ident,
+                fast: true,
+            },
+        })
+        .collect();
+    check_routes(cx, prefix, &routes);
+    if generic {
+        for d in decls {
+            if let Decl::Fast { fast, .. } = d {
+                cx.error_spanned_by(
+                    &fast.path,
+                    "a fast route's bytes are computed without type parameters: declare it in a non-generic module, or on a crate-level `const` mounted with `.fast_route(..)`",
+                );
+            }
+        }
+    }
+}
+
+/// The methods a fast route answers, as the route checks see them: `GET` unless `methods(..)`,
+/// and `OPTIONS` on a CORS route.
+fn fast_methods(fast: &FastRoute) -> Vec<Method> {
+    let mut methods: Vec<Method> = if fast.methods.is_empty() {
+        vec![Method::Get]
+    } else {
+        fast.methods
+            .iter()
+            .filter_map(|m| Method::from_attr(&m.to_ascii_lowercase()))
+            .collect()
+    };
+    // A CORS route answers `OPTIONS` with its preflight.
+    if fast.cors && !methods.contains(&Method::Options) {
+        methods.push(Method::Options);
+    }
+    methods
+}
+
 /// Reports every pair of clashing routes, at the later one.
 pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
     let full: Vec<Option<String>> = routes
@@ -135,9 +103,6 @@ pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
         })
         .collect();
     for (i, later) in routes.iter().enumerate() {
-        if later.fast && later.attr.auth_span.is_some() {
-            cx.error_spanned_by(&later.attr.path, NO_AUTH);
-        }
         let Some(b) = &full[i] else { continue };
         for (j, earlier) in routes[..i].iter().enumerate() {
             let Some(a) = &full[j] else { continue };
@@ -185,7 +150,6 @@ pub fn check_routes(cx: &Ctxt, prefix: &str, routes: &[Route<'_>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::parse;
     use proc_macro2::Span;
     use quote::quote;
 
@@ -196,7 +160,7 @@ mod tests {
         let cx = Ctxt::new();
         let attrs: Vec<RouteAttr> = decls
             .iter()
-            .map(|(_, args, _, _)| parse::parse(&cx, args.clone()).expect("a path"))
+            .map(|(_, args, _, _)| crate::route::parse::parse(&cx, args.clone()).expect("a path"))
             .collect();
         let idents: Vec<Ident> = decls
             .iter()
@@ -243,7 +207,6 @@ mod tests {
             (Method::Get, quote!("/posts/{post_id}"), "show", false),
             (Method::Head, quote!("/about"), "ABOUT", true),
             (Method::Get, quote!("/about"), "about", false),
-            (Method::Get, quote!("/health", auth), "HEALTH", true),
         ];
         assert_eq!(
             errors("/blog", &decls),
@@ -251,7 +214,6 @@ mod tests {
                 "route conflict: `GET /blog/posts` is already declared by `list`",
                 "route conflict: `/blog/posts/{post_id}` and `/blog/posts/{id}` (`remove`) match the same requests, which no router can tell apart: use one spelling",
                 "`GET /blog/about` is already answered by `ABOUT`: a fast route would hide the other route",
-                NO_AUTH,
             ]
         );
     }

@@ -9,14 +9,14 @@
 
 use syn::{FnArg, GenericArgument, Pat, PathArguments, Signature, Type};
 
-use super::parse::{Access, RouteAttr};
+use super::model::{Access, Route};
 use crate::diag::Ctxt;
 
 /// Extractor types that read the authenticated user.
 const USER_EXTRACTORS: &[&str] = &["AuthUser"];
 
 /// Checks `attr` against the handler `sig`, recording every disagreement.
-pub fn check(cx: &Ctxt, attr: &RouteAttr, sig: &Signature) {
+pub fn check(cx: &Ctxt, attr: &Route, sig: &Signature) {
     if sig.asyncness.is_none() {
         cx.error_spanned_by(
             sig.fn_token,
@@ -176,13 +176,12 @@ fn list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::parse;
     use proc_macro2::TokenStream;
     use quote::quote;
 
     fn errors(args: TokenStream, handler: TokenStream) -> Vec<String> {
         let cx = Ctxt::new();
-        let attr = parse::parse(&cx, args).expect("a path");
+        let attr = crate::route::from_args(&cx, args).expect("a path");
         let f: syn::ItemFn = syn::parse2(handler).expect("a fn");
         check(&cx, &attr, &f.sig);
         crate::diag::messages(cx)

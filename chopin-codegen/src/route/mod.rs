@@ -2,10 +2,19 @@
 //! `#[options]` and `#[any]` on the handlers of a `#[chopin::module]`.
 
 pub mod check;
+pub mod model;
 pub mod parse;
 
 use proc_macro2::TokenStream;
 use quote::quote;
+
+use crate::diag::Ctxt;
+
+/// A route attribute's arguments, parsed and made a [`model::Route`]; `None` when the path is
+/// missing. Every mistake is recorded in `cx`.
+pub fn from_args(cx: &Ctxt, args: TokenStream) -> Option<model::Route> {
+    parse::parse(cx, args).map(|attr| model::Route::from_attr(cx, &attr))
+}
 
 /// A route attribute used on its own: routes belong to a module, which reads them off its
 /// handlers, so this is always an error, at the handler's signature.
