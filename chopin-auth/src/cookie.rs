@@ -123,7 +123,7 @@ fn header_value(cookie: &Cookie<'_>) -> HeaderValue {
 ///
 /// ```
 /// use chopin_auth::cookie::read_cookie;
-/// use http::{HeaderMap, HeaderValue, header::COOKIE};
+/// use chopin_runtime::http::{HeaderMap, HeaderValue, header::COOKIE};
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.append(COOKIE, HeaderValue::from_static("theme=dark; chopin_access=abc"));

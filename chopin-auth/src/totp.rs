@@ -84,7 +84,7 @@ impl Totp {
     /// `issuer:account`, and the query carries the secret and the issuer, all percent-encoded.
     ///
     /// ```
-    /// use crate::totp::Totp;
+    /// use chopin_auth::totp::Totp;
     ///
     /// let totp = Totp::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
     /// assert_eq!(

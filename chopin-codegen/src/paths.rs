@@ -40,10 +40,11 @@ impl Paths {
         }
     }
 
-    /// `…::__private::<segments>`, the segments spanned at `self.span`.
+    /// `…::__private::<segments>`, every token spanned at `self.span` (an error that rustc
+    /// reports at a macro call built from them points there, and only if all of them do).
     fn item(&self, segments: &[&str]) -> TokenStream {
-        let krate = &self.krate;
-        let private = quote!(#krate::__private);
+        let krate = respan(self.krate.clone(), self.span);
+        let private = quote_spanned!(self.span=> #krate::__private);
         let segments = segments.iter().map(|s| Ident::new(s, self.span));
         quote_spanned!(self.span=> #private #(::#segments)*)
     }
@@ -208,6 +209,23 @@ impl Paths {
     pub fn with_db(&self) -> TokenStream {
         self.item(&["with_db"])
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(g) = &token {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                token = proc_macro2::TokenTree::Group(group);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 #[cfg(test)]

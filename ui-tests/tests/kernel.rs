@@ -7,6 +7,6 @@
 #[test]
 fn kernel() {
     let t = trybuild::TestCases::new();
-    t.pass("tests/ui/kernel/pass/*.rs");
-    t.compile_fail("tests/ui/kernel/fail/*.rs");
+    t.pass("tests/kernel-ui/pass/*.rs");
+    t.compile_fail("tests/kernel-ui/fail/*.rs");
 }

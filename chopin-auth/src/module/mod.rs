@@ -38,10 +38,10 @@ use crate::token::random_token;
 /// `auth_tokens`) and its routes under `/auth`.
 ///
 /// ```no_run
-/// use chopin::auth::AuthModule;
-/// use chopin::prelude::*;
+/// use chopin_auth::AuthModule;
+/// use chopin_runtime::{App, Config};
 ///
-/// # async fn run() -> Result<(), chopin::Error> {
+/// # async fn run() -> Result<(), chopin_runtime::Error> {
 /// let config = Config::from_env()?;
 /// let auth = AuthModule::new(&config)?;
 /// App::with_config(config).mount_module(auth).run().await

@@ -1,7 +1,7 @@
 //! `#[fast_route]` on a constant: a response whose bytes are complete at compile time.
 //!
 //! Inside a `#[chopin::module]` the module reads the attribute off its constants; on a
-//! crate-level constant, [`expand`] runs the stages: [`parse`], [`model`], [`expand()`](expand::generate).
+//! crate-level constant, [`expand`](fn@expand) runs the stages: [`parse`], [`model`], [`expand()`](expand::generate).
 
 pub mod expand;
 pub mod model;

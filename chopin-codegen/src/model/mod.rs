@@ -1,7 +1,7 @@
 //! `#[chopin::model]`: one struct as the API's read schema, its SeaORM entity and table, the
 //! `NewX` and `XPatch` a client sends, and their validation.
 //!
-//! [`expand`] runs the stages: [`parse`] reads the options and the fields' keys, [`model`] gives
+//! [`expand`](fn@expand) runs the stages: [`parse`] reads the options and the fields' keys, [`model`] gives
 //! them meaning, [`check`] applies the rules between them, and [`expand()`](expand::generate)
 //! writes the code.
 

@@ -1,6 +1,6 @@
 //! `#[chopin::module]` on an `impl` block: its routes, checked together.
 //!
-//! [`expand`] runs the stages: [`parse`] reads the options, [`model`] checks them and reads the
+//! [`expand`](fn@expand) runs the stages: [`parse`] reads the options, [`model`] checks them and reads the
 //! route attributes off the block's items, [`check`] judges the routes together, and
 //! [`expand()`](expand::generate) writes the manifest and the router.
 
@@ -33,7 +33,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return cx.errors_then(item);
         }
     };
-    if let Some((_, path, _)) = &imp.trait_ {
+    if let Some((path, _)) = &imp.trait_ {
         cx.error_spanned_by(
             path,
             "`#[chopin::module]` goes on an inherent `impl` block (`impl Blog { … }`), not a trait implementation",

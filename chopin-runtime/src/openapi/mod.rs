@@ -6,8 +6,8 @@
 //! implements [`OperationOutput`] (`Json<T>` a `200` with `T`'s schema, `Created<T>` a `201`,
 //! `Result<_, ChopinError>` every error with the body the runtime really sends). `#[chopin::module]`
 //! records, for each handler, a function that asks its types, so the description is a pure
-//! function of the mounted modules' manifests: [`spec`] computes it without a server or a
-//! database, and it cannot drift from the code.
+//! function of the mounted modules' manifests: [`App::openapi`](crate::App::openapi) computes
+//! it without a server or a database, and it cannot drift from the code.
 //!
 //! A type that cannot describe itself does not compile:
 //!
