@@ -53,10 +53,32 @@ fn debug(attribute: &str, expansion: TokenStream) -> TokenStream {
     expansion
 }
 
-/// Tokens as formatted Rust, or as plain tokens when they are not a file of items.
+/// Tokens as formatted Rust, by the toolchain's `rustfmt` (or `$RUSTFMT`), or as plain tokens
+/// where it is missing or refuses them.
+///
+/// A formatter of its own (prettyplease) would be compiled into every application's build for a
+/// debugging aid; `rustfmt` comes with the toolchain. The expansion snapshots use prettyplease,
+/// a dev-dependency, so that they do not depend on the installed `rustfmt`.
 pub fn pretty(tokens: &TokenStream) -> String {
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(_) => tokens.to_string(),
+    let text = tokens.to_string();
+    rustfmt(&text).unwrap_or(text)
+}
+
+fn rustfmt(text: &str) -> Option<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(program)
+        .args(["--edition", "2024"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    if !out.status.success() {
+        return None;
     }
+    String::from_utf8(out.stdout).ok()
 }

@@ -1,5 +1,6 @@
 //! Errors that stop an application from starting or serving.
 
+use std::fmt;
 use std::net::SocketAddr;
 
 use crate::config::ConfigError;
@@ -8,16 +9,12 @@ use crate::config::ConfigError;
 ///
 /// Its `Debug` output is its message, so `fn main() -> Result<(), chopin::Error>` prints
 /// `Error: invalid value for `PORT`: ...` rather than a struct dump.
-#[derive(thiserror::Error)]
 pub enum Error {
     /// The configuration is invalid; the message names the variable.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(ConfigError),
     /// Fast routes were declared wrongly; every mistake is listed.
-    #[error("invalid routes:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Routes(Vec<String>),
     /// The listening socket could not be opened.
-    #[error("cannot listen on {addr}: {source}")]
     Bind {
         /// The address from `HOST` and `PORT`.
         addr: SocketAddr,
@@ -25,10 +22,8 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The command line names no command the application has, or gives it wrong arguments.
-    #[error("{0}")]
     Usage(String),
     /// A command could not write its output.
-    #[error("cannot write {}: {source}", .path.display())]
     Write {
         /// The file.
         path: std::path::PathBuf,
@@ -38,11 +33,9 @@ pub enum Error {
     /// A battery failed: a database, a cache server that does not answer, a migration that is
     /// refused. Its message says which and why (`cannot connect to the database at … (DATABASE_URL):
     /// …`); the battery's own error is its source, to downcast.
-    #[error("{0}")]
     Battery(Box<dyn std::error::Error + Send + Sync>),
     /// The server failed while running.
-    #[error("server error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 }
 
 impl Error {
@@ -52,8 +45,53 @@ impl Error {
     }
 }
 
-impl std::fmt::Debug for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
+// By hand rather than with `thiserror`: the kernel's build is a product target, and its proc
+// macro is a second of an application's clean build for three error types.
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(e) => fmt::Display::fmt(e, f),
+            Error::Routes(errors) => {
+                f.write_str("invalid routes:")?;
+                for e in errors {
+                    write!(f, "\n  - {e}")?;
+                }
+                Ok(())
+            }
+            Error::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Error::Usage(message) => f.write_str(message),
+            Error::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
+            Error::Battery(e) => fmt::Display::fmt(e, f),
+            Error::Io(e) => write!(f, "server error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Config(e) => e.source(),
+            Error::Bind { source, .. } | Error::Write { source, .. } => Some(source),
+            Error::Io(e) => Some(e),
+            Error::Routes(_) | Error::Usage(_) | Error::Battery(_) => None,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Error {
+        Error::Config(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(e)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }

@@ -73,10 +73,9 @@ pub struct Counter {
 ///
 /// In a handler, `?` turns it into a `500` [`ChopinError`] (by its blanket `From` for errors): the
 /// error is logged, and the client is told only that something failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum CacheError {
     /// The backend's server could not be reached, or did not answer.
-    #[error("cannot connect to {backend} at {url}: {source}")]
     Connect {
         /// The backend, as [`CacheBackend::name`] says it.
         backend: &'static str,
@@ -86,7 +85,6 @@ pub enum CacheError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A command of the backend failed: the server went away, or answered with an error.
-    #[error("{backend}: {source}")]
     Backend {
         /// The backend, as [`CacheBackend::name`] says it.
         backend: &'static str,
@@ -95,15 +93,46 @@ pub enum CacheError {
     },
     /// A value could not be written as JSON, or what was read is not the JSON of the type asked
     /// for.
-    #[error("cache value is not the JSON expected: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     /// [`Cache::incr`] found a value at the key that is not a counter: not the decimal text of
     /// a non-negative integer, or one that would overflow.
-    #[error("cache value at `{key}` is not a counter")]
     NotACounter {
         /// The key, its prefix included.
         key: String,
     },
+}
+
+impl fmt::Display for CacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheError::Connect {
+                backend,
+                url,
+                source,
+            } => write!(f, "cannot connect to {backend} at {url}: {source}"),
+            CacheError::Backend { backend, source } => write!(f, "{backend}: {source}"),
+            CacheError::Json(e) => write!(f, "cache value is not the JSON expected: {e}"),
+            CacheError::NotACounter { key } => write!(f, "cache value at `{key}` is not a counter"),
+        }
+    }
+}
+
+impl std::error::Error for CacheError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CacheError::Connect { source, .. } | CacheError::Backend { source, .. } => {
+                Some(&**source)
+            }
+            CacheError::Json(e) => Some(e),
+            CacheError::NotACounter { .. } => None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for CacheError {
+    fn from(e: serde_json::Error) -> CacheError {
+        CacheError::Json(e)
+    }
 }
 
 /// What a backend's operations return.

@@ -20,10 +20,9 @@ pub use section::{Section, Sections};
 pub use vars::{Var, Vars, redact_url};
 
 /// A configuration value that could not be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ConfigError {
     /// A variable is set to a value that does not parse or is out of range.
-    #[error("invalid value for `{name}`: `{value}` ({expected})")]
     Invalid {
         /// The environment variable.
         name: &'static str,
@@ -33,10 +32,8 @@ pub enum ConfigError {
         expected: &'static str,
     },
     /// `.env` exists but cannot be read or parsed.
-    #[error("cannot read `.env`: {0}")]
     DotEnv(String),
     /// A variable that must be set is not.
-    #[error("`{name}` is not set: {why}")]
     Missing {
         /// The environment variable.
         name: &'static str,
@@ -44,9 +41,25 @@ pub enum ConfigError {
         why: &'static str,
     },
     /// Settings that cannot work together; the message says which and what to change.
-    #[error("{0}")]
     Conflict(String),
 }
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::Invalid {
+                name,
+                value,
+                expected,
+            } => write!(f, "invalid value for `{name}`: `{value}` ({expected})"),
+            ConfigError::DotEnv(e) => write!(f, "cannot read `.env`: {e}"),
+            ConfigError::Missing { name, why } => write!(f, "`{name}` is not set: {why}"),
+            ConfigError::Conflict(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// Limits applied to every connection, on the fast path and on the hyper path alike.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,12 +20,11 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Duration, Instant, timeout};
-use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use super::rewind::Rewind;
 use super::service::HyperService;
-use super::shutdown::Shutdown;
+use super::shutdown::{Shutdown, Token};
 use super::timer::ConnectionTimer;
 use crate::date::{self, DATE_LEN};
 use crate::service::ClientAddr;
@@ -52,7 +51,7 @@ pub(crate) async fn serve(
     mut stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: CancellationToken,
+    shutdown: Token,
 ) {
     // Responses are written whole, so Nagle's algorithm would only add latency.
     let _ = stream.set_nodelay(true);
@@ -201,7 +200,7 @@ async fn handoff(
     peer: SocketAddr,
     read: Bytes,
     shared: &Arc<Shared>,
-    shutdown: &CancellationToken,
+    shutdown: &Token,
 ) {
     let limits = &shared.limits;
     let mut builder = http1::Builder::new();

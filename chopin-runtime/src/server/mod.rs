@@ -5,7 +5,7 @@
 //! - on: one SO_REUSEPORT listener per worker, each worker an OS thread with its own
 //!   `current_thread` runtime, so the kernel spreads connections and no task ever changes thread.
 //!
-//! Shutdown is one [`CancellationToken`]: accept loops stop, idle connections close, requests in
+//! Shutdown is one [`Token`]: accept loops stop, idle connections close, requests in
 //! flight finish (up to the shutdown timeout), and `serve` returns.
 
 mod conn;
@@ -23,12 +23,11 @@ use std::time::Duration;
 use axum::Router;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, Limits};
 use crate::service::Services;
 use crate::static_table::StaticTable;
+use shutdown::{Tasks, Token};
 
 /// What every connection of an application shares.
 pub(crate) struct Shared {
@@ -79,7 +78,7 @@ impl Listeners {
         signal: impl Future<Output = ()>,
         grace: Duration,
     ) -> io::Result<()> {
-        let token = CancellationToken::new();
+        let token = Token::default();
         if !self.reuseport {
             let mut tasks = Vec::new();
             for socket in self.sockets {
@@ -144,13 +143,8 @@ fn listen(addr: SocketAddr, reuseport: bool) -> io::Result<std::net::TcpListener
     Ok(socket.into())
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    token: CancellationToken,
-    grace: Duration,
-) {
-    let connections = TaskTracker::new();
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, token: Token, grace: Duration) {
+    let connections = Tasks::default();
     loop {
         tokio::select! {
             () = token.cancelled() => break,
@@ -169,7 +163,6 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    connections.close();
     if tokio::time::timeout(grace, connections.wait())
         .await
         .is_err()
