@@ -299,3 +299,88 @@ DELETE              /blog/posts/{id}  Blog::remove   blog    auth(role = admin) 
     );
     assert_eq!(app.routes().len(), 7 + 11 + 1);
 }
+
+/// A module under a prefix with a parameter: every handler reads it.
+pub(crate) struct Projects;
+
+#[chopin::module(prefix = "/orgs/{org}")]
+impl Projects {
+    /// The organisation itself: the prefix's own path.
+    #[get("/")]
+    async fn org(Path(org): Path<String>) -> String {
+        format!("org {org}")
+    }
+
+    /// One project of the organisation.
+    #[get("/projects/{id}")]
+    async fn project(Path((org, id)): Path<(String, u64)>) -> String {
+        format!("project {id} of {org}")
+    }
+}
+
+/// Modules at the root, however the prefix says so.
+pub(crate) struct RootEmpty;
+
+#[chopin::module(prefix = "")]
+impl RootEmpty {
+    #[get("/ping")]
+    async fn ping() -> &'static str {
+        "pong"
+    }
+}
+
+pub(crate) struct RootSlash;
+
+#[chopin::module(prefix = "/")]
+impl RootSlash {
+    #[get("/pong")]
+    async fn pong() -> &'static str {
+        "ping"
+    }
+}
+
+chopin::assert_app!(Projects, RootEmpty, RootSlash);
+
+#[tokio::test]
+async fn a_prefixs_parameters_reach_the_handlers_router_and_description() {
+    let app = App::with_config(Config::default())
+        .mount_module(Projects)
+        .mount_module(RootEmpty)
+        .mount_module(RootSlash);
+    let spec = serde_json::to_value(app.openapi()).expect("a JSON description");
+    let app = TestApp::spawn(app).await;
+
+    let res = app.get("/orgs/acme/projects/7").send().await;
+    assert_eq!(
+        (res.status().as_u16(), res.text()),
+        (200, "project 7 of acme")
+    );
+    let res = app.get("/orgs/acme").send().await;
+    assert_eq!((res.status().as_u16(), res.text()), (200, "org acme"));
+    let res = app.get("/orgs/acme/projects/seven").send().await;
+    assert_eq!(res.status().as_u16(), 400, "{}", res.text());
+    assert_eq!(app.get("/ping").send().await.text(), "pong");
+    assert_eq!(app.get("/pong").send().await.text(), "ping");
+
+    let params: Vec<(String, String)> =
+        spec["paths"]["/orgs/{org}/projects/{id}"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or("").to_owned(),
+                    p["in"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+    assert_eq!(
+        params,
+        [
+            ("org".to_owned(), "path".to_owned()),
+            ("id".to_owned(), "path".to_owned())
+        ]
+    );
+    assert!(spec["paths"]["/ping"]["get"].is_object());
+    assert!(spec["paths"]["/pong"]["get"].is_object());
+}

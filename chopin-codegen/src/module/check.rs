@@ -26,14 +26,7 @@ pub struct Route<'a> {
     pub fast: bool,
 }
 
-/// The full path of `path` under `prefix`: `/blog` + `/posts`; `/blog` + `/` is `/blog`.
-pub fn full_path(prefix: &str, path: &str) -> String {
-    match (prefix, path) {
-        ("", p) => p.to_owned(),
-        (pre, "/") => pre.to_owned(),
-        (pre, p) => format!("{pre}{p}"),
-    }
-}
+pub use crate::route::full_path;
 
 /// The module-wide checks over its declarations: routes that clash, and fast routes in a
 /// generic module, whose bytes cannot depend on its type parameters.
@@ -63,6 +56,18 @@ pub fn check_module(cx: &Ctxt, prefix: &str, decls: &[Decl], generic: bool) {
         })
         .collect();
     check_routes(cx, prefix, &routes);
+    if chopin_pattern::params(prefix).next().is_some() {
+        for d in decls {
+            if let Decl::Fast { fast, .. } = d {
+                cx.error_spanned_by(
+                    &fast.path,
+                    format!(
+                        "a fast route answers one literal path, and this module's prefix `{prefix}` has a parameter: declare it in a module without one, or on a crate-level `const`"
+                    ),
+                );
+            }
+        }
+    }
     if generic {
         for d in decls {
             if let Decl::Fast { fast, .. } = d {

@@ -41,12 +41,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return cx.errors_then(item);
     }
 
-    let decls = model::collect(&cx, &mut imp);
     let prefix = def
         .prefix
         .as_ref()
         .map(syn::LitStr::value)
         .unwrap_or_default();
+    let decls = model::collect(&cx, &mut imp, &prefix);
     check::check_module(&cx, &prefix, &decls, !imp.generics.params.is_empty());
     let states = model::states(&imp);
     if let Err(e) = cx.check() {

@@ -93,13 +93,15 @@ impl ModuleDef {
     }
 }
 
-/// Whether `prefix` is one: a path of the route grammar without a trailing slash or a
-/// catch-all; otherwise the mistake is recorded.
+/// Whether `prefix` is one to put before the routes: a path of the route grammar without a
+/// trailing slash or a catch-all (a mistake is recorded), and not the root (`""` or `"/"`).
 fn check_prefix(cx: &Ctxt, prefix: &LitStr) -> bool {
     let value = prefix.value();
-    let mistake = if value == "/" {
-        Some("leave `prefix` out for routes at the root".to_owned())
-    } else if value.ends_with('/') {
+    // `""` and `"/"` are the root, as leaving `prefix` out is.
+    if value.is_empty() || value == "/" {
+        return false;
+    }
+    let mistake = if value.ends_with('/') {
         Some("a prefix has no trailing slash, as in `/blog`".to_owned())
     } else if let Err(e) = chopin_pattern::validate(&value) {
         Some(format!("invalid prefix: {}", e.message()))
@@ -163,8 +165,8 @@ impl Decl {
 }
 
 /// Reads the route attributes off the block's items (removing them), checking each against its
-/// item.
-pub fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
+/// item; a handler's path parameters are those of its full path, under the module's `prefix`.
+pub fn collect(cx: &Ctxt, imp: &mut ItemImpl, prefix: &str) -> Vec<Decl> {
     let mut decls = Vec::new();
     for item in &mut imp.items {
         let attrs = match item {
@@ -196,7 +198,7 @@ pub fn collect(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Decl> {
                             "a route handler takes extractors, not `self`: the module's state comes through `State<T>`",
                         );
                     }
-                    route_check::check(cx, &route, &f.sig);
+                    route_check::check(cx, &route, &f.sig, prefix);
                     decls.push(Decl::Handler {
                         method,
                         attr,
@@ -427,10 +429,12 @@ mod tests {
                 "unknown capability `oauth`: expected one of `auth` (did you mean `auth`?)",
             ]
         );
-        assert_eq!(
-            def(quote!(prefix = "/")).1,
-            ["leave `prefix` out for routes at the root"]
-        );
+        // The root, however it is written.
+        for root in [quote!(prefix = "/"), quote!(prefix = "")] {
+            let (def, errors) = def(root);
+            assert!(errors.is_empty(), "{errors:?}");
+            assert!(def.prefix.is_none());
+        }
         assert_eq!(
             def(quote!(prefix = "/files/{*rest}")).1,
             ["a prefix cannot end in a catch-all: routes go after it"]

@@ -15,8 +15,9 @@ use crate::diag::Ctxt;
 /// Extractor types that read the authenticated user.
 const USER_EXTRACTORS: &[&str] = &["AuthUser"];
 
-/// Checks `attr` against the handler `sig`, recording every disagreement.
-pub fn check(cx: &Ctxt, attr: &Route, sig: &Signature) {
+/// Checks `attr` against the handler `sig`, recording every disagreement. The path parameters
+/// are those of the full path, under the module's `prefix` (`""` for none).
+pub fn check(cx: &Ctxt, attr: &Route, sig: &Signature, prefix: &str) {
     if sig.asyncness.is_none() {
         cx.error_spanned_by(
             sig.fn_token,
@@ -27,7 +28,7 @@ pub fn check(cx: &Ctxt, attr: &Route, sig: &Signature) {
         );
     }
 
-    let pattern = attr.path.value();
+    let pattern = super::full_path(prefix, &attr.path.value());
     let params: Vec<&str> = if chopin_pattern::validate(&pattern).is_ok() {
         chopin_pattern::params(&pattern)
             .map(|(name, _)| name)
@@ -183,7 +184,7 @@ mod tests {
         let cx = Ctxt::new();
         let attr = crate::route::from_args(&cx, args).expect("a path");
         let f: syn::ItemFn = syn::parse2(handler).expect("a fn");
-        check(&cx, &attr, &f.sig);
+        check(&cx, &attr, &f.sig, "");
         crate::diag::messages(cx)
     }
 
@@ -228,6 +229,63 @@ mod tests {
                 "{args} {handler}"
             );
         }
+    }
+
+    fn errors_under(prefix: &str, args: TokenStream, handler: TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let attr = crate::route::from_args(&cx, args).expect("a path");
+        let f: syn::ItemFn = syn::parse2(handler).expect("a fn");
+        check(&cx, &attr, &f.sig, prefix);
+        crate::diag::messages(cx)
+    }
+
+    #[test]
+    fn a_prefixs_parameters_are_the_handlers_too() {
+        let prefix = "/orgs/{org}";
+        assert!(
+            errors_under(
+                prefix,
+                quote!("/projects/{id}"),
+                quote!(
+                    async fn show(Path((org, id)): Path<(String, u64)>) {}
+                )
+            )
+            .is_empty()
+        );
+        assert!(
+            errors_under(
+                prefix,
+                quote!("/"),
+                quote!(
+                    async fn org(Path(org): Path<String>) {}
+                )
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            errors_under(
+                prefix,
+                quote!("/projects/{id}"),
+                quote!(
+                    async fn show(Path(id): Path<u64>) {}
+                )
+            ),
+            [
+                "`/orgs/{org}/projects/{id}` has 2 path parameters (`org`, `id`), but this `Path` takes one value: use a tuple or a struct with fields `org`, `id`"
+            ]
+        );
+        assert_eq!(
+            errors_under(
+                prefix,
+                quote!("/projects"),
+                quote!(
+                    async fn list() {}
+                )
+            ),
+            [
+                "`/orgs/{org}/projects` has the path parameter `org`, but `list` takes no `Path` extractor: add one, as in `Path(org): Path<…>`"
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,15 @@ use quote::quote;
 
 use crate::diag::Ctxt;
 
+/// The full path of `path` under `prefix`: `/blog` + `/posts`; `/blog` + `/` is `/blog`.
+pub fn full_path(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", p) => p.to_owned(),
+        (pre, "/") => pre.to_owned(),
+        (pre, p) => format!("{pre}{p}"),
+    }
+}
+
 /// A route attribute's arguments, parsed and made a [`model::Route`]; `None` when the path is
 /// missing. Every mistake is recorded in `cx`.
 pub fn from_args(cx: &Ctxt, args: TokenStream) -> Option<model::Route> {
