@@ -327,6 +327,31 @@ pub fn path_and_options(
     parser.parse2(args).map_err(|e| cx.syn_error(e)).ok()
 }
 
+/// An item's doc comment, as rustdoc reads it: the `#[doc]` lines, each without the one space
+/// that follows `///`.
+pub fn doc(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident(crate::symbol::DOC))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    lines
+        .iter()
+        .flat_map(|l| l.split('\n'))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

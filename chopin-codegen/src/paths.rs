@@ -93,6 +93,11 @@ impl Paths {
         self.item(&["StaticRoute"])
     }
 
+    /// `DeclaredRoute`: a crate-level fast route's constant.
+    pub fn declared_route(&self) -> TokenStream {
+        self.item(&["DeclaredRoute"])
+    }
+
     /// `response_len`: the length of a fast route's response bytes.
     pub fn response_len(&self) -> TokenStream {
         self.item(&["response_len"])

@@ -36,7 +36,7 @@ pub mod testing;
 pub use app::{App, RouteInfo, RouteTable, Server, shutdown_signal};
 pub use config::{Config, ConfigError, Environment, Limits, Secret};
 pub use error::Error;
-pub use fast_route::{FastRoute, IntoBody, StaticRoute};
+pub use fast_route::{DeclaredRoute, FastRoute, IntoBody, IntoFastRoute, StaticRoute, Unchecked};
 pub use module::{Module, ModuleList, Routes};
 pub use response::{ChopinError, Created, FieldError, NoContent};
 
@@ -51,7 +51,6 @@ pub use serde_json;
 /// `chopin` facade re-exports it with the batteries' parts as `chopin::__private`.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::StaticRoute;
     pub use crate::auth::{Access, AuthProvider, guard};
     pub use crate::axum::Router;
     pub use crate::axum::extract::FromRef;
@@ -63,6 +62,7 @@ pub mod __private {
     pub use crate::openapi;
     pub use crate::plugin::Mount;
     pub use crate::{ChopinError, serde, serde_json};
+    pub use crate::{DeclaredRoute, StaticRoute};
 
     /// A Cargo variable of the crate being compiled, empty when it is not built by Cargo.
     #[macro_export]

@@ -13,6 +13,7 @@
 
 use axum::Router;
 
+use crate::fast_route::Unchecked;
 use crate::manifest::{self, Manifest, RouteDecl};
 use crate::perfect_hash;
 use crate::plugin::Mount;
@@ -78,6 +79,22 @@ impl<T: ModuleList, M: Module> ModuleList for (T, M) {
         manifest: &M::MANIFEST,
         next: T::LIST,
     });
+}
+
+/// The module list with one more entry, as [`App::fast_route`](crate::App::fast_route) makes
+/// it: with a crate-level fast route's declaring type, or unchanged for a route built at start-up
+/// (checked when the application binds).
+pub trait WithRoute<E>: ModuleList {
+    /// The list after the route.
+    type Output: ModuleList;
+}
+
+impl<T: ModuleList> WithRoute<Unchecked> for T {
+    type Output = T;
+}
+
+impl<T: ModuleList, X: Module> WithRoute<X> for T {
+    type Output = (T, X);
 }
 
 const NO_MODULE: Manifest = Manifest::new("", "", "", 0, manifest::Package::new("", "", ""));

@@ -6,6 +6,8 @@
 
 use crate::fast_route::{Preflight, Prepared};
 use crate::method::MethodSet;
+use std::collections::HashMap;
+
 use crate::perfect_hash::{MAX_KEYS, PerfectHash};
 
 /// What a request that hits the table gets.
@@ -25,11 +27,20 @@ pub(crate) enum Hit<'a> {
 const LINEAR_MAX: usize = 8;
 
 /// All fast routes of an application: scanned when there are few, else found by a perfect hash
-/// of their path.
+/// of their path, or by a hash map past [`MAX_KEYS`] (the perfect hash's table grows with the
+/// square of its keys).
 #[derive(Debug, Default)]
 pub(crate) struct StaticTable {
     routes: Box<[Prepared]>,
-    index: Option<PerfectHash>,
+    index: Index,
+}
+
+#[derive(Debug, Default)]
+enum Index {
+    #[default]
+    Scan,
+    Perfect(PerfectHash),
+    Map(HashMap<Box<[u8]>, usize>),
 }
 
 impl StaticTable {
@@ -40,30 +51,39 @@ impl StaticTable {
         seed: Option<u64>,
     ) -> Result<StaticTable, Vec<String>> {
         let mut errors = Vec::new();
-        for (i, r) in routes.iter().enumerate() {
-            if routes[..i].iter().any(|earlier| earlier.path == r.path) {
-                errors.push(format!("fast route `{}` is declared twice", r.path));
+        let mut seen: HashMap<&str, &Prepared> = HashMap::with_capacity(routes.len());
+        for r in &routes {
+            if let Some(earlier) = seen.insert(&r.path, r) {
+                errors.push(format!(
+                    "two fast routes answer `{}`: {} and {}; a path has one fast route",
+                    r.path, earlier.origin, r.origin
+                ));
             }
         }
-        if routes.len() > MAX_KEYS {
-            errors.push(format!(
-                "{} fast routes: an application takes at most {MAX_KEYS}",
-                routes.len()
-            ));
+        if !errors.is_empty() {
+            return Err(errors);
         }
-        if errors.is_empty() {
-            let index = (routes.len() > LINEAR_MAX).then(|| {
-                let keys: Vec<&[u8]> = routes.iter().map(|r| r.path.as_bytes()).collect();
+        let index = if routes.len() <= LINEAR_MAX {
+            Index::Scan
+        } else if routes.len() <= MAX_KEYS {
+            let keys: Vec<&[u8]> = routes.iter().map(|r| r.path.as_bytes()).collect();
+            Index::Perfect(
                 seed.and_then(|seed| PerfectHash::with_seed(&keys, seed))
-                    .unwrap_or_else(|| PerfectHash::build(&keys))
-            });
-            Ok(StaticTable {
-                routes: routes.into_boxed_slice(),
-                index,
-            })
+                    .unwrap_or_else(|| PerfectHash::build(&keys)),
+            )
         } else {
-            Err(errors)
-        }
+            Index::Map(
+                routes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (Box::from(r.path.as_bytes()), i))
+                    .collect(),
+            )
+        };
+        Ok(StaticTable {
+            routes: routes.into_boxed_slice(),
+            index,
+        })
     }
 
     pub(crate) fn routes(&self) -> &[Prepared] {
@@ -83,8 +103,9 @@ impl StaticTable {
             None => target,
         };
         let route = match &self.index {
-            Some(index) => Some(&self.routes[index.candidate(path)?]),
-            None => self.routes.iter().find(|r| r.path.as_bytes() == path),
+            Index::Scan => self.routes.iter().find(|r| r.path.as_bytes() == path),
+            Index::Perfect(index) => Some(&self.routes[index.candidate(path)?]),
+            Index::Map(map) => Some(&self.routes[*map.get(path)?]),
         }
         .filter(|r| r.path.as_bytes() == path)?;
         let method = MethodSet::of_bytes(method)?;
@@ -171,7 +192,7 @@ mod tests {
             })
             .collect();
         let t = StaticTable::new(routes, None).expect("no duplicates");
-        assert!(t.index.is_some());
+        assert!(matches!(t.index, Index::Perfect(_)));
         for i in 0..40 {
             assert_eq!(
                 kind(t.lookup(b"GET", format!("/r/{i}?q").as_bytes())),
@@ -192,6 +213,27 @@ mod tests {
             None,
         )
         .expect_err("duplicate");
-        assert_eq!(errors, ["fast route `/a` is declared twice"]);
+        assert_eq!(
+            errors,
+            [
+                "two fast routes answer `/a`: a fast route added by hand and a fast route added by hand; a path has one fast route"
+            ]
+        );
+    }
+
+    #[test]
+    fn past_the_perfect_hashs_size_a_map_finds_them() {
+        let routes: Vec<Prepared> = (0..MAX_KEYS + 1)
+            .map(|i| {
+                FastRoute::text(format!("/r/{i}"), "r")
+                    .prepare()
+                    .expect("valid")
+            })
+            .collect();
+        let t = StaticTable::new(routes, None).expect("no duplicates");
+        assert!(matches!(t.index, Index::Map(_)));
+        assert_eq!(kind(t.lookup(b"GET", b"/r/1024")), "full");
+        assert_eq!(kind(t.lookup(b"GET", b"/r/0?x=1")), "full");
+        assert_eq!(kind(t.lookup(b"GET", b"/r/1025")), "miss");
     }
 }

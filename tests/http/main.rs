@@ -6,6 +6,7 @@
 //! `-D warnings` on it).
 #![deny(warnings, unused_qualifications, clippy::all)]
 
+mod clashes;
 mod fast_path;
 mod lifecycle;
 mod limits;

@@ -3,7 +3,7 @@
 //! headers were checked by the model stage.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 
 use super::model::{Body, FastRoute};
 use crate::paths::Paths;
@@ -81,7 +81,9 @@ pub fn static_route(
     }
 }
 
-/// A crate-level constant as the route it declares, to be mounted with `App::fast_route`.
+/// A crate-level constant as the route it declares, to be mounted with `App::fast_route`: a
+/// `DeclaredRoute` whose type parameter, a hidden unit struct, carries the route's manifest into
+/// the application's type, so that the whole-application check sees it beside the modules.
 pub fn generate(route: &FastRoute, item: syn::ItemConst, kind: Body) -> TokenStream {
     let paths = Paths::new(None);
     let syn::ItemConst {
@@ -92,20 +94,65 @@ pub fn generate(route: &FastRoute, item: syn::ItemConst, kind: Body) -> TokenStr
         expr,
         ..
     } = item;
-    let body = static_route(
-        &paths,
-        &route.path.value(),
-        route,
-        &quote!(__CHOPIN_BODY),
-        kind,
+    let path = route.path.value();
+    let body = static_route(&paths, &path, route, &quote!(__CHOPIN_BODY), kind);
+    let (static_route_ty, declared, module, manifest, route_decl, package, package_var) = (
+        paths.static_route(),
+        paths.declared_route(),
+        paths.module(),
+        paths.manifest(),
+        paths.route_decl(),
+        paths.package(),
+        paths.package_var(),
     );
-    let static_route = paths.static_route();
+    let marker = format_ident!("__chopin_route_{}", ident);
+    let bytes = format_ident!("__CHOPIN_ROUTE_{}", ident);
+    let name = ident.to_string();
+    let methods = manifest_methods(&paths, route);
+    let doc = crate::attr::doc(&attrs);
+    let doc = (!doc.is_empty()).then(|| quote!(.doc(#doc)));
+    let span = ident.span();
+    let (file, line) = (
+        quote_spanned!(span=> ::core::file!()),
+        quote_spanned!(span=> ::core::line!()),
+    );
     quote! {
-        #(#attrs)*
-        #vis const #ident: #static_route = {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #marker;
+
+        #[doc(hidden)]
+        const #bytes: #static_route_ty = {
             const __CHOPIN_BODY: #ty = #expr;
             #body
         };
+
+        #(#attrs)*
+        #vis const #ident: #declared<#marker> = #declared::__new(&#bytes);
+
+        #[automatically_derived]
+        impl #marker {
+            const __CHOPIN_ROUTES: &'static [#route_decl] = &[
+                #route_decl::new(#methods, #path, #name, #file, #line).fast(&#bytes) #doc
+            ];
+        }
+
+        #[automatically_derived]
+        impl #module for #marker {
+            const MANIFEST: #manifest = #manifest::new(
+                #name,
+                #name,
+                #file,
+                #line,
+                #package::new(
+                    #package_var!("CARGO_PKG_NAME"),
+                    #package_var!("CARGO_PKG_VERSION"),
+                    #package_var!("CARGO_PKG_DESCRIPTION"),
+                ),
+            )
+            .standalone()
+            .routes(Self::__CHOPIN_ROUTES);
+        }
     }
 }
 

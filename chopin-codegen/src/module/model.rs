@@ -217,7 +217,7 @@ pub fn collect(cx: &Ctxt, imp: &mut ItemImpl, prefix: &str) -> Vec<Decl> {
                             syn::ReturnType::Default => None,
                             syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
                         },
-                        doc: doc(&f.attrs),
+                        doc: crate::attr::doc(&f.attrs),
                     });
                 }
                 (Kind::Route(_), other) => cx.error_spanned_by(
@@ -242,7 +242,7 @@ pub fn collect(cx: &Ctxt, imp: &mut ItemImpl, prefix: &str) -> Vec<Decl> {
                         fast,
                         ident: c.ident.clone(),
                         kind,
-                        doc: doc(&c.attrs),
+                        doc: crate::attr::doc(&c.attrs),
                     });
                 }
                 (Kind::Fast, ImplItem::Fn(f)) => {
@@ -262,31 +262,6 @@ pub fn collect(cx: &Ctxt, imp: &mut ItemImpl, prefix: &str) -> Vec<Decl> {
         }
     }
     decls
-}
-
-/// An item's doc comment, as rustdoc reads it: the `#[doc]` lines, each without the one space
-/// that follows `///`.
-fn doc(attrs: &[Attribute]) -> String {
-    let lines: Vec<String> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident(crate::symbol::DOC))
-        .filter_map(|a| match &a.meta {
-            Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    lines
-        .iter()
-        .flat_map(|l| l.split('\n'))
-        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn what(item: &ImplItem) -> &'static str {

@@ -14,6 +14,7 @@ mod spec;
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 
 use axum::Router;
 use axum::routing::MethodRouter;
@@ -21,14 +22,15 @@ use axum::routing::MethodRouter;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Error;
-use crate::fast_route::FastRoute;
+use crate::fast_route::{FastRoute, IntoFastRoute};
 use crate::manifest::Manifest;
-use crate::module::{self, ModuleList, Routes};
+use crate::module::{self, ModuleList, Routes, WithRoute};
 use crate::openapi::{Info, OpenApi};
 use crate::plugin::{Mount, Plugin, Plugins, Setup};
 use crate::service::Services;
 
 pub use routes::{RouteInfo, RouteTable};
+use serve::Added;
 pub use serve::{Server, shutdown_signal};
 
 /// An application: fast routes served from precomputed bytes, and an axum `Router` for the rest.
@@ -56,8 +58,9 @@ pub struct App<S = (), M = ()> {
     router: Router<S>,
     state: S,
     info: Option<Info>,
-    /// The patterns added with [`App::route`].
-    route_patterns: Vec<String>,
+    /// The routes added with [`App::route`] and [`App::merge`], in order: applied when the
+    /// application binds, after its modules and fast routes, each checked against them.
+    added: Vec<Added<S>>,
     plugins: Plugins,
     services: Services,
     modules: PhantomData<fn() -> M>,
@@ -77,7 +80,7 @@ impl App {
             router: Router::new(),
             state: (),
             info: None,
-            route_patterns: Vec::new(),
+            added: Vec::new(),
             plugins: Plugins::default(),
             services: Services::default(),
             modules: PhantomData,
@@ -96,13 +99,18 @@ where
     where
         S2: Clone + Send + Sync + 'static,
     {
+        let added = self
+            .added
+            .into_iter()
+            .map(|added| added.with_state(&self.state))
+            .collect();
         App {
             config: self.config,
             fast_routes: self.fast_routes,
             router: self.router.with_state(self.state),
             state,
             info: self.info,
-            route_patterns: self.route_patterns,
+            added,
             plugins: self.plugins,
             services: self.services,
             modules: PhantomData,
@@ -126,9 +134,14 @@ where
             plugins: &mut self.plugins,
             services: &mut self.services,
         });
-        for route in X::MANIFEST.routes {
+        let manifest = &X::MANIFEST;
+        for route in manifest.routes {
             if let Some(fast) = route.fast {
-                self.fast_routes.push(FastRoute::from(*fast));
+                self.fast_routes
+                    .push(FastRoute::from(*fast).declared_by(format!(
+                        "`{}` in module `{}` ({}:{})",
+                        route.handler, manifest.name, route.file, route.line
+                    )));
             }
         }
         App {
@@ -137,7 +150,7 @@ where
             router: self.router.merge(module.router()),
             state: self.state,
             info: self.info,
-            route_patterns: self.route_patterns,
+            added: self.added,
             plugins: self.plugins,
             services: self.services,
             modules: PhantomData,
@@ -271,21 +284,60 @@ where
         &mut self.config
     }
 
-    /// Adds a fast route: a [`FastRoute`] built at start-up, or a constant declared with
-    /// `#[fast_route]`, whose bytes were computed at compile time. Mistakes in it are reported by
-    /// [`App::bind`] and [`App::run`].
-    pub fn fast_route(mut self, route: impl Into<FastRoute>) -> App<S, M> {
-        self.fast_routes.push(route.into());
+    /// Adds a fast route: a constant declared with `#[fast_route]`, whose bytes were computed at
+    /// compile time and which joins the application's type, and so the whole-application check,
+    /// beside its modules; or a [`FastRoute`] built at start-up, which [`App::bind`] checks
+    /// against every other route, naming both sides of a clash.
+    #[track_caller]
+    pub fn fast_route<R>(mut self, route: R) -> App<S, <M as WithRoute<R::Entry>>::Output>
+    where
+        R: IntoFastRoute,
+        M: WithRoute<R::Entry>,
+    {
+        let at = Location::caller();
+        let route = route.into_fast_route();
+        let origin = format!(
+            "`{}` added with `App::fast_route` ({}:{})",
+            route.path(),
+            at.file(),
+            at.line()
+        );
+        self.fast_routes.push(route.declared_by(origin));
+        App {
+            config: self.config,
+            fast_routes: self.fast_routes,
+            router: self.router,
+            state: self.state,
+            info: self.info,
+            added: self.added,
+            plugins: self.plugins,
+            services: self.services,
+            modules: PhantomData,
+        }
+    }
+
+    /// Adds a dynamic route, as [`axum::Router::route`] does. It is routed when the application
+    /// binds, after the modules' routes and the fast routes: [`App::bind`] refuses it, naming
+    /// both sides, if it claims requests one of them answers.
+    #[track_caller]
+    pub fn route(mut self, path: &str, method_router: MethodRouter<S>) -> App<S, M> {
+        self.added.push(Added::Route {
+            path: path.to_owned(),
+            router: method_router,
+            at: Location::caller(),
+        });
         self
     }
 
-    /// Adds a dynamic route, as [`axum::Router::route`] does.
-    ///
-    /// # Panics
-    /// As axum does, when the path is invalid or conflicts with a route already added.
-    pub fn route(mut self, path: &str, method_router: MethodRouter<S>) -> App<S, M> {
-        self.router = self.router.route(path, method_router);
-        self.route_patterns.push(path.to_owned());
+    /// Merges an axum router (with its state already provided) into the application's, when it
+    /// binds: [`App::bind`] refuses it, naming where it was merged, if one of its routes claims
+    /// requests that a module's route or a fast route answers.
+    #[track_caller]
+    pub fn merge(mut self, router: Router<S>) -> App<S, M> {
+        self.added.push(Added::Merge {
+            router,
+            at: Location::caller(),
+        });
         self
     }
 
@@ -308,11 +360,5 @@ where
     /// Serves until `signal` completes, then finishes the requests in flight and returns.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), Error> {
         self.connect().await?.bind()?.run_until(signal).await
-    }
-
-    /// Merges an axum router (with its state already provided) into the application's.
-    pub fn merge(mut self, router: Router<S>) -> App<S, M> {
-        self.router = self.router.merge(router);
-        self
     }
 }

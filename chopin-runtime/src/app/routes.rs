@@ -30,7 +30,7 @@ impl RouteInfo {
             methods: route.methods,
             path: route.path.to_owned(),
             handler: route.handler.to_owned(),
-            module: module.name,
+            module: if module.standalone { "-" } else { module.name },
             access: route.access,
             fast: route.fast.is_some(),
         }

@@ -1,20 +1,26 @@
 //! Binding and serving: the static table, the router with its `405`s, the API description's
 //! routes, the listeners, and shutdown.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::sync::{Arc, Once};
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::MethodRouter;
-use http::{StatusCode, header};
+use axum::routing::{MethodFilter, MethodRouter};
+use http::{Method, StatusCode, header};
 
 use super::App;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
+use crate::fast_route::Prepared;
+use crate::manifest::Manifest;
 use crate::manifest::Methods;
+use crate::method::MethodSet;
 use crate::module::{self, ModuleList};
 use crate::openapi;
 use crate::server::{Listeners, Shared};
@@ -89,30 +95,7 @@ where
             Ok(_) => return Err(Error::Routes(errors)),
             Err(dupes) => return Err(Error::Routes([errors, dupes].concat())),
         };
-        // A fast route's path answers the methods it does not serve with `405` and its `allow`,
-        // as a routed path does, unless a dynamic route can take them.
-        let mut router = self.router;
-        for route in table.routes() {
-            let path = route.path.as_ref();
-            let dynamic = module::manifests(M::LIST)
-                .iter()
-                .flat_map(|m| m.routes)
-                .any(|r| r.fast.is_none() && chopin_pattern::matches(r.path, path))
-                || self
-                    .route_patterns
-                    .iter()
-                    .any(|p| chopin_pattern::matches(p, path));
-            if !dynamic {
-                let allow = route.allow();
-                router = router.route(
-                    path,
-                    MethodRouter::new().fallback(move || {
-                        let allow = allow.clone();
-                        async move { (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]) }
-                    }),
-                );
-            }
-        }
+        let router = route_all(self.router, &table, self.added, &module::manifests(M::LIST))?;
         // The server enforces `MAX_BODY_BYTES` on every body. axum's extractors also apply their
         // own 2 MiB default, which only matters when the configured limit is larger.
         let router = if limits.max_body_bytes > AXUM_DEFAULT_BODY_LIMIT {
@@ -143,6 +126,296 @@ where
             config: self.config,
         })
     }
+}
+
+/// A route added with [`App::route`] or [`App::merge`], and where it was added.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "an application holds a handful, moved once into the router when it binds"
+)]
+pub(super) enum Added<S> {
+    Route {
+        path: String,
+        router: MethodRouter<S>,
+        at: &'static Location<'static>,
+    },
+    Merge {
+        router: Router<S>,
+        at: &'static Location<'static>,
+    },
+}
+
+impl<S: Clone + Send + Sync + 'static> Added<S> {
+    /// The same route, its handlers given `state`, as [`App::with_state`] gives the others.
+    pub(super) fn with_state<S2>(self, state: &S) -> Added<S2> {
+        match self {
+            Added::Route { path, router, at } => Added::Route {
+                path,
+                router: router.with_state(state.clone()),
+                at,
+            },
+            Added::Merge { router, at } => Added::Merge {
+                router: router.with_state(state.clone()),
+                at,
+            },
+        }
+    }
+}
+
+/// The application's router: the modules' routes (in `router`), then each fast route's methods,
+/// so that the router refuses a dynamic route added for one of them, then the routes added by
+/// hand in order. Whatever the router refuses is refused here, naming both sides, rather than
+/// panicking or being shadowed by a fast route.
+fn route_all<S: Clone + Send + Sync + 'static>(
+    mut router: Router<S>,
+    table: &StaticTable,
+    added: Vec<Added<S>>,
+    manifests: &[&'static Manifest],
+) -> Result<Router<S>, Error> {
+    let dynamic: Vec<&str> = manifests
+        .iter()
+        .flat_map(|m| m.routes)
+        .filter(|r| r.fast.is_none())
+        .map(|r| r.path)
+        .chain(added.iter().filter_map(|a| match a {
+            Added::Route { path, .. } => Some(path.as_str()),
+            Added::Merge { .. } => None,
+        }))
+        .collect();
+    let mut errors = Vec::new();
+    for route in table.routes() {
+        let path = route.path.as_ref();
+        let spelled_alike = dynamic.iter().any(|p| chopin_pattern::same(p, path));
+        let matched = dynamic.iter().any(|p| chopin_pattern::matches(p, path));
+        if matched && !spelled_alike {
+            // A parameter's route beside the literal: the fast route answers its methods first,
+            // and the others go to the parameter's route.
+            continue;
+        }
+        let mut methods = sentinel(route);
+        if !matched {
+            // The methods it does not serve get `405` and its `allow`, as a routed path does.
+            let allow = route.allow();
+            methods = methods.fallback(move || {
+                let allow = allow.clone();
+                async move { (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]) }
+            });
+        }
+        match quietly(|| router.clone().route(path, methods)) {
+            Ok(routed) => router = routed,
+            Err(why) => errors.push(format!(
+                "fast route {} shadows {}: the fast route answers its requests first ({why})",
+                route.origin,
+                claims(manifests, path, &[]).join(" and "),
+            )),
+        }
+    }
+    // Every fast route's methods, alone: a route added by hand that the router refuses beside
+    // them would be shadowed by a fast route, even where a parameter's route takes its path.
+    let mut probe = Router::new();
+    for route in table.routes() {
+        if let Ok(routed) = quietly(|| probe.clone().route(&route.path, sentinel(route))) {
+            probe = routed;
+        }
+    }
+    let mut earlier: Vec<(String, &'static Location<'static>)> = Vec::new();
+    for added in added {
+        let shadowed = match &added {
+            Added::Route { path, router, .. } => {
+                quietly(|| probe.clone().route(path, router.clone())).err()
+            }
+            Added::Merge { router, .. } => quietly(|| probe.clone().merge(router.clone())).err(),
+        };
+        let added = match (added, shadowed) {
+            (added, None) => added,
+            (Added::Route { path, at, .. }, Some(why)) => {
+                errors.push(format!(
+                    "route `{path}` added with `App::route` ({}:{}) cannot be routed beside {}: it would be shadowed ({why})",
+                    at.file(),
+                    at.line(),
+                    fast_claims(table, &path).join(" and "),
+                ));
+                continue;
+            }
+            (Added::Merge { at, .. }, Some(why)) => {
+                let path = path_in(&why);
+                errors.push(format!(
+                    "a router merged with `App::merge` ({}:{}) cannot be routed beside {}: it would be shadowed ({why})",
+                    at.file(),
+                    at.line(),
+                    fast_claims(table, path).join(" and "),
+                ));
+                continue;
+            }
+        };
+        match added {
+            Added::Route {
+                path,
+                router: methods,
+                at,
+            } => match quietly(|| router.clone().route(&path, methods)) {
+                Ok(routed) => {
+                    router = routed;
+                    earlier.push((path, at));
+                }
+                Err(why) => {
+                    let mut sides = fast_claims(table, &path);
+                    sides.extend(claims(manifests, &path, &earlier));
+                    errors.push(format!(
+                        "route `{path}` added with `App::route` ({}:{}) cannot be routed beside {}: {why}",
+                        at.file(),
+                        at.line(),
+                        if sides.is_empty() {
+                            "the application's routes".to_owned()
+                        } else {
+                            sides.join(" and ")
+                        },
+                    ));
+                }
+            },
+            Added::Merge { router: merged, at } => match quietly(|| router.clone().merge(merged)) {
+                Ok(routed) => router = routed,
+                Err(why) => {
+                    let path = path_in(&why);
+                    let mut sides = fast_claims(table, path);
+                    sides.extend(claims(manifests, path, &earlier));
+                    errors.push(format!(
+                        "a router merged with `App::merge` ({}:{}) cannot be routed beside {}: {why}",
+                        at.file(),
+                        at.line(),
+                        if sides.is_empty() {
+                            "the application's routes".to_owned()
+                        } else {
+                            sides.join(" and ")
+                        },
+                    ));
+                }
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(router)
+    } else {
+        Err(Error::Routes(errors))
+    }
+}
+
+/// The methods a fast route answers, routed to the same response: never reached (the static
+/// table answers them first, on both paths), there for the router to refuse a dynamic route
+/// added for them.
+fn sentinel<S: Clone + Send + Sync + 'static>(route: &Prepared) -> MethodRouter<S> {
+    let mut filter: Option<MethodFilter> = None;
+    for method in [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ] {
+        let answered = MethodSet::of(&method).is_some_and(|bit| route.methods.contains(bit));
+        if let (true, Ok(method)) = (answered, MethodFilter::try_from(method)) {
+            filter = Some(filter.map_or(method, |f| f.or(method)));
+        }
+    }
+    let (headers, body) = (route.headers.clone(), route.body.clone());
+    match filter {
+        Some(filter) => MethodRouter::new().on(filter, move || {
+            let (headers, body) = (headers.clone(), body.clone());
+            async move { (headers, body) }
+        }),
+        None => MethodRouter::new(),
+    }
+}
+
+/// The path a refusal of the router names (it says which; the application knows who else claims
+/// it).
+fn path_in(why: &str) -> &str {
+    why.split(['`', '"', ' ', ':'])
+        .find(|w| w.starts_with('/'))
+        .unwrap_or("")
+}
+
+/// The fast route at `path`, as messages name it.
+fn fast_claims(table: &StaticTable, path: &str) -> Vec<String> {
+    table
+        .routes()
+        .iter()
+        .filter(|r| &*r.path == path)
+        .map(|r| format!("fast route {}", r.origin))
+        .collect()
+}
+
+/// The routes of the modules, and those added earlier, that claim requests of `path`, as
+/// messages name them.
+fn claims(
+    manifests: &[&'static Manifest],
+    path: &str,
+    earlier: &[(String, &'static Location<'static>)],
+) -> Vec<String> {
+    let valid = chopin_pattern::validate(path).is_ok();
+    let mut out: Vec<String> = manifests
+        .iter()
+        .flat_map(|m| m.routes.iter().map(move |r| (m, r)))
+        .filter(|(_, r)| r.fast.is_none() && valid && chopin_pattern::conflicts(r.path, path))
+        .map(|(m, r)| {
+            if m.standalone {
+                format!("`{}` ({}:{})", r.handler, r.file, r.line)
+            } else {
+                format!(
+                    "`{}` in module `{}` ({}:{})",
+                    r.handler, m.name, r.file, r.line
+                )
+            }
+        })
+        .collect();
+    out.extend(
+        earlier
+            .iter()
+            .filter(|(p, _)| {
+                valid && chopin_pattern::validate(p).is_ok() && chopin_pattern::conflicts(p, path)
+            })
+            .map(|(p, at)| {
+                format!(
+                    "route `{p}` added with `App::route` ({}:{})",
+                    at.file(),
+                    at.line()
+                )
+            }),
+    );
+    out
+}
+
+/// `f`'s value, or the message it panicked with, without printing it: axum refuses a route by
+/// panicking, and the application refuses it with an error instead.
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    // Installed once, around whatever hook there was: a panic is printed as before unless this
+    // thread is inside `quietly`.
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "the router refused it".to_owned())
+    })
 }
 
 /// A bound application, about to serve.

@@ -75,8 +75,14 @@ pub(crate) fn build(manifests: &[&Manifest], hand: &[HandRoute], info: &Info) ->
 
     for m in manifests {
         for r in m.routes {
-            let tag = r.tag.unwrap_or(m.name).to_owned();
-            if !tags.contains(&tag) {
+            // A route declared on its own has no module to be tagged by.
+            let tag = r
+                .tag
+                .or((!m.standalone).then_some(m.name))
+                .map(str::to_owned);
+            if let Some(tag) = &tag
+                && !tags.contains(tag)
+            {
                 tags.push(tag.clone());
             }
             let methods = listed(r, manifests);
@@ -111,16 +117,16 @@ pub(crate) fn build(manifests: &[&Manifest], hand: &[HandRoute], info: &Info) ->
                 }
                 secured |= op.secured || op.optionally_secured;
                 let (summary, description) = split_doc(r.doc);
-                let operation = finish(op)
-                    .tag(tag.clone())
-                    .summary(summary)
-                    .description(description);
+                let mut operation = finish(op).summary(summary).description(description);
+                if let Some(tag) = &tag {
+                    operation = operation.tag(tag.clone());
+                }
                 pending.push(Pending {
                     path: openapi_path(r.path),
                     method,
                     id: format!("{base}{suffix}"),
                     explicit: r.name.is_some(),
-                    module: m.name,
+                    module: if m.standalone { "" } else { m.name },
                     operation,
                 });
             }

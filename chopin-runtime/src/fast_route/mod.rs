@@ -10,6 +10,7 @@
 //! the route itself owns such as `content-length`) are collected here and reported by
 //! `App::run` as one start-up error, never as a panic.
 
+mod declared;
 mod prepared;
 mod static_route;
 
@@ -21,6 +22,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 
 use crate::method::{MethodSet, Methods};
 
+pub use declared::{DeclaredRoute, IntoFastRoute, Unchecked};
 pub(crate) use prepared::{Preflight, Prepared, Wire};
 pub use static_route::StaticRoute;
 
@@ -88,6 +90,8 @@ pub struct FastRoute {
     errors: Vec<String>,
     /// The bytes `#[fast_route]` computed at compile time, when it was declared that way.
     precomputed: Option<StaticRoute>,
+    /// Who declared it, for messages; a route added by hand when `None`.
+    origin: Option<String>,
 }
 
 impl fmt::Debug for FastRoute {
@@ -119,6 +123,7 @@ impl FastRoute {
             methods: MethodSet::GET,
             errors: Vec::new(),
             precomputed: None,
+            origin: None,
         }
     }
 
@@ -229,10 +234,19 @@ impl FastRoute {
         &self.body
     }
 
+    /// The same route, said to be declared by `origin` in messages.
+    pub(crate) fn declared_by(mut self, origin: String) -> FastRoute {
+        self.origin = Some(origin);
+        self
+    }
+
     /// Turns the declaration into its precomputed responses, or says everything wrong with it.
     pub(crate) fn prepare(self) -> Result<Prepared, Vec<String>> {
+        let origin = self
+            .origin
+            .unwrap_or_else(|| "a fast route added by hand".to_owned());
         if let Some(route) = self.precomputed {
-            return route.prepare();
+            return route.prepare(origin);
         }
         let mut errors = self.errors;
         let path = &self.path;
@@ -292,6 +306,7 @@ impl FastRoute {
         let preflight = self.cors.then(|| prepared::preflight(methods));
         Ok(Prepared {
             path: self.path.into_owned().into_boxed_str(),
+            origin,
             methods,
             full,
             head_len,

@@ -80,6 +80,8 @@ impl Wire {
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub(crate) path: Box<str>,
+    /// Who declared it, for messages: `` `Blog::HEALTH` in module `blog` (src/blog.rs:4)``.
+    pub(crate) origin: String,
     pub(crate) methods: MethodSet,
     /// The `GET` response; its first `head_len` bytes are the `HEAD` response.
     pub(crate) full: Wire,

@@ -85,7 +85,7 @@ impl StaticRoute {
             .map_or("", |(_, value)| value)
     }
 
-    pub(super) fn prepare(self) -> Result<Prepared, Vec<String>> {
+    pub(super) fn prepare(self, origin: String) -> Result<Prepared, Vec<String>> {
         let path = self.path;
         let mut errors = Vec::new();
         let mut headers = HeaderMap::new();
@@ -116,6 +116,7 @@ impl StaticRoute {
         let methods = MethodSet::of_manifest(self.methods);
         Ok(Prepared {
             path: path.into(),
+            origin,
             methods,
             full: Wire {
                 bytes: Bytes::from_static(self.response),
@@ -141,6 +142,7 @@ impl From<StaticRoute> for FastRoute {
             methods: MethodSet::of_manifest(route.methods),
             errors: Vec::new(),
             precomputed: Some(route),
+            origin: None,
         }
     }
 }

@@ -134,6 +134,11 @@ impl<const N: usize> Checker<N> {
         let mut i = 0;
         while i < modules.len() {
             let m = modules[i];
+            if m.standalone {
+                // A route declared on its own: no name to be unique, nothing it requires.
+                i += 1;
+                continue;
+            }
             let hash = name_hash(m.name);
             let mut slot = Table::<N>::start(hash);
             while !names.is_empty(slot) {

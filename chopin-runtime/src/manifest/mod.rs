@@ -176,6 +176,9 @@ pub struct Manifest {
     pub routes: &'static [RouteDecl],
     /// The package that declares it.
     pub package: Package,
+    /// Whether it declares a route on its own (a crate-level `#[fast_route]` constant) rather
+    /// than a module: it has no name of its own, and messages name its route alone.
+    pub standalone: bool,
 }
 
 impl Manifest {
@@ -198,6 +201,7 @@ impl Manifest {
             provides: &[],
             routes: &[],
             package,
+            standalone: false,
         }
     }
 
@@ -222,6 +226,12 @@ impl Manifest {
     /// Its routes.
     pub const fn routes(mut self, routes: &'static [RouteDecl]) -> Manifest {
         self.routes = routes;
+        self
+    }
+
+    /// Makes it the manifest of a route declared on its own, not of a module.
+    pub const fn standalone(mut self) -> Manifest {
+        self.standalone = true;
         self
     }
 }

@@ -50,14 +50,16 @@ impl Msg {
         self
     }
 
-    /// `` `Blog::list` in module `blog` (src/blog.rs:10)``.
+    /// `` `Blog::list` in module `blog` (src/blog.rs:10)``; `` `HEALTH` (src/lib.rs:4)`` for a
+    /// route declared on its own.
     pub(super) const fn side(self, module: &Manifest, r: &RouteDecl) -> Msg {
-        self.push("`")
-            .push(r.handler)
-            .push("` in module `")
-            .push(module.name)
-            .push("`")
-            .at(r.file, r.line)
+        let msg = self.push("`").push(r.handler).push("`");
+        let msg = if module.standalone {
+            msg
+        } else {
+            msg.push(" in module `").push(module.name).push("`")
+        };
+        msg.at(r.file, r.line)
     }
 
     /// `` `name` (src/blog.rs:3)``: a module, by the name given, where it is declared.
