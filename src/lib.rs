@@ -169,7 +169,48 @@ pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
 /// declares its models with `models(Post, ..)`, and `migrate` creates their tables.
 pub use chopin_macros::model;
 
+/// Declares an application's modules once: the type of its module list, checked where `cargo
+/// check` (and so an editor) sees it.
+///
+/// ```
+/// use chopin::prelude::*;
+///
+/// pub struct Blog;
+///
+/// #[chopin::module(prefix = "/blog")]
+/// impl Blog {
+///     #[get("/posts")]
+///     async fn list() -> &'static str {
+///         "[]"
+///     }
+/// }
+///
+/// #[fast_route("/health", text)]
+/// const HEALTH: &str = "ok";
+///
+/// chopin::modules! {
+///     /// The application's modules and crate-level fast routes, in mount order.
+///     pub type Modules = [Blog, HEALTH];
+/// }
+///
+/// // The return type holds only if the chain mounts exactly these, in this order.
+/// pub fn app(config: Config) -> App<(), Modules> {
+///     App::with_config(config).mount_module(Blog).fast_route(HEALTH)
+/// }
+/// # fn main() { let _ = app(Config::default()); }
+/// ```
+///
+/// It expands to the type `mount_module` and `fast_route` build (`((((), Blog), HEALTH)`: a
+/// crate-level fast route is listed by its constant's name) and a `const` item that runs the
+/// whole-application check on it, which `cargo check` evaluates; `App::bind` runs the same check
+/// when the application is built. The chain and the list cannot drift apart: a mismatch is a type
+/// error at the function's return.
+pub use chopin_macros::modules;
+
 /// Checks that these modules make a valid application where `cargo check` sees it.
+///
+/// [`modules!`] does this and also names the list's type, which the application's function
+/// returns; prefer it, so that the list is written once.
 ///
 /// [`App::bind`] checks the mounted modules in constant evaluation, which `cargo build` and
 /// `cargo test` run and `cargo check` (and so an editor) does not (rust #99682). This macro runs

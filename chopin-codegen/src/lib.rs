@@ -18,6 +18,7 @@ pub mod diag;
 pub mod fast_route;
 pub mod model;
 pub mod module;
+pub mod modules;
 pub mod names;
 pub mod paths;
 pub mod route;
@@ -33,6 +34,11 @@ pub fn module(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[chopin::model(args)] item`.
 pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
     debug("chopin::model", model::expand(args, item))
+}
+
+/// `chopin::modules!(input)`: an application's module list, declared once.
+pub fn modules(input: TokenStream) -> TokenStream {
+    debug("chopin::modules", modules::expand(input))
 }
 
 /// `#[fast_route(args)] item`, on a crate-level constant.

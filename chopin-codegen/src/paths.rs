@@ -93,6 +93,11 @@ impl Paths {
         self.item(&["StaticRoute"])
     }
 
+    /// `check_app`: the whole-application check over manifests.
+    pub fn check_app(&self) -> TokenStream {
+        self.item(&["check_app"])
+    }
+
     /// `DeclaredRoute`: a crate-level fast route's constant.
     pub fn declared_route(&self) -> TokenStream {
         self.item(&["DeclaredRoute"])

@@ -27,6 +27,12 @@ pub fn fast_route(args: TokenStream, item: TokenStream) -> TokenStream {
     chopin_codegen::fast_route(args.into(), item.into()).into()
 }
 
+/// An application's modules, declared once: see `chopin::modules`.
+#[proc_macro]
+pub fn modules(input: TokenStream) -> TokenStream {
+    chopin_codegen::modules(input.into()).into()
+}
+
 macro_rules! route_attributes {
     ($($name:ident),*) => {$(
         #[doc = concat!("`#[", stringify!($name), "(\"/path\", ..)]` on a handler inside a `#[chopin::module]` impl block: see `chopin::module`.")]

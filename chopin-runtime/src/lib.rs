@@ -57,6 +57,7 @@ pub mod __private {
     pub use crate::axum::middleware::from_fn_with_state;
     pub use crate::axum::routing;
     pub use crate::const_response::{response, response_len};
+    pub use crate::manifest::check as check_app;
     pub use crate::manifest::{Manifest, Methods, Package, RouteDecl};
     pub use crate::module::{Module, Routes, check};
     pub use crate::openapi;

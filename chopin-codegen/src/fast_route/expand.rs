@@ -82,8 +82,9 @@ pub fn static_route(
 }
 
 /// A crate-level constant as the route it declares, to be mounted with `App::fast_route`: a
-/// `DeclaredRoute` whose type parameter, a hidden unit struct, carries the route's manifest into
-/// the application's type, so that the whole-application check sees it beside the modules.
+/// `DeclaredRoute` whose type parameter, a hidden struct of the same name, carries the route's
+/// manifest into the application's type, so that the whole-application check sees it beside the
+/// modules.
 pub fn generate(route: &FastRoute, item: syn::ItemConst, kind: Body) -> TokenStream {
     let paths = Paths::new(None);
     let syn::ItemConst {
@@ -105,7 +106,9 @@ pub fn generate(route: &FastRoute, item: syn::ItemConst, kind: Body) -> TokenStr
         paths.package(),
         paths.package_var(),
     );
-    let marker = format_ident!("__chopin_route_{}", ident);
+    // The type that declares the route has the constant's name, in the type namespace (a braced
+    // struct holds no value name): `chopin::modules!` lists it as it lists modules.
+    let marker = ident.clone();
     let bytes = format_ident!("__CHOPIN_ROUTE_{}", ident);
     let name = ident.to_string();
     let methods = manifest_methods(&paths, route);
@@ -119,7 +122,7 @@ pub fn generate(route: &FastRoute, item: syn::ItemConst, kind: Body) -> TokenStr
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
-        #vis struct #marker;
+        #vis struct #marker {}
 
         #[doc(hidden)]
         const #bytes: #static_route_ty = {

@@ -3,10 +3,10 @@
 //! `AuthModule`: signed-in users write posts, moderators delete comments. `/health` is a fast
 //! route, answered from precomputed bytes.
 
+use chopin::ConfigError;
 use chopin::auth::AuthModule;
 use chopin::auth::mail::Mailer;
 use chopin::prelude::*;
-use chopin::{ConfigError, ModuleList};
 
 /// A blog post.
 #[chopin::model(table = "posts", has_many(Comment))]
@@ -149,14 +149,17 @@ async fn find_post(db: &Db, id: i64) -> Result<post::Model, ChopinError> {
         .ok_or_else(|| ChopinError::not_found(format!("no post {id}")))
 }
 
-chopin::assert_app!(Blog, AuthModule);
+chopin::modules! {
+    /// The blog's modules, in mount order: declared once, checked where `cargo check` sees it.
+    pub type Modules = [Blog, AuthModule];
+}
 
 /// The application: the blog and its accounts, configured by `config`, mail printed to standard
 /// output (which only development allows).
 ///
 /// # Errors
 /// In production: `JWT_SECRET` is not set, or mail is needed (see [`app_with_mailer`]).
-pub fn app(config: Config) -> Result<App<(), impl ModuleList>, ConfigError> {
+pub fn app(config: Config) -> Result<App<(), Modules>, ConfigError> {
     let auth = AuthModule::new(&config)?;
     Ok(App::with_config(config)
         .mount_module(Blog)
@@ -170,7 +173,7 @@ pub fn app(config: Config) -> Result<App<(), impl ModuleList>, ConfigError> {
 pub fn app_with_mailer(
     config: Config,
     mailer: impl Mailer,
-) -> Result<App<(), impl ModuleList>, ConfigError> {
+) -> Result<App<(), Modules>, ConfigError> {
     let auth = AuthModule::with_mailer(&config, mailer)?;
     Ok(App::with_config(config)
         .mount_module(Blog)

@@ -4,7 +4,6 @@
 //! `/users/{id}` is an ordinary axum handler. `examples/benchmark` loads this application against
 //! its baselines.
 
-use chopin::ModuleList;
 use chopin::prelude::*;
 use serde::Serialize;
 
@@ -47,11 +46,13 @@ impl Hello {
     }
 }
 
-// The application's modules, checked together where `cargo check` (and an editor) sees it;
-// `App::bind` runs the same check when the application is built.
-chopin::assert_app!(Hello);
+chopin::modules! {
+    /// The application's modules, declared once: checked together where `cargo check` (and an
+    /// editor) sees it, and by `App::bind` when the application is built.
+    pub type Modules = [Hello];
+}
 
 /// The application, on the given configuration.
-pub fn app(config: Config) -> App<(), impl ModuleList> {
+pub fn app(config: Config) -> App<(), Modules> {
     App::with_config(config).mount_module(Hello)
 }
