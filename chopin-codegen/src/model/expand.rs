@@ -329,8 +329,10 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #openapi::PartialSchema for #ident {
-            fn schema() -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
+        impl #openapi::utoipa::__dev::ComposeSchema for #ident {
+            fn compose(
+                _: ::std::vec::Vec<#openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>>,
+            ) -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
                 #read_schema
             }
         }
@@ -338,6 +340,19 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         impl #openapi::ToSchema for #ident {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(#name)
+            }
+
+            // Itself, by name, so a `Vec` of it is described as an array of references.
+            fn schemas(
+                schemas: &mut ::std::vec::Vec<(
+                    ::std::string::String,
+                    #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                schemas.push((
+                    ::std::convert::From::from(<Self as #openapi::ToSchema>::name()),
+                    <Self as #openapi::PartialSchema>::schema(),
+                ));
             }
         }
 
@@ -374,8 +389,10 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #openapi::PartialSchema for #new_ident {
-            fn schema() -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
+        impl #openapi::utoipa::__dev::ComposeSchema for #new_ident {
+            fn compose(
+                _: ::std::vec::Vec<#openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>>,
+            ) -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
                 #new_schema
             }
         }
@@ -383,6 +400,19 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         impl #openapi::ToSchema for #new_ident {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::core::stringify!(#new_ident))
+            }
+
+            // Itself, by name, so a `Vec` of it is described as an array of references.
+            fn schemas(
+                schemas: &mut ::std::vec::Vec<(
+                    ::std::string::String,
+                    #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                schemas.push((
+                    ::std::convert::From::from(<Self as #openapi::ToSchema>::name()),
+                    <Self as #openapi::PartialSchema>::schema(),
+                ));
             }
         }
 
@@ -416,8 +446,10 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #openapi::PartialSchema for #patch_ident {
-            fn schema() -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
+        impl #openapi::utoipa::__dev::ComposeSchema for #patch_ident {
+            fn compose(
+                _: ::std::vec::Vec<#openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>>,
+            ) -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
                 #patch_schema
             }
         }
@@ -425,6 +457,19 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         impl #openapi::ToSchema for #patch_ident {
             fn name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::core::stringify!(#patch_ident))
+            }
+
+            // Itself, by name, so a `Vec` of it is described as an array of references.
+            fn schemas(
+                schemas: &mut ::std::vec::Vec<(
+                    ::std::string::String,
+                    #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                schemas.push((
+                    ::std::convert::From::from(<Self as #openapi::ToSchema>::name()),
+                    <Self as #openapi::PartialSchema>::schema(),
+                ));
             }
         }
         }

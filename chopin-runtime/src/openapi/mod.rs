@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle};
 use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{Schema, Type};
+use utoipa::openapi::schema::{ArrayItems, Schema, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required};
 
 pub use describe::{PathParams, integer_schema};
@@ -125,13 +125,16 @@ impl<'a> Operation<'a> {
 
     /// The schema of `T`: a reference to `components/schemas` for a named struct or enum (which
     /// is recorded there, with everything it refers to), the schema itself for anything else.
+    ///
+    /// A schema that `T` records by name is referred to by that name wherever it appears: for
+    /// `Vec<Post>` of a model `Post`, the array's `items` is a `$ref` to `Post`.
     pub fn schema<T: ToSchema + ?Sized>(&mut self) -> RefOr<Schema> {
         let mut nested = Vec::new();
         T::schemas(&mut nested);
-        for (name, schema) in nested {
-            self.schemas.insert(name, schema);
-        }
-        let schema = T::schema();
+        // Those recorded under their name; one whose name is taken is not referred to.
+        nested.retain(|(name, schema)| self.schemas.insert(name.clone(), schema.clone()));
+        let mut schema = T::schema();
+        refer_to_named(&mut schema, &nested);
         if is_named(&schema) {
             let name = T::name().into_owned();
             if !name.is_empty() && self.schemas.insert(name.clone(), schema.clone()) {
@@ -325,6 +328,34 @@ fn path_param(name: String, schema: RefOr<Schema>) -> Parameter {
 }
 
 /// Whether a schema is worth a name in `components/schemas`: a struct with fields, an enum.
+/// Replaces, inside `schema`'s array items and alternatives, each schema equal to one of `named`
+/// with a reference to its name.
+fn refer_to_named(schema: &mut RefOr<Schema>, named: &[(String, RefOr<Schema>)]) {
+    let RefOr::T(inner) = schema else {
+        return;
+    };
+    if let Some((name, _)) = named
+        .iter()
+        .find(|(_, s)| matches!(s, RefOr::T(s) if s == inner))
+    {
+        *schema = RefOr::Ref(Ref::from_schema_name(name.clone()));
+        return;
+    }
+    match inner {
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                refer_to_named(items, named);
+            }
+        }
+        Schema::OneOf(one_of) => {
+            for item in &mut one_of.items {
+                refer_to_named(item, named);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn is_named(schema: &RefOr<Schema>) -> bool {
     match schema {
         RefOr::T(Schema::Object(o)) => !o.properties.is_empty() || o.enum_values.is_some(),

@@ -6,6 +6,7 @@
 use chopin::ConfigError;
 use chopin::auth::AuthModule;
 use chopin::auth::mail::Mailer;
+use chopin::db::sea_orm::QuerySelect;
 use chopin::prelude::*;
 
 /// A blog post.
@@ -67,6 +68,18 @@ impl Blog {
     async fn list_posts(db: Db, page: Pagination) -> Result<Json<Page<Post>>, ChopinError> {
         let posts = post::Entity::find().order_by_desc(post::Column::Id);
         Ok(Json(page.fetch(posts, &*db).await?))
+    }
+
+    /// The ten newest published posts, for a front page or a feed.
+    #[get("/posts/latest", tag = "posts")]
+    async fn latest_posts(db: Db) -> Result<Json<Vec<Post>>, ChopinError> {
+        let rows = post::Entity::find()
+            .filter(post::Column::Published.eq(true))
+            .order_by_desc(post::Column::Id)
+            .limit(10)
+            .all(&*db)
+            .await?;
+        Ok(Json(rows.into_iter().map(Post::from).collect()))
     }
 
     /// One post.

@@ -179,6 +179,8 @@ async fn posts_are_created_read_listed_changed_and_deleted() {
         changed["title"], "Hello",
         "fields the patch leaves out are kept"
     );
+    let latest: Value = app.get("/posts/latest").send().await.json();
+    assert_eq!(latest, json!([changed]), "published posts only");
 
     assert_eq!(
         app.delete(&format!("/posts/{id}")).send().await.status(),

@@ -38,10 +38,29 @@ mod shop {
 use shop::orders::{NewOrder, Order, OrderPatch, order};
 use shop::{Customer, customer};
 
+/// Customers with their orders: a response made of models.
+#[derive(serde::Serialize, ToSchema)]
+pub struct Report {
+    pub customers: Vec<Customer>,
+    pub biggest: Option<Order>,
+}
+
 pub struct Shop;
 
 #[chopin::module(models(Customer, Order))]
-impl Shop {}
+impl Shop {
+    /// Places several orders at once.
+    #[post("/orders")]
+    async fn place(Json(orders): Json<Vec<NewOrder>>) -> Json<Vec<Order>> {
+        let _ = orders;
+        Json(Vec::new())
+    }
+
+    #[get("/report")]
+    async fn report() -> Json<Report> {
+        Json(Report { customers: Vec::new(), biggest: None })
+    }
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -52,6 +71,21 @@ async fn main() {
     let db = Db::connect(&database).await.expect("connect");
     let config = Config::default().with(database);
     let app = App::with_config(config).mount_module(Shop).with_db(db.clone());
+
+    // A `Vec` of models is an array of references to them, in a body and in a field alike.
+    let spec = serde_json::to_value(app.openapi()).expect("json");
+    let body = |method: &str, part: &str| {
+        spec["paths"]["/orders"][method][part]["content"]["application/json"]["schema"].clone()
+    };
+    let array_of = |name: &str| {
+        serde_json::json!({"type": "array", "items": {"$ref": format!("#/components/schemas/{name}")}})
+    };
+    assert_eq!(body("post", "requestBody"), array_of("NewOrder"));
+    assert_eq!(spec["paths"]["/orders"]["post"]["responses"]["200"]["content"]["application/json"]["schema"], array_of("Order"));
+    let report = &spec["components"]["schemas"]["Report"]["properties"];
+    assert_eq!(report["customers"], array_of("Customer"));
+    assert!(spec["components"]["schemas"]["Order"]["properties"]["total"].is_object());
+    assert_eq!(chopin::openapi::unresolved_refs(&app.openapi()), Vec::<String>::new());
     let report = app.migrate().await.expect("migrate");
     assert_eq!(report.applied.iter().filter(|s| s.starts_with("create table")).count(), 2);
 
