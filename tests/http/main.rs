@@ -8,6 +8,7 @@
 
 mod clashes;
 mod fast_path;
+mod headers;
 mod lifecycle;
 mod limits;
 mod modules;

@@ -204,6 +204,59 @@ impl<'a> Operation<'a> {
         }
     }
 
+    /// A request header the argument reads, such as an API key or an idempotency key, for an
+    /// extractor of your own:
+    ///
+    /// ```
+    /// # use chopin_runtime::openapi::{Operation, OperationInput, PartialSchema};
+    /// struct IdempotencyKey(String);
+    ///
+    /// impl OperationInput for IdempotencyKey {
+    ///     fn describe(op: &mut Operation<'_>) {
+    ///         op.header_parameter(
+    ///             "Idempotency-Key",
+    ///             String::schema(),
+    ///             true,
+    ///             Some("Repeating a request with the same key does not repeat its effect."),
+    ///         );
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// A header described twice is described once, as the last description says. `Accept`,
+    /// `Content-Type` and `Authorization` are left out: OpenAPI describes them by the media
+    /// types and the security requirement, and tools ignore them as parameters.
+    pub fn header_parameter(
+        &mut self,
+        name: &str,
+        schema: RefOr<Schema>,
+        required: bool,
+        description: Option<&str>,
+    ) {
+        if ["accept", "content-type", "authorization"]
+            .iter()
+            .any(|reserved| name.eq_ignore_ascii_case(reserved))
+        {
+            return;
+        }
+        self.parameters.retain(|p| {
+            !(p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case(name))
+        });
+        self.parameters.push(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(if required {
+                    Required::True
+                } else {
+                    Required::False
+                })
+                .description(description)
+                .schema(Some(schema))
+                .build(),
+        );
+    }
+
     /// `T`'s fields as (name, schema, required), when its schema is an object with properties.
     fn fields_of<T: ToSchema>(&mut self) -> Vec<(String, RefOr<Schema>, bool)> {
         let mut nested = Vec::new();
@@ -327,7 +380,6 @@ fn path_param(name: String, schema: RefOr<Schema>) -> Parameter {
         .build()
 }
 
-/// Whether a schema is worth a name in `components/schemas`: a struct with fields, an enum.
 /// Replaces, inside `schema`'s array items and alternatives, each schema equal to one of `named`
 /// with a reference to its name.
 fn refer_to_named(schema: &mut RefOr<Schema>, named: &[(String, RefOr<Schema>)]) {
@@ -356,6 +408,7 @@ fn refer_to_named(schema: &mut RefOr<Schema>, named: &[(String, RefOr<Schema>)])
     }
 }
 
+/// Whether a schema is worth a name in `components/schemas`: a struct with fields, an enum.
 fn is_named(schema: &RefOr<Schema>) -> bool {
     match schema {
         RefOr::T(Schema::Object(o)) => !o.properties.is_empty() || o.enum_values.is_some(),
