@@ -200,7 +200,7 @@ pub use chopin_macros::model;
 /// # fn main() { let _ = app(Config::default()); }
 /// ```
 ///
-/// It expands to the type `mount_module` and `fast_route` build (`((((), Blog), HEALTH)`: a
+/// It expands to the type `mount_module` and `fast_route` build (`((), (Blog, HEALTH))`: a
 /// crate-level fast route is listed by its constant's name) and a `const` item that runs the
 /// whole-application check on it, which `cargo check` evaluates; `App::bind` runs the same check
 /// when the application is built. The chain and the list cannot drift apart: a mismatch is a type

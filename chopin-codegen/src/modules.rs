@@ -71,11 +71,13 @@ pub fn expand(input: TokenStream) -> TokenStream {
         name,
         modules,
     } = declaration;
-    // Left-nested, as `mount_module` builds it: `(((), A), B)`. Each entry is spanned at its
-    // type, so that one that is not a module is reported where it is written.
+    // As `mount_module` builds it (`ModuleList` in chopin-runtime's `module.rs`): chunks of 16 in
+    // mount order, each nested in the earlier ones, `(((), (A, .., P)), (Q, ..))`. Each entry is
+    // spanned at its type, so that one that is not a module is reported where it is written.
     let mut list = quote!(());
-    for module in &modules {
-        list = quote_spanned!(module.span()=> (#list, #module));
+    let entries: Vec<_> = modules.iter().collect();
+    for chunk in entries.chunks(16) {
+        list = quote!((#list, (#(#chunk,)*)));
     }
     // The check over the entries' manifests, each spanned at its entry: one that is not a module
     // is one error, where it is written.
@@ -103,10 +105,16 @@ mod tests {
         ));
         let text = out.to_string();
         assert!(
-            text.contains("pub type Modules = (((() , Accounts) , Blog) , HEALTH) ;"),
+            text.contains("pub type Modules = (() , (Accounts , Blog , HEALTH ,)) ;"),
             "{text}"
         );
         assert!(text.contains("check_app (& [& < Accounts as"), "{text}");
+        let many: Vec<syn::Ident> = (0..17).map(|i| quote::format_ident!("M{i}")).collect();
+        let text = expand(quote!(type Modules = [#(#many),*];)).to_string();
+        assert!(
+            text.contains("type Modules = ((() , (M0 , M1 , M2 , M3 , M4 , M5 , M6 , M7 , M8 , M9 , M10 , M11 , M12 , M13 , M14 , M15 ,)) , (M16 ,)) ;"),
+            "a new tuple every 16: {text}"
+        );
         let wrong = expand(quote!(
             pub struct Modules;
         ))

@@ -1,7 +1,7 @@
 //! Modules: what `#[chopin::module]` implements, and the list of modules an [`App`] mounts.
 //!
-//! [`App::mount_module`] records each module in the application's type (`App<S, (((), Auth),
-//! Blog)>`), so the application's manifests are known where it is compiled. [`App::bind`] checks
+//! [`App::mount_module`] records each module in the application's type (`App<S, ((), (Auth,
+//! Blog))>`), so the application's manifests are known where it is compiled. [`App::bind`] checks
 //! them in an inline `const`: a route conflict, a missing required module, an `auth` route without
 //! a provider or two modules with one name stop `cargo build` (and `cargo test`) with a message
 //! naming both sides. `cargo check` does not evaluate constants of generic functions (rust
@@ -63,23 +63,68 @@ pub struct ModuleNode {
     pub next: Option<&'static ModuleNode>,
 }
 
-/// The modules an application mounts, as a type: `()`, then `(Earlier, Module)`.
+/// The modules an application mounts, as a type: `()`, then `(Earlier, (A, B, ..))`, modules
+/// in mount order in tuples of up to 16, so that the type nests once per 16 modules and a list of
+/// a thousand stays far from the compiler's recursion limit (128 levels). `chopin::modules!`
+/// writes the same type.
 pub trait ModuleList {
     /// The list, last mounted first.
     #[doc(hidden)]
     const LIST: Option<&'static ModuleNode>;
+
+    /// The list with `X` mounted after the others.
+    type Push<X: Module>: ModuleList;
 }
 
 impl ModuleList for () {
     const LIST: Option<&'static ModuleNode> = None;
+    type Push<X: Module> = ((), (X,));
 }
 
-impl<T: ModuleList, M: Module> ModuleList for (T, M) {
-    const LIST: Option<&'static ModuleNode> = Some(&ModuleNode {
-        manifest: &M::MANIFEST,
-        next: T::LIST,
-    });
+/// The nodes of the chunk `$m..`, after `$acc`.
+macro_rules! nodes {
+    ($acc:expr;) => { $acc };
+    ($acc:expr; $m:ident $($rest:ident)*) => {
+        nodes!(Some(&ModuleNode { manifest: &<$m as Module>::MANIFEST, next: $acc }); $($rest)*)
+    };
 }
+
+/// A chunk with room left: `X` joins it.
+macro_rules! chunk {
+    ($($m:ident)+) => {
+        impl<P: ModuleList, $($m: Module),+> ModuleList for (P, ($($m,)+)) {
+            const LIST: Option<&'static ModuleNode> = nodes!(P::LIST; $($m)+);
+            type Push<X: Module> = (P, ($($m,)+ X,));
+        }
+    };
+}
+
+/// A full chunk: `X` starts the next one.
+macro_rules! full {
+    ($($m:ident)+) => {
+        impl<P: ModuleList, $($m: Module),+> ModuleList for (P, ($($m,)+)) {
+            const LIST: Option<&'static ModuleNode> = nodes!(P::LIST; $($m)+);
+            type Push<X: Module> = ((P, ($($m,)+)), (X,));
+        }
+    };
+}
+
+chunk!(A);
+chunk!(A B);
+chunk!(A B C);
+chunk!(A B C D);
+chunk!(A B C D E);
+chunk!(A B C D E F);
+chunk!(A B C D E F G);
+chunk!(A B C D E F G H);
+chunk!(A B C D E F G H I);
+chunk!(A B C D E F G H I J);
+chunk!(A B C D E F G H I J K);
+chunk!(A B C D E F G H I J K L);
+chunk!(A B C D E F G H I J K L M);
+chunk!(A B C D E F G H I J K L M N);
+chunk!(A B C D E F G H I J K L M N O);
+full!(A B C D E F G H I J K L M N O Q);
 
 /// The module list with one more entry, as [`App::fast_route`](crate::App::fast_route) makes
 /// it: with a crate-level fast route's declaring type, or unchanged for a route built at start-up
@@ -94,7 +139,7 @@ impl<T: ModuleList> WithRoute<Unchecked> for T {
 }
 
 impl<T: ModuleList, X: Module> WithRoute<X> for T {
-    type Output = (T, X);
+    type Output = T::Push<X>;
 }
 
 const NO_MODULE: Manifest = Manifest::new("", "", "", 0, manifest::Package::new("", "", ""));

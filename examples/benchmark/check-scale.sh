@@ -7,7 +7,8 @@
 #   SIZES="100" REPEATS=3 bash examples/benchmark/check-scale.sh
 #
 # For each size it reports the application crate's own build time (dependencies already built,
-# `CARGO_INCREMENTAL=0`), for Chopin and for axum; the time of the check itself (the same Chopin
+# `CARGO_INCREMENTAL=0`), for Chopin (its module list declared with `chopin::modules!`, as an
+# application is written) and for axum; the time of the check itself (the same Chopin
 # application built with `chopin::assert_app!` over all its modules, which evaluates the check once
 # more, minus without it); and an incremental rebuild after one handler's body is edited. No lint is allowed:
 # a check that ran too long would fail the build. Rows are the best of REPEATS.
@@ -17,7 +18,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SIZES=${SIZES:-"10 100 200"}
 REPEATS=${REPEATS:-1}
 work=$(mktemp -d "${TMPDIR:-/tmp}/chopin-check-scale.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# KEEP=1 keeps the generated crates (and their target directory) to look into.
+if [ -n "${KEEP:-}" ]; then echo "the generated crates: $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 export CARGO_TERM_COLOR=never
 mkdir -p "$root/examples/benchmark/results"
 # One target directory for every generated crate of a kind, so dependencies build once.
@@ -77,9 +79,14 @@ EOF
             echo '}'
         else
             echo 'use chopin::prelude::*;'
+            echo 'chopin::modules! {'
+            echo '    pub type Modules = ['
+            for i in $(seq 0 $((m - 1))); do echo "        m$i::M$i,"; done
+            echo '    ];'
+            echo '}'
             echo '#[tokio::main]'
             echo 'async fn main() -> Result<(), chopin::Error> {'
-            echo '    let app = App::new().await?'
+            echo '    let app: App<(), Modules> = App::new().await?'
             for i in $(seq 0 $((m - 1))); do echo "        .mount_module(m$i::M$i)"; done
             echo '        ;'
             echo '    app.run().await'

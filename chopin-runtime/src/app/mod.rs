@@ -129,7 +129,7 @@ where
     ///               `Blog::list` in module `blog` (src/blog.rs:10) and by `Feed::list` in
     ///               module `feed` (src/feed.rs:7)
     /// ```
-    pub fn mount_module<X: Routes<S>>(mut self, module: X) -> App<S, (M, X)> {
+    pub fn mount_module<X: Routes<S>>(mut self, module: X) -> App<S, M::Push<X>> {
         module.__mount(&mut Mount {
             plugins: &mut self.plugins,
             services: &mut self.services,
