@@ -51,6 +51,7 @@ pub mod __private {
     pub mod db {
         pub use crate::chrono;
         pub use crate::register_models as models;
+        pub use crate::rules::record_itself;
         pub use crate::{
             FieldRules, Model, ModelDecl, check_email, check_len, check_range, check_text,
             date_schema, field_schema, invalid_if_any, present, present_whole, timestamp_schema,

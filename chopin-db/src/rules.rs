@@ -245,6 +245,17 @@ pub fn field_schema(
     }
 }
 
+/// Records `T`'s own schema under its name, as a model's `ToSchema::schemas` does, so that the
+/// API description refers to it by name wherever it appears (`Vec<Post>` is an array of `$ref`).
+pub fn record_itself<T: utoipa::ToSchema>(
+    schemas: &mut Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
+) {
+    schemas.push((T::name().into_owned(), T::schema()));
+}
+
 /// `DateTimeUtc`: an RFC 3339 date and time, as serde writes chrono's.
 pub fn timestamp_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     string_format(utoipa::openapi::schema::KnownFormat::DateTime)

@@ -28,10 +28,9 @@ fn camel(name: &str) -> String {
 /// The code of the checked model `def`.
 pub fn generate(def: &ModelDef) -> TokenStream {
     let paths = Paths::new(def.krate.as_ref());
-    let (db, sea_orm, openapi, serde, chopin_error) = (
+    let (db, sea_orm, serde, chopin_error) = (
         paths.db(),
         paths.sea_orm(),
-        paths.openapi(),
         paths.serde(),
         paths.chopin_error(),
     );
@@ -189,6 +188,11 @@ pub fn generate(def: &ModelDef) -> TokenStream {
     let patch_schema = object_schema(&paths, &patch_doc, inputs.iter().copied(), |_| {
         (false, true)
     });
+    let new_ident_name = new_ident.to_string();
+    let patch_ident_name = patch_ident.to_string();
+    let read_impls = schema_impls(&paths, ident, &name, &read_schema);
+    let new_impls = schema_impls(&paths, &new_ident, &new_ident_name, &new_schema);
+    let patch_impls = schema_impls(&paths, &patch_ident, &patch_ident_name, &patch_schema);
 
     // A field of `NewX` (`patch: false`) or `XPatch`. Integers go through `whole`, which takes
     // `7.0` as JSON Schema's `integer` does; a field that may be left out but not be `null`
@@ -329,32 +333,7 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #openapi::utoipa::__dev::ComposeSchema for #ident {
-            fn compose(
-                _: ::std::vec::Vec<#openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>>,
-            ) -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
-                #read_schema
-            }
-        }
-
-        impl #openapi::ToSchema for #ident {
-            fn name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(#name)
-            }
-
-            // Itself, by name, so a `Vec` of it is described as an array of references.
-            fn schemas(
-                schemas: &mut ::std::vec::Vec<(
-                    ::std::string::String,
-                    #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>,
-                )>,
-            ) {
-                schemas.push((
-                    ::std::convert::From::from(<Self as #openapi::ToSchema>::name()),
-                    <Self as #openapi::PartialSchema>::schema(),
-                ));
-            }
-        }
+        #read_impls
 
         #[doc = #new_doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq, #serde::Deserialize)]
@@ -389,32 +368,7 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #openapi::utoipa::__dev::ComposeSchema for #new_ident {
-            fn compose(
-                _: ::std::vec::Vec<#openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>>,
-            ) -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
-                #new_schema
-            }
-        }
-
-        impl #openapi::ToSchema for #new_ident {
-            fn name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(::core::stringify!(#new_ident))
-            }
-
-            // Itself, by name, so a `Vec` of it is described as an array of references.
-            fn schemas(
-                schemas: &mut ::std::vec::Vec<(
-                    ::std::string::String,
-                    #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>,
-                )>,
-            ) {
-                schemas.push((
-                    ::std::convert::From::from(<Self as #openapi::ToSchema>::name()),
-                    <Self as #openapi::PartialSchema>::schema(),
-                ));
-            }
-        }
+        #new_impls
 
         #[doc = #patch_doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default, ::core::cmp::PartialEq, #serde::Deserialize)]
@@ -446,32 +400,7 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #openapi::utoipa::__dev::ComposeSchema for #patch_ident {
-            fn compose(
-                _: ::std::vec::Vec<#openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>>,
-            ) -> #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema> {
-                #patch_schema
-            }
-        }
-
-        impl #openapi::ToSchema for #patch_ident {
-            fn name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(::core::stringify!(#patch_ident))
-            }
-
-            // Itself, by name, so a `Vec` of it is described as an array of references.
-            fn schemas(
-                schemas: &mut ::std::vec::Vec<(
-                    ::std::string::String,
-                    #openapi::utoipa::openapi::RefOr<#openapi::utoipa::openapi::schema::Schema>,
-                )>,
-            ) {
-                schemas.push((
-                    ::std::convert::From::from(<Self as #openapi::ToSchema>::name()),
-                    <Self as #openapi::PartialSchema>::schema(),
-                ));
-            }
-        }
+        #patch_impls
         }
     }
 }
@@ -600,6 +529,38 @@ fn option_lit(v: Option<&Lit>) -> TokenStream {
     match v {
         Some(l) => quote!(::core::option::Option::Some(#l)),
         None => quote!(::core::option::Option::None),
+    }
+}
+
+/// `ty`'s API schema under `name`: composed as utoipa's derive composes one (so `Vec<T>` and
+/// `Option<T>` are described), and recorded by name, so that a `Vec` of it is an array of
+/// references.
+fn schema_impls(paths: &Paths, ty: &syn::Ident, name: &str, schema: &TokenStream) -> TokenStream {
+    let (db, openapi) = (paths.db(), paths.openapi());
+    let utoipa_openapi = quote!(#openapi::utoipa::openapi);
+    quote! {
+        impl #openapi::utoipa::__dev::ComposeSchema for #ty {
+            fn compose(
+                _: ::std::vec::Vec<#utoipa_openapi::RefOr<#utoipa_openapi::schema::Schema>>,
+            ) -> #utoipa_openapi::RefOr<#utoipa_openapi::schema::Schema> {
+                #schema
+            }
+        }
+
+        impl #openapi::ToSchema for #ty {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#name)
+            }
+
+            fn schemas(
+                schemas: &mut ::std::vec::Vec<(
+                    ::std::string::String,
+                    #utoipa_openapi::RefOr<#utoipa_openapi::schema::Schema>,
+                )>,
+            ) {
+                #db::record_itself::<Self>(schemas);
+            }
+        }
     }
 }
 
