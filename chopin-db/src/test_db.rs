@@ -176,6 +176,12 @@ async fn postgres(server_url: String, seq: u64) -> TestDatabase {
 
 /// A single connection to the server's database (the one the variable's URL names).
 async fn connect_server(server_url: &str) -> DatabaseConnection {
+    if !cfg!(feature = "postgres") {
+        panic!(
+            "{POSTGRES_URL_VAR} is set, but this build of chopin-db has no PostgreSQL driver: \
+             build it with its `postgres` feature (`cargo test -p chopin-db --features postgres`)"
+        );
+    }
     let mut options = ConnectOptions::new(server_url.to_owned());
     options
         .max_connections(1)
