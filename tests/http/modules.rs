@@ -187,9 +187,37 @@ async fn a_modules_fast_routes_are_its_precomputed_bytes_under_its_prefix() {
     let res = app.get("/pages/big").send().await;
     assert_eq!(res.header("content-length"), Some("1048576"));
     assert!(res.bytes().len() == 1 << 20 && res.bytes().iter().all(|&b| b == b'x'));
-    // Not a route: the router's 404, through hyper.
+    // Not a route: the router's 404, through hyper, with the JSON every error has.
     assert_eq!(app.get("/pages/10").send().await.status(), 404);
-    assert_eq!(app.get("/health").send().await.status(), 404);
+    let res = app.get("/health").send().await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(
+        res.text(),
+        r#"{"error":"not_found","message":"no route matches this path"}"#
+    );
+}
+
+#[tokio::test]
+async fn a_method_a_modules_path_does_not_answer_is_a_json_405_with_allow() {
+    let app = TestApp::spawn(app()).await;
+    // A dynamic route's path: the router's own `allow`.
+    let res = app.put("/blog/posts/7").send().await;
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.header("allow"), Some("GET,HEAD,DELETE"));
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(
+        res.text(),
+        r#"{"error":"method_not_allowed","message":"this path does not answer PUT: `allow` lists the methods it does"}"#
+    );
+    // A fast route's path: the same body, and the fast route's methods in `allow`.
+    let res = app.delete("/blog/about").send().await;
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(
+        res.json::<serde_json::Value>()["error"],
+        "method_not_allowed"
+    );
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ use crate::manifest::Methods;
 use crate::method::MethodSet;
 use crate::module::{self, ModuleList};
 use crate::openapi;
+use crate::response::ChopinError;
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
 
@@ -95,7 +96,11 @@ where
             Ok(_) => return Err(Error::Routes(errors)),
             Err(dupes) => return Err(Error::Routes([errors, dupes].concat())),
         };
-        let router = route_all(self.router, &table, self.added, &module::manifests(M::LIST))?;
+        let router = route_all(self.router, &table, self.added, &module::manifests(M::LIST))?
+            // Every path's other methods, then every other path: the JSON error every other
+            // error has. (A method router's own `405`s keep their `allow` header.)
+            .method_not_allowed_fallback(method_not_allowed)
+            .fallback(not_found);
         // The server enforces `MAX_BODY_BYTES` on every body. axum's extractors also apply their
         // own 2 MiB default, which only matters when the configured limit is larger.
         let router = if limits.max_body_bytes > AXUM_DEFAULT_BODY_LIMIT {
@@ -196,9 +201,9 @@ fn route_all<S: Clone + Send + Sync + 'static>(
         if !matched {
             // The methods it does not serve get `405` and its `allow`, as a routed path does.
             let allow = route.allow();
-            methods = methods.fallback(move || {
+            methods = methods.fallback(move |method: Method| {
                 let allow = allow.clone();
-                async move { (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]) }
+                async move { ([(header::ALLOW, allow)], method_not_allowed(method).await) }
             });
         }
         match quietly(|| router.clone().route(path, methods)) {
@@ -298,6 +303,21 @@ fn route_all<S: Clone + Send + Sync + 'static>(
     } else {
         Err(Error::Routes(errors))
     }
+}
+
+/// `404 not_found`, for a path no route matches.
+async fn not_found() -> ChopinError {
+    ChopinError::not_found("no route matches this path")
+}
+
+/// `405 method_not_allowed`, for a method a matched path does not answer; the router adds
+/// `allow`.
+async fn method_not_allowed(method: Method) -> ChopinError {
+    ChopinError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this path does not answer {method}: `allow` lists the methods it does"),
+    )
 }
 
 /// The methods a fast route answers, routed to the same response: never reached (the static
