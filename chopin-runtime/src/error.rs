@@ -36,6 +36,14 @@ pub enum Error {
     Battery(Box<dyn std::error::Error + Send + Sync>),
     /// The server failed while running.
     Io(std::io::Error),
+    /// Shutdown waited `SHUTDOWN_TIMEOUT_MS` and closed connections whose requests had not been
+    /// answered: the process should exit non-zero, since their clients got no answer.
+    ShutdownCutOff {
+        /// How many connections were still serving a request.
+        cut_off: usize,
+        /// `SHUTDOWN_TIMEOUT_MS`.
+        timeout: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -63,6 +71,11 @@ impl fmt::Display for Error {
             Error::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
             Error::Battery(e) => fmt::Display::fmt(e, f),
             Error::Io(e) => write!(f, "server error: {e}"),
+            Error::ShutdownCutOff { cut_off, timeout } => write!(
+                f,
+                "shutdown cut off {cut_off} connection(s) with requests in flight after {} ms (SHUTDOWN_TIMEOUT_MS)",
+                timeout.as_millis()
+            ),
         }
     }
 }
@@ -73,7 +86,10 @@ impl std::error::Error for Error {
             Error::Config(e) => e.source(),
             Error::Bind { source, .. } | Error::Write { source, .. } => Some(source),
             Error::Io(e) => Some(e),
-            Error::Routes(_) | Error::Usage(_) | Error::Battery(_) => None,
+            Error::Routes(_)
+            | Error::Usage(_)
+            | Error::Battery(_)
+            | Error::ShutdownCutOff { .. } => None,
         }
     }
 }

@@ -77,17 +77,32 @@ impl TestApp {
     /// Shuts the application down gracefully and waits until it has stopped.
     ///
     /// # Panics
-    /// If the server failed while running.
-    pub async fn shutdown(mut self) {
+    /// If the server failed while running, or its shutdown cut requests off.
+    pub async fn shutdown(self) {
+        if let Err(e) = self.stop().await {
+            panic!("TestApp: the server failed: {e}");
+        }
+    }
+
+    /// Shuts the application down gracefully and waits until it has stopped: what
+    /// [`Server::run`](crate::Server::run) returned, as a `main` would see it.
+    ///
+    /// # Errors
+    /// [`Error::ShutdownCutOff`] when requests were still in flight after
+    /// `SHUTDOWN_TIMEOUT_MS`; any other error the server stopped with.
+    ///
+    /// # Panics
+    /// If the server's task panicked.
+    pub async fn stop(mut self) -> Result<(), Error> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => panic!("TestApp: the server failed: {e}"),
+        match self.task.take() {
+            Some(task) => match task.await {
+                Ok(result) => result,
                 Err(e) => panic!("TestApp: the server task failed: {e}"),
-            }
+            },
+            None => Ok(()),
         }
     }
 }

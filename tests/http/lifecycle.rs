@@ -61,12 +61,19 @@ async fn shutdown_gives_up_on_requests_after_the_shutdown_timeout() {
     busy.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let start = std::time::Instant::now();
-    app.shutdown().await;
+    let stopped = app.stop().await;
     let took = start.elapsed();
     assert!(
         took < Duration::from_millis(350),
         "waited {took:?} for a 400 ms handler"
     );
+    // The client got no answer: the process must not report success.
+    match stopped {
+        Err(chopin::Error::ShutdownCutOff { cut_off, timeout }) => {
+            assert_eq!((cut_off, timeout), (1, Duration::from_millis(100)));
+        }
+        other => panic!("expected the shutdown to report 1 connection cut off, got {other:?}"),
+    }
 }
 
 #[tokio::test]

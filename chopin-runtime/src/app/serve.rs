@@ -485,9 +485,15 @@ impl Server {
         for route in self.fast_routes() {
             tracing::info!("fast route {route}");
         }
-        self.listeners
-            .serve(self.shared, signal, self.config.shutdown_timeout)
-            .await?;
+        let timeout = self.config.shutdown_timeout;
+        let cut_off = self.listeners.serve(self.shared, signal, timeout).await?;
+        if cut_off > 0 {
+            tracing::error!(
+                connections = cut_off,
+                "shutdown timeout (SHUTDOWN_TIMEOUT_MS) elapsed: closed {cut_off} connection(s) with requests still in flight"
+            );
+            return Err(Error::ShutdownCutOff { cut_off, timeout });
+        }
         tracing::info!("shut down");
         Ok(())
     }

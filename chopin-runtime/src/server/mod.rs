@@ -71,13 +71,14 @@ impl Listeners {
         self.addr
     }
 
-    /// Serves until `signal` completes, then shuts down gracefully.
+    /// Serves until `signal` completes, then shuts down gracefully: the number of connections
+    /// still serving a request when `grace` ran out, closed with it.
     pub(crate) async fn serve(
         self,
         shared: Arc<Shared>,
         signal: impl Future<Output = ()>,
         grace: Duration,
-    ) -> io::Result<()> {
+    ) -> io::Result<usize> {
         let token = Token::default();
         if !self.reuseport {
             let mut tasks = Vec::new();
@@ -92,16 +93,17 @@ impl Listeners {
             }
             signal.await;
             token.cancel();
+            let mut cut_off = 0;
             for task in tasks {
-                task.await.map_err(io::Error::other)?;
+                cut_off += task.await.map_err(io::Error::other)?;
             }
-            return Ok(());
+            return Ok(cut_off);
         }
 
         let mut workers = Vec::with_capacity(self.sockets.len());
         for (i, socket) in self.sockets.into_iter().enumerate() {
             let (shared, token) = (Arc::clone(&shared), token.clone());
-            let (done_tx, done_rx) = tokio::sync::oneshot::channel::<io::Result<()>>();
+            let (done_tx, done_rx) = tokio::sync::oneshot::channel::<io::Result<usize>>();
             std::thread::Builder::new()
                 .name(format!("chopin-worker-{i}"))
                 .spawn(move || {
@@ -111,8 +113,7 @@ impl Listeners {
                         .and_then(|rt| {
                             rt.block_on(async {
                                 let listener = TcpListener::from_std(socket)?;
-                                accept_loop(listener, shared, token, grace).await;
-                                Ok(())
+                                Ok(accept_loop(listener, shared, token, grace).await)
                             })
                         });
                     let _ = done_tx.send(result);
@@ -121,13 +122,14 @@ impl Listeners {
         }
         signal.await;
         token.cancel();
+        let mut cut_off = 0;
         for done in workers {
             match done.await {
-                Ok(result) => result?,
+                Ok(result) => cut_off += result?,
                 Err(_) => return Err(io::Error::other("a worker thread panicked")),
             }
         }
-        Ok(())
+        Ok(cut_off)
     }
 }
 
@@ -143,7 +145,14 @@ fn listen(addr: SocketAddr, reuseport: bool) -> io::Result<std::net::TcpListener
     Ok(socket.into())
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, token: Token, grace: Duration) {
+/// Accepts until `token` is cancelled, then waits up to `grace` for its connections: the number
+/// still open when it ran out.
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    token: Token,
+    grace: Duration,
+) -> usize {
     let connections = Tasks::default();
     loop {
         tokio::select! {
@@ -163,14 +172,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, token: Token, g
         }
     }
     drop(listener);
-    if tokio::time::timeout(grace, connections.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            open = connections.len(),
-            "shutdown timeout elapsed; closing connections with requests still in flight"
-        );
+    match tokio::time::timeout(grace, connections.wait()).await {
+        Ok(()) => 0,
+        // Idle connections close as soon as the token is cancelled: those left are serving.
+        Err(_) => connections.len(),
     }
 }
 
