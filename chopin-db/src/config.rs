@@ -33,8 +33,17 @@ pub struct DbConfig {
     pub max_connections: u32,
     /// Connections kept open when idle. Variable `DB_MIN_CONNECTIONS`, default 0.
     pub min_connections: u32,
-    /// How long to wait for a connection. Variable `DB_CONNECT_TIMEOUT_MS`, default 5 000.
+    /// At start-up, how long to wait for the database to answer. Variable
+    /// `DB_CONNECT_TIMEOUT_MS`, default 5 000.
     pub connect_timeout: Duration,
+    /// How long a request waits for a connection from the pool, opening one included; past it
+    /// the request gets `503`. Variable `DB_ACQUIRE_TIMEOUT_MS`, default 5 000.
+    pub acquire_timeout: Duration,
+    /// How long PostgreSQL lets one statement run before it cancels it (its
+    /// `statement_timeout`, set on every connection; the request then gets `503`). SQLite has no
+    /// such limit: `HANDLER_TIMEOUT_MS` bounds every handler whatever its database. Variable
+    /// `DB_STATEMENT_TIMEOUT_MS`, default 30 000.
+    pub statement_timeout: Duration,
     /// Run `migrate` when the server starts. Variable `AUTO_MIGRATE`, default `false`.
     pub auto_migrate: bool,
 }
@@ -46,6 +55,8 @@ impl Default for DbConfig {
             max_connections: 10,
             min_connections: 0,
             connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
             auto_migrate: false,
         }
     }
@@ -77,6 +88,14 @@ impl Section for DbConfig {
                 .get("DB_CONNECT_TIMEOUT_MS")
                 .millis()?
                 .unwrap_or(d.connect_timeout),
+            acquire_timeout: vars
+                .get("DB_ACQUIRE_TIMEOUT_MS")
+                .millis()?
+                .unwrap_or(d.acquire_timeout),
+            statement_timeout: vars
+                .get("DB_STATEMENT_TIMEOUT_MS")
+                .millis()?
+                .unwrap_or(d.statement_timeout),
             auto_migrate: vars
                 .get("AUTO_MIGRATE")
                 .boolean()?
@@ -132,6 +151,8 @@ mod tests {
                 ("DB_MAX_CONNECTIONS", "32"),
                 ("DB_MIN_CONNECTIONS", "2"),
                 ("DB_CONNECT_TIMEOUT_MS", "750"),
+                ("DB_ACQUIRE_TIMEOUT_MS", "1500"),
+                ("DB_STATEMENT_TIMEOUT_MS", "2000"),
                 ("AUTO_MIGRATE", "yes"),
             ])
             .ok(),
@@ -140,6 +161,8 @@ mod tests {
                 max_connections: 32,
                 min_connections: 2,
                 connect_timeout: Duration::from_millis(750),
+                acquire_timeout: Duration::from_millis(1500),
+                statement_timeout: Duration::from_millis(2000),
                 auto_migrate: true,
             })
         );

@@ -2,6 +2,7 @@
 //! answer.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use chopin_runtime::ChopinError;
 use chopin_runtime::axum::extract::FromRequestParts;
@@ -12,11 +13,18 @@ use chopin_runtime::service;
 use sea_orm::{ConnectOptions, DatabaseConnection};
 
 use crate::config::DbConfig;
+use crate::health::{self, Health};
 
 /// The application's database, for handlers: `async fn list(db: Db) -> …`, then
 /// `post::Entity::find().all(&*db)`. A pool: cloning it is cheap.
+///
+/// While the database does not answer, taking a `Db` answers `503 unavailable` at once (see
+/// the guide's chapter on configuration: outages and time limits).
 #[derive(Clone, Debug)]
-pub struct Db(DatabaseConnection);
+pub struct Db {
+    conn: DatabaseConnection,
+    health: Arc<Health>,
+}
 
 impl Db {
     /// Connects to the database `config` names, with its pool settings.
@@ -30,23 +38,38 @@ impl Db {
         options
             .max_connections(if in_memory { 1 } else { config.max_connections })
             .min_connections(if in_memory { 1 } else { config.min_connections })
-            .connect_timeout(config.connect_timeout)
+            // sea-orm's `connect_timeout` is sqlx's acquire timeout; the acquire timeout wins.
+            .acquire_timeout(config.acquire_timeout)
+            // PostgreSQL cancels a statement that runs longer (sea-orm ignores it elsewhere).
+            .statement_timeout(config.statement_timeout)
             .sqlx_logging(false);
         if in_memory {
             options.idle_timeout(None::<std::time::Duration>);
         }
         // sqlx turns SQLite's foreign keys on for every connection it opens.
-        Ok(Db(sea_orm::Database::connect(options).await?))
+        let connecting = sea_orm::Database::connect(options);
+        let conn = match tokio::time::timeout(config.connect_timeout, connecting).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(err)) => return Err(root_cause(config, err).await),
+            Err(_) => {
+                let waited = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+                return Err(root_cause(config, waited).await);
+            }
+        };
+        Ok(Db::from_connection(conn))
     }
 
     /// A database over a connection made elsewhere.
     pub fn from_connection(conn: DatabaseConnection) -> Db {
-        Db(conn)
+        Db {
+            health: Health::watch(conn.clone()),
+            conn,
+        }
     }
 
     /// The connection pool.
     pub fn conn(&self) -> &DatabaseConnection {
-        &self.0
+        &self.conn
     }
 
     /// The database of the request: one put in its extensions, or the application's.
@@ -59,7 +82,7 @@ impl Deref for Db {
     type Target = DatabaseConnection;
 
     fn deref(&self) -> &DatabaseConnection {
-        &self.0
+        &self.conn
     }
 }
 
@@ -67,16 +90,26 @@ impl<S: Send + Sync> FromRequestParts<S> for Db {
     type Rejection = ChopinError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Db::of(parts).ok_or_else(|| {
+        let db = Db::of(parts).ok_or_else(|| {
             ChopinError::internal(
                 "a handler takes `Db`, but the application has no database: mount a module that declares `models(..)`, or give one with `App::with_db` (`chopin::db::AppDbExt`)",
             )
-        })
+        })?;
+        if db.health.is_down() {
+            return Err(ChopinError::unavailable(
+                "database",
+                health::RETRY_AFTER,
+                "the database did not answer its last probe",
+            ));
+        }
+        Ok(db)
     }
 }
 
 impl OperationInput for Db {
-    fn describe(_: &mut Operation<'_>) {}
+    fn describe(op: &mut Operation<'_>) {
+        op.may_be_unavailable("the database");
+    }
 }
 
 /// The database of `DATABASE_URL` could not be reached.
@@ -88,6 +121,40 @@ pub struct ConnectError {
     /// What the database or the driver said.
     #[source]
     pub source: sea_orm::DbErr,
+}
+
+/// `err`, or when it only says that the pool gave up waiting, what one direct connection to the
+/// database says: sqlx retries a refused connection until its timeout and then reports only
+/// "pool timed out".
+async fn root_cause(config: &DbConfig, err: sea_orm::DbErr) -> sea_orm::DbErr {
+    let gave_up = matches!(&err, sea_orm::DbErr::ConnectionAcquire(_))
+        || matches!(&err, sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) if matches!(**e, sea_orm::sqlx::Error::PoolTimedOut));
+    if !gave_up {
+        return err;
+    }
+    match direct_attempt(&config.url).await {
+        Some(cause) => sea_orm::DbErr::Custom(format!("{err}: the last attempt failed: {cause}")),
+        None => err,
+    }
+}
+
+/// What one connection attempt to `url`, outside the pool, fails with (PostgreSQL only: SQLite
+/// opens a file and says why at once).
+async fn direct_attempt(url: &str) -> Option<String> {
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres") {
+        use sea_orm::sqlx::{ConnectOptions as _, postgres::PgConnectOptions};
+        let options: PgConnectOptions = url.parse().ok()?;
+        return match tokio::time::timeout(std::time::Duration::from_secs(2), options.connect())
+            .await
+        {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some("no answer within 2 s".to_owned()),
+        };
+    }
+    let _ = url;
+    None
 }
 
 impl ConnectError {

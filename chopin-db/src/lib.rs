@@ -19,6 +19,7 @@
 
 mod config;
 mod db;
+mod health;
 pub mod migrate;
 mod model;
 mod page;

@@ -4,6 +4,8 @@
 //! Each operation is one round trip; [`Cache::incr`] is a `MULTI`/`EXEC` transaction, so
 //! concurrent increments from any number of processes never lose a count.
 
+use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -12,22 +14,26 @@ use redis::{AsyncConnectionConfig, Client, RedisError};
 #[cfg(doc)]
 use chopin_runtime::cache::Cache;
 use chopin_runtime::cache::{CacheBackend, CacheError, Op};
+use chopin_runtime::classify::Outage;
 use chopin_runtime::config::redact_url;
 
-/// How long to wait for the server to accept a connection.
+/// At start-up, how long to wait for the server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long to wait for the server to answer a command.
+/// At start-up, how long to wait for the server to answer `PING`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The Redis backend.
 pub(crate) struct RedisBackend {
     conn: ConnectionManager,
+    /// `REDIS_TIMEOUT_MS`: every operation, reconnecting included, answers within it.
+    timeout: Duration,
 }
 
 impl RedisBackend {
     /// Connects to `url` and checks that the server answers `PING`.
-    pub(crate) async fn connect(url: &str) -> Result<RedisBackend, CacheError> {
+    pub(crate) async fn connect(url: &str, timeout: Duration) -> Result<RedisBackend, CacheError> {
+        chopin_runtime::classify::register(outage);
         let failed = |source: RedisError| CacheError::Connect {
             backend: "Redis",
             url: redact_url(url),
@@ -49,18 +55,62 @@ impl RedisBackend {
             .map_err(failed)?;
         drop(probe);
 
+        // Reconnecting goes on in the background, every second at most, as long as the server is
+        // away; each operation waits for it no longer than `timeout`.
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT));
-        let mut conn = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(failed)?;
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_secs(1))
+            .set_number_of_retries(usize::MAX);
+        let mut conn = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| failed(io::Error::from(io::ErrorKind::TimedOut).into()))?
+        .map_err(failed)?;
         redis::cmd("PING")
             .query_async::<()>(&mut conn)
             .await
             .map_err(failed)?;
-        Ok(RedisBackend { conn })
+        Ok(RedisBackend { conn, timeout })
     }
+
+    /// `op`, given up after `REDIS_TIMEOUT_MS`: the connection manager's own response timeout
+    /// does not hold while it reconnects.
+    async fn bounded<T>(
+        &self,
+        op: impl Future<Output = Result<T, CacheError>>,
+    ) -> Result<T, CacheError> {
+        match tokio::time::timeout(self.timeout, op).await {
+            Ok(result) => result,
+            Err(_) => Err(failed(RedisError::from(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "no answer within {} ms (REDIS_TIMEOUT_MS)",
+                    self.timeout.as_millis()
+                ),
+            )))),
+        }
+    }
+}
+
+/// How long a client should wait after Redis failed: about the time a reconnect takes.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Redis refusing, dropping the connection or not answering in time is an outage of the cache,
+/// a `503`; an error Redis answered with is not.
+fn outage(error: &(dyn std::error::Error + 'static)) -> Option<Outage> {
+    let error = error.downcast_ref::<RedisError>()?;
+    let unreachable = error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_refusal()
+        || error.is_connection_dropped();
+    unreachable.then_some(Outage {
+        dependency: "cache",
+        retry_after: RETRY_AFTER,
+    })
 }
 
 /// `ttl` in milliseconds, as `PX` takes it. The cache has bounded it by `MAX_TTL`.
@@ -102,30 +152,30 @@ impl CacheBackend for RedisBackend {
 
     fn get<'a>(&'a self, key: &'a str) -> Op<'a, Option<Vec<u8>>> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             redis::cmd("GET")
                 .arg(key)
                 .query_async::<Option<Vec<u8>>>(&mut conn)
                 .await
                 .map_err(failed)
-        })
+        }))
     }
 
     fn set<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>) -> Op<'a, ()> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let mut cmd = redis::cmd("SET");
             cmd.arg(key).arg(value);
             if let Some(ttl) = ttl {
                 cmd.arg("PX").arg(millis(ttl));
             }
             cmd.query_async::<()>(&mut conn).await.map_err(failed)
-        })
+        }))
     }
 
     fn incr<'a>(&'a self, key: &'a str, window: Duration) -> Op<'a, (i64, Duration)> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let window_ms = millis(window);
             let (count, pttl) = redis::pipe()
                 .atomic()
@@ -166,43 +216,43 @@ impl CacheBackend for RedisBackend {
                 }
             };
             Ok((count, ttl))
-        })
+        }))
     }
 
     fn ttl<'a>(&'a self, key: &'a str) -> Op<'a, Option<Duration>> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let pttl = redis::cmd("PTTL")
                 .arg(key)
                 .query_async::<i64>(&mut conn)
                 .await
                 .map_err(failed)?;
             Ok(time_left(pttl))
-        })
+        }))
     }
 
     fn del<'a>(&'a self, key: &'a str) -> Op<'a, bool> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let removed = redis::cmd("DEL")
                 .arg(key)
                 .query_async::<u64>(&mut conn)
                 .await
                 .map_err(failed)?;
             Ok(removed > 0)
-        })
+        }))
     }
 
     fn exists<'a>(&'a self, key: &'a str) -> Op<'a, bool> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let found = redis::cmd("EXISTS")
                 .arg(key)
                 .query_async::<u64>(&mut conn)
                 .await
                 .map_err(failed)?;
             Ok(found > 0)
-        })
+        }))
     }
 }
 

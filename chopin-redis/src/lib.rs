@@ -11,6 +11,7 @@ mod backend;
 pub mod test_cache;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chopin_runtime::Error;
 use chopin_runtime::cache::{Cache, CacheError};
@@ -20,11 +21,27 @@ use chopin_runtime::plugin::{BoxFuture, Plugin, Setup};
 pub use test_cache::test_cache;
 
 /// Where the Redis server is: the Redis battery's section of the configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedisConfig {
     /// The Redis server of the cache service, or `None` for the in-memory cache.
     /// Variable `REDIS_URL`, such as `redis://127.0.0.1:6379`.
     pub url: Option<String>,
+    /// The longest any cache operation waits for Redis, reconnecting included: past it the
+    /// operation fails, and a handler's `?` answers `503`. Variable `REDIS_TIMEOUT_MS`, default
+    /// 1 000.
+    pub timeout: Duration,
+}
+
+/// `REDIS_TIMEOUT_MS`'s default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        RedisConfig {
+            url: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
 }
 
 impl Section for RedisConfig {
@@ -37,6 +54,10 @@ impl Section for RedisConfig {
                     "a redis:// URL, such as redis://127.0.0.1:6379",
                 )?
                 .or(defaults.url),
+            timeout: vars
+                .get("REDIS_TIMEOUT_MS")
+                .millis()?
+                .unwrap_or(defaults.timeout),
         })
     }
 }
@@ -45,12 +66,21 @@ impl Section for RedisConfig {
 /// `redis+unix:///path`; TLS, `rediss://`, is not built in).
 ///
 /// It connects and sends `PING` before returning, so a wrong URL or a server that does not
-/// answer fails here, not at the first request. Once connected it reconnects by itself.
+/// answer fails here, not at the first request. Once connected it reconnects by itself, and
+/// each operation waits at most [`DEFAULT_TIMEOUT`] (see [`connect_with_timeout`]).
 ///
 /// # Errors
 /// [`CacheError::Connect`], naming the URL with its password hidden.
 pub async fn connect(url: &str) -> Result<Cache, CacheError> {
-    let backend = backend::RedisBackend::connect(url).await?;
+    connect_with_timeout(url, DEFAULT_TIMEOUT).await
+}
+
+/// [`connect`], each operation (reconnecting included) given up after `timeout`.
+///
+/// # Errors
+/// [`CacheError::Connect`], naming the URL with its password hidden.
+pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Cache, CacheError> {
+    let backend = backend::RedisBackend::connect(url, timeout).await?;
     Ok(Cache::with_backend(Arc::new(backend)))
 }
 
@@ -71,10 +101,11 @@ impl Plugin for Redis {
             if app.service::<Cache>().is_some() {
                 return Ok(());
             }
-            let Some(url) = app.config().section::<RedisConfig>()?.url else {
+            let config = app.config().section::<RedisConfig>()?;
+            let Some(url) = config.url else {
                 return Ok(());
             };
-            let cache = connect(&url)
+            let cache = connect_with_timeout(&url, config.timeout)
                 .await
                 .map_err(|e| Error::battery(format!("the cache service (REDIS_URL): {e}")))?;
             app.provide(cache);
@@ -98,7 +129,8 @@ mod tests {
         assert_eq!(
             read("redis://cache:6379/2").ok(),
             Some(RedisConfig {
-                url: Some("redis://cache:6379/2".to_owned())
+                url: Some("redis://cache:6379/2".to_owned()),
+                timeout: DEFAULT_TIMEOUT,
             })
         );
         assert_eq!(read(" ").ok(), Some(RedisConfig::default()));

@@ -436,15 +436,28 @@ async fn handlers_extract_the_cache_from_the_request() -> Result<(), CacheError>
 }
 
 #[tokio::test]
-async fn cache_errors_are_internal_errors() -> Result<(), CacheError> {
+async fn a_cache_server_that_refuses_is_a_503_that_names_the_cache_and_nothing_else()
+-> Result<(), CacheError> {
     let err = chopin_redis::connect("redis://127.0.0.1:1")
         .await
         .expect_err("an error");
     let err = chopin_runtime::ChopinError::from(err);
-    assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        (err.status(), err.code(), err.dependency(), err.retry_after_secs()),
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some("cache"), Some(1))
+    );
     assert!(
         !err.message().contains("127.0.0.1"),
         "the client is not told"
     );
+    // A value that is not what was asked for is a bug, not an outage.
+    let cache = test_cache().await;
+    cache.set_raw("not-a-counter", b"abc", Some(SHORT * 10)).await?;
+    let err = cache
+        .incr("not-a-counter", SHORT)
+        .await
+        .map_err(chopin_runtime::ChopinError::from)
+        .expect_err("not a counter");
+    assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
     Ok(())
 }

@@ -14,6 +14,7 @@
 mod app;
 pub mod auth;
 pub mod cache;
+pub mod classify;
 pub mod config;
 pub mod const_response;
 mod date;

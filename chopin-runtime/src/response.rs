@@ -18,7 +18,10 @@ use utoipa::{PartialSchema, ToSchema};
 ///
 /// Any `std::error::Error` converts into it with `?` as an internal error: the client gets `500`
 /// and `{"error": "internal", "message": "internal error"}`, and the error itself is logged, never
-/// sent, since it may describe the server's insides.
+/// sent, since it may describe the server's insides. An error that says a dependency cannot be
+/// reached (the cache's, or one a battery recognises: see [`classify`](crate::classify)) is a
+/// `503 unavailable` naming the dependency, with `retry-after`, so that clients can tell an outage
+/// from a bug.
 ///
 /// ```
 /// use chopin_runtime::ChopinError;
@@ -36,8 +39,10 @@ pub struct ChopinError {
     code: &'static str,
     message: String,
     fields: Vec<FieldError>,
-    /// Seconds for `retry-after`, with `429` and `423`.
+    /// Seconds for `retry-after`, with `429`, `423` and `503`.
     retry_after: Option<u64>,
+    /// With `503 unavailable`: the dependency that cannot be reached (`database`, `cache`).
+    dependency: Option<&'static str>,
 }
 
 /// One field that failed validation, in a `422` response.
@@ -68,6 +73,7 @@ impl ChopinError {
             message: message.into(),
             fields: Vec::new(),
             retry_after: None,
+            dependency: None,
         }
     }
 
@@ -105,6 +111,25 @@ impl ChopinError {
     /// `423 locked`, with `retry-after: SECONDS` (rounded up, at least 1).
     pub fn locked(message: impl Into<String>, retry_after: Duration) -> ChopinError {
         ChopinError::new(StatusCode::LOCKED, "locked", message).retry_after(retry_after)
+    }
+
+    /// `503 unavailable`: `dependency` (`database`, `cache`) cannot be reached or did not answer
+    /// in time, and the client may retry after `retry_after`. `detail` is logged, as with
+    /// [`ChopinError::internal`]; the client is told which dependency, not why.
+    pub fn unavailable(
+        dependency: &'static str,
+        retry_after: Duration,
+        detail: impl fmt::Display,
+    ) -> ChopinError {
+        tracing::warn!(dependency, error = %detail, "dependency unavailable");
+        let mut error = ChopinError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!("the {dependency} is unavailable; retry later"),
+        )
+        .retry_after(retry_after);
+        error.dependency = Some(dependency);
+        error
     }
 
     /// The same error, telling the client to wait `after` (rounded up to whole seconds, at least
@@ -167,6 +192,11 @@ impl ChopinError {
     pub fn retry_after_secs(&self) -> Option<u64> {
         self.retry_after
     }
+
+    /// With `503 unavailable`, the dependency that cannot be reached.
+    pub fn dependency(&self) -> Option<&'static str> {
+        self.dependency
+    }
 }
 
 impl fmt::Debug for ChopinError {
@@ -187,11 +217,15 @@ impl fmt::Display for ChopinError {
     }
 }
 
-/// `?` turns any error into a `500` whose detail is logged, not sent. (`ChopinError` is not a
+/// `?` turns any error into a `500` whose detail is logged, not sent, or into a `503` when
+/// [`classify`](crate::classify) recognises an outage in it. (`ChopinError` is not a
 /// `std::error::Error` itself, as `anyhow::Error` is not, so that this conversion can exist.)
-impl<E: std::error::Error> From<E> for ChopinError {
+impl<E: std::error::Error + 'static> From<E> for ChopinError {
     fn from(error: E) -> ChopinError {
-        ChopinError::internal(error)
+        match crate::classify::classify(&error) {
+            Some(outage) => ChopinError::unavailable(outage.dependency, outage.retry_after, error),
+            None => ChopinError::internal(error),
+        }
     }
 }
 
@@ -202,6 +236,8 @@ struct ErrorBody<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     fields: &'a [FieldError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dependency: Option<&'static str>,
 }
 
 impl IntoResponse for ChopinError {
@@ -210,6 +246,7 @@ impl IntoResponse for ChopinError {
             error: self.code,
             message: &self.message,
             fields: &self.fields,
+            dependency: self.dependency,
         };
         let mut res = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
@@ -252,6 +289,12 @@ impl utoipa::PartialSchema for ChopinError {
                     .description(Some(
                         "With `invalid` (422): each field that failed validation.",
                     )),
+            )
+            .property(
+                "dependency",
+                string().description(Some(
+                    "With `unavailable` (503): what cannot be reached, `database` or `cache`.",
+                )),
             )
             .into()
     }

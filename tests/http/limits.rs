@@ -17,9 +17,33 @@ fn limited() -> Config {
             max_headers: 8,
             max_body_bytes: 16,
             read_timeout: Duration::from_millis(300),
+            handler_timeout: Duration::from_millis(150),
         },
         ..Config::default()
     }
+}
+
+#[tokio::test]
+async fn a_handler_past_the_handler_timeout_is_a_504_and_the_connection_goes_on() {
+    let app = spawn(limited()).await;
+    let mut c = conn(&app, true).await;
+    let start = Instant::now();
+    // `/slow` takes 400 ms; the limit is 150.
+    let res = c
+        .roundtrip(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let took = start.elapsed();
+    assert_eq!(res.status, 504);
+    assert_eq!(
+        res.text(),
+        r#"{"error":"timeout","message":"the request took longer than the server allows (HANDLER_TIMEOUT_MS)"}"#
+    );
+    assert!(took < Duration::from_millis(350), "answered after {took:?}");
+    // The same connection serves the next request.
+    let res = c
+        .roundtrip(b"GET /users/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert_eq!(res.text(), "user 2");
 }
 
 /// A connection on the fast path, or one already handed to hyper.

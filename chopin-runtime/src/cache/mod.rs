@@ -71,8 +71,10 @@ pub struct Counter {
 
 /// Why a cache operation failed.
 ///
-/// In a handler, `?` turns it into a `500` [`ChopinError`] (by its blanket `From` for errors): the
-/// error is logged, and the client is told only that something failed.
+/// In a handler, `?` turns it into a [`ChopinError`] (by its blanket `From` for errors): a `503
+/// unavailable` naming the `cache` when the backend's classifier recognises an outage in its
+/// source (Redis refusing, resetting or not answering in time), a `500` otherwise. Either way the
+/// error is logged, and the client is not told its insides.
 #[derive(Debug)]
 pub enum CacheError {
     /// The backend's server could not be reached, or did not answer.
@@ -351,8 +353,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Cache {
     }
 }
 
+/// With Redis (`REDIS_URL`) the cache can be away: a `503`.
 impl OperationInput for Cache {
-    fn describe(_: &mut Operation<'_>) {}
+    fn describe(op: &mut Operation<'_>) {
+        op.may_be_unavailable("the cache");
+    }
 }
 
 /// `ttl` as whole milliseconds, rounded up, between one millisecond and [`MAX_TTL`].

@@ -75,6 +75,12 @@ pub struct Limits {
     /// keep-alive connection is kept open; a partial head that times out gets `408`.
     /// Variable `READ_TIMEOUT_MS`, default 30 000.
     pub read_timeout: Duration,
+    /// How long a dynamic route's handler may take to answer; past it the request gets `504
+    /// timeout` and the handler is dropped (a statement it was waiting on is abandoned). The
+    /// bound on everything a handler waits for, even where that dependency has none of its own.
+    /// Fast routes answer at once and are not timed. Variable `HANDLER_TIMEOUT_MS`, default
+    /// 60 000.
+    pub handler_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -84,6 +90,7 @@ impl Default for Limits {
             max_headers: 100,
             max_body_bytes: 2 * 1024 * 1024,
             read_timeout: Duration::from_secs(30),
+            handler_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -272,6 +279,9 @@ impl Config {
                 read_timeout: var("READ_TIMEOUT_MS")
                     .millis()?
                     .unwrap_or(d.limits.read_timeout),
+                handler_timeout: var("HANDLER_TIMEOUT_MS")
+                    .millis()?
+                    .unwrap_or(d.limits.handler_timeout),
             },
             openapi_path: var("OPENAPI_PATH").route_path()?.unwrap_or(d.openapi_path),
             docs_path: var("DOCS_PATH").route_path()?.unwrap_or(d.docs_path),

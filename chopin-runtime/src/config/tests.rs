@@ -65,6 +65,7 @@ fn reads_every_variable() {
         ("MAX_HEADERS", "10"),
         ("MAX_BODY_BYTES", "100"),
         ("READ_TIMEOUT_MS", "250"),
+        ("HANDLER_TIMEOUT_MS", "4000"),
         ("OPENAPI_PATH", "/api/openapi.json"),
         ("DOCS_PATH", "off"),
         ("APP_ENV", "Production"),
@@ -82,6 +83,7 @@ fn reads_every_variable() {
             max_headers: 10,
             max_body_bytes: 100,
             read_timeout: Duration::from_millis(250),
+            handler_timeout: Duration::from_millis(4000),
         }
     );
     assert_eq!(c.openapi_path.as_deref(), Some("/api/openapi.json"));

@@ -338,6 +338,17 @@ impl<'a> Operation<'a> {
         }
     }
 
+    /// The operation uses a dependency (`what`: "the database") that may be unreachable: a
+    /// `503` with `retry-after`, as [`ChopinError::unavailable`](crate::ChopinError::unavailable)
+    /// sends.
+    pub fn may_be_unavailable(&mut self, what: &str) {
+        self.error_response(
+            "503",
+            &format!("{what} cannot be reached or did not answer in time"),
+        );
+        self.response_header("503", "retry-after", "Seconds to wait before retrying");
+    }
+
     /// The operation needs a bearer token: a `401` without one.
     pub fn requires_auth(&mut self) {
         self.secured = true;

@@ -3,13 +3,13 @@
 //! It consults the same static table first, so a fast route keeps answering on a connection that
 //! an earlier dynamic request moved to hyper, then hands everything else to the axum `Router`.
 //!
-//! The body limit, panic catching and the request's context (the client's address and the
+//! The body limit, the handler's time limit, panic catching and the request's context (the client's address and the
 //! application's services: see `crate::service`) live here rather than in tower layers:
 //! `Router::layer`
 //! wraps and boxes every route again for each layer, which costs an allocation per request per
 //! layer (measured at about 0.5 µs per request for the two, a fifth of a whole axum request).
-//! Here they cost a length check, a wrapper around the body that axum boxes anyway,
-//! `catch_unwind` on the handler's future, and a task-local scope around it.
+//! Here they cost a length check, a wrapper around the body that axum boxes anyway, a timer
+//! entry, `catch_unwind` on the handler's future, and a task-local scope around it.
 
 use std::any::Any;
 use std::convert::Infallible;
@@ -25,6 +25,8 @@ use futures_util::future::{CatchUnwind, Either, Map, Ready, ready};
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Limited;
 use tokio::task::futures::TaskLocalFuture;
+use tokio::time::Timeout;
+use tokio::time::error::Elapsed;
 use tower::Service;
 
 use super::Shared;
@@ -39,9 +41,11 @@ pub(crate) struct HyperService {
     pub(crate) context: RequestContext,
 }
 
-type Caught = std::thread::Result<Result<Response<Body>, Infallible>>;
+type Caught = std::thread::Result<Result<Result<Response<Body>, Infallible>, Elapsed>>;
 type Handled = Map<
-    CatchUnwind<AssertUnwindSafe<TaskLocalFuture<RequestContext, RouteFuture<Infallible>>>>,
+    CatchUnwind<
+        AssertUnwindSafe<TaskLocalFuture<RequestContext, Timeout<RouteFuture<Infallible>>>>,
+    >,
     fn(Caught) -> Result<Response<Body>, Infallible>,
 >;
 type Future = Either<Ready<Result<Response<Body>, Infallible>>, Handled>;
@@ -77,19 +81,34 @@ where
         // A body that grows past the limit while streaming fails the extractor reading it, which
         // axum answers with 413.
         let req = req.map(|body| Body::new(Limited::new(body, max)));
-        let route = shared.router.clone().call(req);
+        let route = tokio::time::timeout(
+            shared.limits.handler_timeout,
+            shared.router.clone().call(req),
+        );
         let handled = AssertUnwindSafe(context::scope(self.context.clone(), route)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }
 }
 
-/// A handler that panicked gets the `500` of every internal error; the connection and the
-/// server go on.
+/// A handler that panicked gets the `500` of every internal error, one that ran out of time
+/// `504 timeout`; the connection and the server go on.
 fn recover(result: Caught) -> Result<Response<Body>, Infallible> {
-    result.unwrap_or_else(|panic| {
-        let message = panic_message(&*panic);
-        Ok(ChopinError::internal(format_args!("a handler panicked: {message}")).into_response())
-    })
+    match result {
+        Ok(Ok(answered)) => answered,
+        Ok(Err(Elapsed { .. })) => Ok(ChopinError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            "the request took longer than the server allows (HANDLER_TIMEOUT_MS)",
+        )
+        .into_response()),
+        Err(panic) => {
+            let message = panic_message(&*panic);
+            Ok(
+                ChopinError::internal(format_args!("a handler panicked: {message}"))
+                    .into_response(),
+            )
+        }
+    }
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {
