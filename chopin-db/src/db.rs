@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chopin_runtime::ChopinError;
 use chopin_runtime::axum::extract::FromRequestParts;
+use chopin_runtime::classify::Outage;
 use chopin_runtime::config::redact_url;
 use chopin_runtime::http::request::Parts;
 use chopin_runtime::openapi::{Operation, OperationInput};
@@ -72,6 +73,16 @@ impl Db {
         &self.conn
     }
 
+    /// The outage the database is in, if its last probe found it not answering: what code
+    /// that reaches the database without the `Db` extractor (an auth provider) answers with,
+    /// at once, instead of waiting for the pool.
+    pub fn outage(&self) -> Option<Outage> {
+        self.health.is_down().then_some(Outage {
+            dependency: "database",
+            retry_after: health::RETRY_AFTER,
+        })
+    }
+
     /// The database of the request: one put in its extensions, or the application's.
     pub fn of(parts: &Parts) -> Option<Db> {
         service::of::<Db>(parts)
@@ -95,14 +106,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Db {
                 "a handler takes `Db`, but the application has no database: mount a module that declares `models(..)`, or give one with `App::with_db` (`chopin::db::AppDbExt`)",
             )
         })?;
-        if db.health.is_down() {
-            return Err(ChopinError::unavailable(
-                "database",
-                health::RETRY_AFTER,
+        match db.outage() {
+            Some(outage) => Err(ChopinError::unavailable(
+                outage.dependency,
+                outage.retry_after,
                 "the database did not answer its last probe",
-            ));
+            )),
+            None => Ok(db),
         }
-        Ok(db)
     }
 }
 

@@ -443,8 +443,18 @@ async fn a_cache_server_that_refuses_is_a_503_that_names_the_cache_and_nothing_e
         .expect_err("an error");
     let err = chopin_runtime::ChopinError::from(err);
     assert_eq!(
-        (err.status(), err.code(), err.dependency(), err.retry_after_secs()),
-        (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some("cache"), Some(1))
+        (
+            err.status(),
+            err.code(),
+            err.dependency(),
+            err.retry_after_secs()
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            Some("cache"),
+            Some(1)
+        )
     );
     assert!(
         !err.message().contains("127.0.0.1"),
@@ -452,7 +462,9 @@ async fn a_cache_server_that_refuses_is_a_503_that_names_the_cache_and_nothing_e
     );
     // A value that is not what was asked for is a bug, not an outage.
     let cache = test_cache().await;
-    cache.set_raw("not-a-counter", b"abc", Some(SHORT * 10)).await?;
+    cache
+        .set_raw("not-a-counter", b"abc", Some(SHORT * 10))
+        .await?;
     let err = cache
         .incr("not-a-counter", SHORT)
         .await

@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
 
+use crate::classify::{self, Outage};
 use crate::response::ChopinError;
 use crate::service;
 
@@ -117,6 +118,23 @@ pub enum AuthRejection {
     Forbidden(String),
     /// The provider could not decide (its database failed): `500`, the detail logged.
     Internal(String),
+    /// The provider could not decide because a dependency is unavailable: `503` naming it,
+    /// with `retry-after`; the detail is logged.
+    Unavailable(Outage, String),
+}
+
+impl AuthRejection {
+    /// The rejection for a provider whose dependency failed with `error`: [`Unavailable`] when
+    /// a registered classifier sees an outage in it, [`Internal`] otherwise.
+    ///
+    /// [`Unavailable`]: AuthRejection::Unavailable
+    /// [`Internal`]: AuthRejection::Internal
+    pub fn failed(error: &(dyn std::error::Error + 'static)) -> AuthRejection {
+        match classify::classify(error) {
+            Some(outage) => AuthRejection::Unavailable(outage, error.to_string()),
+            None => AuthRejection::Internal(error.to_string()),
+        }
+    }
 }
 
 impl From<AuthRejection> for ChopinError {
@@ -127,6 +145,9 @@ impl From<AuthRejection> for ChopinError {
             }
             AuthRejection::Forbidden(m) => ChopinError::forbidden(m),
             AuthRejection::Internal(m) => ChopinError::internal(m),
+            AuthRejection::Unavailable(outage, m) => {
+                ChopinError::unavailable(outage.dependency, outage.retry_after, m)
+            }
         }
     }
 }

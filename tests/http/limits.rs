@@ -29,9 +29,7 @@ async fn a_handler_past_the_handler_timeout_is_a_504_and_the_connection_goes_on(
     let mut c = conn(&app, true).await;
     let start = Instant::now();
     // `/slow` takes 400 ms; the limit is 150.
-    let res = c
-        .roundtrip(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await;
+    let res = c.roundtrip(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
     let took = start.elapsed();
     assert_eq!(res.status, 504);
     assert_eq!(

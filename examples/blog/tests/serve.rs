@@ -20,12 +20,18 @@ struct Blog {
 
 impl Blog {
     fn start(dir: &std::path::Path) -> Blog {
+        Blog::start_with(dir, &[])
+    }
+
+    /// The blog, with these variables set besides.
+    fn start_with(dir: &std::path::Path, vars: &[(&str, &str)]) -> Blog {
         let mut child = Command::new(env!("CARGO_BIN_EXE_blog"))
             .current_dir(dir)
             .env_clear()
             .env("PORT", "0")
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -187,6 +193,85 @@ async fn the_blog_migrates_serves_its_docs_and_a_reader_signs_up_and_posts() {
         .status()
         .expect("kill");
     assert!(status.success());
+    assert_eq!(blog.child.wait().expect("wait").code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sends SIGTERM to the blog.
+fn terminate(blog: &Blog) {
+    let status = Command::new("kill")
+        .args(["-TERM", &blog.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn sigterm_under_load_answers_every_request_already_sent_and_exits_0() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = std::env::temp_dir().join(format!("chopin-blog-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // Every login hashes a password (an unknown email against a dummy hash): 50 of them keep the
+    // server busy for a while, none turned away by the limits.
+    let mut blog = Blog::start_with(
+        &dir,
+        &[
+            ("SECURITY_RATE_LIMIT", "false"),
+            ("SECURITY_LOCKOUT", "false"),
+        ],
+    );
+    let listening = blog.until("listening on http://").await;
+    let addr: std::net::SocketAddr = listening
+        .split_once(' ')
+        .expect("an address")
+        .0
+        .parse()
+        .expect("a socket address");
+
+    const CLIENTS: usize = 50;
+    let body = r#"{"email":"nobody@example.com","password":"not the password"}"#;
+    let request = format!(
+        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (sent_tx, mut sent) = mpsc::unbounded_channel::<()>();
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (request, sent_tx) = (request.clone(), sent_tx.clone());
+        clients.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream.write_all(request.as_bytes()).await.expect("send");
+            let _ = sent_tx.send(());
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer).await;
+            (answer, std::time::Instant::now())
+        }));
+    }
+    for _ in 0..CLIENTS {
+        sent.recv().await.expect("every request sent");
+    }
+    // Accepted by the server's loop, and most still hashing.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    terminate(&blog);
+    let terminated = std::time::Instant::now();
+    let (mut statuses, mut after) = (std::collections::BTreeMap::<String, usize>::new(), 0);
+    for client in clients {
+        let (answer, at) = client.await.expect("a client");
+        after += usize::from(at > terminated);
+        let status = answer.lines().next().unwrap_or("no answer").to_owned();
+        *statuses.entry(status).or_default() += 1;
+    }
+    assert_eq!(
+        statuses,
+        std::collections::BTreeMap::from([("HTTP/1.1 401 Unauthorized".to_owned(), CLIENTS)]),
+        "every request sent before SIGTERM is answered"
+    );
+    assert!(
+        after > 0,
+        "no request was still in flight at SIGTERM: the test proves nothing"
+    );
     assert_eq!(blog.child.wait().expect("wait").code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }

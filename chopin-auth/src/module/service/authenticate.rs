@@ -48,11 +48,17 @@ pub(crate) async fn authenticate(
             "AuthModule needs the database: mount it on an App, which connects one".into(),
         ));
     };
+    if let Some(outage) = db.outage() {
+        return Err(AuthRejection::Unavailable(
+            outage,
+            "the database did not answer its last probe".into(),
+        ));
+    }
     let found = session::Entity::find_by_id(claims.sid)
         .find_also_related(user::Entity)
         .one(db.conn())
         .await
-        .map_err(|e| AuthRejection::Internal(e.to_string()))?;
+        .map_err(|e| AuthRejection::failed(&e))?;
     match found {
         Some((session, Some(user)))
             if session.revoked_at.is_none()
