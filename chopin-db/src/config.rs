@@ -147,7 +147,8 @@ mod tests {
         assert_eq!(section(&[]).ok(), Some(DbConfig::default()));
         assert_eq!(
             section(&[
-                ("DATABASE_URL", "postgres://app@db:5432/blog"),
+                // The default driver's, so that chopin-db alone passes too.
+                ("DATABASE_URL", "sqlite://blog.db?mode=rwc"),
                 ("DB_MAX_CONNECTIONS", "32"),
                 ("DB_MIN_CONNECTIONS", "2"),
                 ("DB_CONNECT_TIMEOUT_MS", "750"),
@@ -157,7 +158,7 @@ mod tests {
             ])
             .ok(),
             Some(DbConfig {
-                url: "postgres://app@db:5432/blog".to_owned(),
+                url: "sqlite://blog.db?mode=rwc".to_owned(),
                 max_connections: 32,
                 min_connections: 2,
                 connect_timeout: Duration::from_millis(750),
