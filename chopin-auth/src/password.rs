@@ -174,6 +174,11 @@ pub fn check_password(password: &str, min_chars: usize) -> Result<(), String> {
     if password.chars().all(char::is_whitespace) {
         return Err("must not be only whitespace".to_owned());
     }
+    // Every printable character and space is allowed (OWASP's advice); a control character
+    // cannot be typed the same way twice.
+    if password.chars().any(char::is_control) {
+        return Err("must not contain control characters".to_owned());
+    }
     Ok(())
 }
 
@@ -332,5 +337,16 @@ mod tests {
         );
         // Characters, not bytes: 256 three-byte characters are within the limit.
         assert_eq!(check_password(&"€".repeat(256), 12), Ok(()));
+        for controlled in [
+            "a long password\0",
+            "a long\u{7}password",
+            "a long\tpassword",
+        ] {
+            assert_eq!(
+                check_password(controlled, 12),
+                Err("must not contain control characters".to_owned()),
+                "{controlled:?}"
+            );
+        }
     }
 }

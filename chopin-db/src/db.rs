@@ -138,8 +138,14 @@ pub struct ConnectError {
 /// database says: sqlx retries a refused connection until its timeout and then reports only
 /// "pool timed out".
 async fn root_cause(config: &DbConfig, err: sea_orm::DbErr) -> sea_orm::DbErr {
-    let gave_up = matches!(&err, sea_orm::DbErr::ConnectionAcquire(_))
-        || matches!(&err, sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) if matches!(**e, sea_orm::sqlx::Error::PoolTimedOut));
+    let gave_up = match &err {
+        sea_orm::DbErr::ConnectionAcquire(_) => true,
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) => {
+            matches!(**e, sea_orm::sqlx::Error::PoolTimedOut)
+        }
+        _ => false,
+    };
     if !gave_up {
         return err;
     }

@@ -137,6 +137,14 @@ fn outage(error: &(dyn Error + 'static)) -> Option<Outage> {
     })
 }
 
+/// Without a driver (chopin-db built with neither `sqlite` nor `postgres`), no error comes from
+/// a connection.
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+fn unreachable_in(_: &RuntimeErr) -> bool {
+    false
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn unreachable_in(error: &RuntimeErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     let RuntimeErr::SqlxError(error) = error else {
@@ -176,6 +184,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     fn connection_errors_are_outages_and_others_are_not() {
         let refused = DbErr::Conn(RuntimeErr::SqlxError(Arc::new(sea_orm::sqlx::Error::Io(
             std::io::Error::from(std::io::ErrorKind::ConnectionRefused),

@@ -80,10 +80,20 @@ where
     whole(deserializer).map(Some)
 }
 
-/// Text a database can store: PostgreSQL refuses the NUL character in `text`.
+/// Text a database can store and a reader can read: PostgreSQL refuses the NUL character in
+/// `text`, and no other control character but tab, line feed and carriage return belongs in
+/// text (they are how terminal escapes and header injections arrive).
 pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     if value.contains('\0') {
         errors.push(FieldError::new(field, "contains a NUL character"));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        errors.push(FieldError::new(
+            field,
+            "contains a control character (only tab and line breaks are allowed)",
+        ));
     }
 }
 
@@ -122,7 +132,9 @@ fn chars(n: usize) -> String {
     }
 }
 
-/// `email`: one `@` between a non-empty name and a domain with a dot, no spaces.
+/// `email`: one `@` between a non-empty name and a domain with a dot, no spaces and no control
+/// characters (so that an address can never carry one into a mail header, or a NUL into a
+/// query).
 pub fn check_email(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     let ok = match value.split_once('@') {
         Some((name, domain)) => {
@@ -130,7 +142,7 @@ pub fn check_email(errors: &mut Vec<FieldError>, field: &str, value: &str) {
                 && !domain.contains('@')
                 && domain.split('.').count() >= 2
                 && domain.split('.').all(|part| !part.is_empty())
-                && !value.chars().any(char::is_whitespace)
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         None => false,
     };
@@ -310,7 +322,7 @@ mod tests {
         check_len(&mut errors, "title", "ééé", Some(1), Some(3));
         check_email(&mut errors, "email", "ann@shop.example");
         check_range(&mut errors, "stars", 3, Some(0), Some(5));
-        check_text(&mut errors, "title", "no nul");
+        check_text(&mut errors, "title", "no nul,\ttabs\r\nand lines");
         assert!(errors.is_empty(), "{errors:?}");
         check_len(&mut errors, "title", "éééé", Some(1), Some(3));
         check_len(&mut errors, "title", "", Some(1), None);
@@ -321,11 +333,15 @@ mod tests {
             "ann@shop.",
             "a n@shop.example",
             "a@b@c.d",
+            "a\0b@c.d",
+            "a@c.d\r\nBcc: x@y.z",
+            "a\u{7f}@c.d",
         ] {
             check_email(&mut errors, "email", bad);
         }
         check_range(&mut errors, "stars", 6, Some(0), Some(5));
         check_text(&mut errors, "title", "a\0b");
+        check_text(&mut errors, "title", "a\u{1b}[31mred");
         let messages: Vec<String> = errors
             .iter()
             .map(|e| format!("{}: {}", e.field, e.message))
@@ -341,8 +357,12 @@ mod tests {
                 "email: not an email address",
                 "email: not an email address",
                 "email: not an email address",
+                "email: not an email address",
+                "email: not an email address",
+                "email: not an email address",
                 "stars: at most 5, got 6",
                 "title: contains a NUL character",
+                "title: contains a control character (only tab and line breaks are allowed)",
             ]
         );
     }

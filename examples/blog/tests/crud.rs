@@ -69,9 +69,14 @@ async fn sign_in(app: &TestApp, outbox: &Outbox, email: &str) -> String {
 
 /// The blog on a fresh, migrated database, with a moderator signed in.
 async fn blog() -> (Blog, TestDatabase) {
+    blog_with(Config::default()).await
+}
+
+/// [`blog`], configured by `config`.
+async fn blog_with(config: Config) -> (Blog, TestDatabase) {
     let database = test_database().await;
     let outbox = Outbox::new();
-    let app = blog::app_with_mailer(Config::default(), outbox.clone())
+    let app = blog::app_with_mailer(config, outbox.clone())
         .expect("the blog's configuration")
         .with_db(Db::from_connection(database.conn.clone()));
     let report = app.migrate().await.expect("migrate");
@@ -337,4 +342,186 @@ async fn migrate_again_does_nothing() {
     assert!(!first.applied.is_empty());
     let second = app.migrate().await.expect("migrate again");
     assert_eq!(second.applied, Vec::<String>::new());
+}
+
+/// Strings that must never reach the database: in every text field.
+const HOSTILE: [&str; 4] = [
+    "a\u{0}b",
+    "a\u{7}b",
+    "\u{1b}[2Jcleared",
+    // A lone surrogate, escaped in the JSON text: not a Unicode scalar value.
+    "LONE_SURROGATE",
+];
+
+/// A line break, which text may hold but an address must not: it would reach a mail header.
+const HEADER_INJECTION: &str = "a@b.example\r\nBcc: all@example.com";
+
+/// `template` with the string `field` set to `value`, as JSON text.
+fn with_field(template: &Value, field: &str, value: &str) -> String {
+    let mut body = template.clone();
+    body[field] = Value::String(value.to_owned());
+    serde_json::to_string(&body)
+        .expect("json")
+        .replace("\"LONE_SURROGATE\"", "\"a\\ud800b\"")
+}
+
+#[tokio::test]
+async fn hostile_text_in_every_field_of_every_operation_is_a_4xx_and_never_stored() {
+    // The limits off, so that each answer is the validation's, not a rate limit's.
+    let config = Config::from_lookup(|name| {
+        matches!(name, "SECURITY_RATE_LIMIT" | "SECURITY_LOCKOUT").then(|| "false".to_owned())
+    })
+    .expect("the configuration");
+    let (blog, database) = blog_with(config).await;
+    let post = create_post(&blog, "A post").await["id"]
+        .as_i64()
+        .expect("an id");
+    let password = "a long enough password";
+    let operations: Vec<(&str, String, bool, Value)> = vec![
+        (
+            "POST",
+            "/auth/signup".into(),
+            false,
+            json!({"email": "new@example.com", "password": password}),
+        ),
+        (
+            "POST",
+            "/auth/login".into(),
+            false,
+            json!({"email": "editor@example.com", "password": password}),
+        ),
+        (
+            "POST",
+            "/auth/password-reset".into(),
+            false,
+            json!({"email": "editor@example.com"}),
+        ),
+        (
+            "POST",
+            "/auth/verify-email".into(),
+            false,
+            json!({"email": "editor@example.com"}),
+        ),
+        (
+            "POST",
+            "/auth/password-reset/confirm".into(),
+            false,
+            json!({"token": "abc", "new_password": "another long password"}),
+        ),
+        (
+            "POST",
+            "/auth/verify-email/confirm".into(),
+            false,
+            json!({"token": "abc"}),
+        ),
+        (
+            "POST",
+            "/auth/refresh".into(),
+            false,
+            json!({"refresh_token": "abc"}),
+        ),
+        (
+            "POST",
+            "/auth/password".into(),
+            true,
+            json!({"current_password": password, "new_password": "another long password"}),
+        ),
+        (
+            "POST",
+            "/auth/totp/confirm".into(),
+            true,
+            json!({"code": "123456"}),
+        ),
+        (
+            "POST",
+            "/posts".into(),
+            true,
+            json!({"title": "t", "body": "b"}),
+        ),
+        (
+            "PATCH",
+            format!("/posts/{post}"),
+            true,
+            json!({"title": "t", "body": "b"}),
+        ),
+        (
+            "POST",
+            "/comments".into(),
+            false,
+            json!({"post_id": post, "author": "a", "email": "a@b.example", "body": "b"}),
+        ),
+    ];
+    let mut cases = 0;
+    for (method, path, auth, template) in &operations {
+        let fields: Vec<String> = template
+            .as_object()
+            .expect("an object")
+            .iter()
+            .filter(|(_, v)| v.is_string())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for field in &fields {
+            let injection = (field == "email").then_some(HEADER_INJECTION);
+            for hostile in HOSTILE.into_iter().chain(injection) {
+                let body = with_field(template, field, hostile);
+                let mut req = match *method {
+                    "POST" => blog.app.post(path),
+                    _ => blog.app.patch(path),
+                }
+                .header("content-type", "application/json")
+                .body(body.clone());
+                if *auth {
+                    req = req.header("authorization", &blog.bearer);
+                }
+                let res = req.send().await;
+                let status = res.status().as_u16();
+                assert!(
+                    (400..500).contains(&status),
+                    "{method} {path} with {body}: {status} {}",
+                    res.text()
+                );
+                if field == "email" && path.starts_with("/auth/") && hostile != "LONE_SURROGATE" {
+                    assert_eq!(status, 422, "{method} {path} with {body}: {}", res.text());
+                }
+                cases += 1;
+            }
+        }
+        // Far more than the body limit: refused before it is read.
+        let huge = with_field(template, &fields[0], &"x".repeat(3 << 20));
+        let res = blog
+            .app
+            .post(path)
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await;
+        assert_eq!(res.status(), 413, "{method} {path}: {}", res.text());
+    }
+    for path in [
+        "/posts/%00",
+        "/posts/1%0a",
+        "/posts?page=%00",
+        "/posts/99999999999999999999",
+    ] {
+        let status = blog.get(path).send().await.status().as_u16();
+        assert!((400..500).contains(&status), "GET {path}: {status}");
+    }
+    assert_eq!(cases, 85, "every field of every operation, with each hostile string");
+    // Nothing hostile was stored: one account, one post, no comment.
+    let users = chopin::auth::user::Entity::find()
+        .all(&database.conn)
+        .await
+        .expect("users");
+    assert_eq!(
+        users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
+        ["editor@example.com"]
+    );
+    let titles: Vec<String> = blog::post::Entity::find()
+        .all(&database.conn)
+        .await
+        .expect("posts")
+        .into_iter()
+        .map(|p| p.title)
+        .collect();
+    assert_eq!(titles, ["A post"]);
 }

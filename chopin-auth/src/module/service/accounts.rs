@@ -20,14 +20,15 @@ pub(crate) async fn signup(
 ) -> Result<Accepted, ChopinError> {
     rate_limit(auth, cache, "signup", client).await?;
     let config = auth.config();
-    let email = normalize_email(&body.email);
     let mut errors = Vec::new();
-    db_rules::check_email(&mut errors, "email", &email);
-    db_rules::check_len(&mut errors, "email", &email, None, Some(254));
+    let email = checked_email(&body.email).map_err(|e| errors.extend(e.fields().to_vec()));
     if let Err(message) = check_password(&body.password, config.min_password_length) {
         errors.push(FieldError::new("password", message));
     }
     db_rules::invalid_if_any(errors)?;
+    let Ok(email) = email else {
+        unreachable!("an invalid email is in `errors`")
+    };
     // Hashed whether or not the email is free, so the answer takes as long either way.
     let hash = hash_password(&body.password)
         .await
@@ -162,11 +163,7 @@ pub(crate) async fn mail_request(
         )?;
     }
     rate_limit(auth, cache, purpose, client).await?;
-    let email = normalize_email(&body.email);
-    let mut errors = Vec::new();
-    db_rules::check_email(&mut errors, "email", &email);
-    db_rules::check_len(&mut errors, "email", &email, None, Some(254));
-    db_rules::invalid_if_any(errors)?;
+    let email = checked_email(&body.email)?;
     let (auth2, db) = (auth.clone(), db.clone());
     in_background(purpose, async move {
         let Some(user) = find_user_by_email(&db, &email).await? else {

@@ -69,9 +69,17 @@ pub(super) fn span(duration: Duration) -> chopin_db::chrono::TimeDelta {
     chopin_db::chrono::TimeDelta::from_std(duration).unwrap_or(chopin_db::chrono::TimeDelta::MAX)
 }
 
-/// Emails are compared without regard to case or surrounding space.
-pub(super) fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+/// An email as a client sent it, normalised (compared without regard to case or surrounding
+/// space) and checked, the one place every route that takes an email goes through before any
+/// query: an address, at most 254 characters, with no control character (a NUL would fail
+/// PostgreSQL's query, a line break would reach a mail header). `422` otherwise.
+pub(super) fn checked_email(email: &str) -> Result<String, ChopinError> {
+    let email = email.trim().to_lowercase();
+    let mut errors = Vec::new();
+    db_rules::check_email(&mut errors, "email", &email);
+    db_rules::check_len(&mut errors, "email", &email, None, Some(254));
+    db_rules::invalid_if_any(errors)?;
+    Ok(email)
 }
 
 /// `404` for a route whose feature is turned off.

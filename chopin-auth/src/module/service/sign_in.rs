@@ -97,7 +97,7 @@ pub(crate) async fn login(
 ) -> Result<SignedIn, ChopinError> {
     rate_limit(auth, cache, "login", client).await?;
     let config = auth.config();
-    let email = normalize_email(&body.email);
+    let email = checked_email(&body.email)?;
     check_lock(auth, cache, &email).await?;
     let found = find_user_by_email(db, &email).await?;
     let hash = found.as_ref().map(|u| u.password_hash.as_str());
