@@ -506,7 +506,10 @@ async fn hostile_text_in_every_field_of_every_operation_is_a_4xx_and_never_store
         let status = blog.get(path).send().await.status().as_u16();
         assert!((400..500).contains(&status), "GET {path}: {status}");
     }
-    assert_eq!(cases, 85, "every field of every operation, with each hostile string");
+    assert_eq!(
+        cases, 85,
+        "every field of every operation, with each hostile string"
+    );
     // Nothing hostile was stored: one account, one post, no comment.
     let users = chopin::auth::user::Entity::find()
         .all(&database.conn)

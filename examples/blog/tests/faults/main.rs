@@ -410,3 +410,34 @@ async fn every_write_the_blog_acknowledged_is_in_the_database_whatever_failed() 
         acknowledged.len()
     );
 }
+
+#[tokio::test]
+async fn a_database_absent_at_start_up_is_named_with_the_cause_not_only_the_pool_timing_out() {
+    // A port nothing listens on: sqlx's pool retries the refused connection until its timeout.
+    let config = Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some("postgres://app:secret@127.0.0.1:1/blog".to_owned()),
+        "DB_ACQUIRE_TIMEOUT_MS" => Some("300".to_owned()),
+        _ => None,
+    })
+    .expect("the configuration");
+    let start = Instant::now();
+    let error = blog::app(config)
+        .expect("the blog")
+        .connect()
+        .await
+        .err()
+        .expect("no database there")
+        .to_string();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        error.starts_with(
+            "cannot connect to the database at postgres://app:***@127.0.0.1:1/blog (DATABASE_URL): "
+        ) && error.contains("the last attempt failed: ")
+            && error.contains("refused"),
+        "{error}"
+    );
+}
