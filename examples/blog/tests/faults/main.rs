@@ -433,6 +433,7 @@ async fn a_database_absent_at_start_up_is_named_with_the_cause_not_only_the_pool
         "{:?}",
         start.elapsed()
     );
+    println!("{error}");
     assert!(
         error.starts_with(
             "cannot connect to the database at postgres://app:***@127.0.0.1:1/blog (DATABASE_URL): "
