@@ -150,7 +150,9 @@ async fn root_cause(config: &DbConfig, err: sea_orm::DbErr) -> sea_orm::DbErr {
         return err;
     }
     match direct_attempt(&config.url).await {
-        Some(cause) => sea_orm::DbErr::Custom(format!("{err}: the last attempt failed: {cause}")),
+        Some(cause) => sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
+            "no connection within the timeout; a direct attempt failed: {cause}"
+        ))),
         None => err,
     }
 }

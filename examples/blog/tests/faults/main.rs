@@ -437,7 +437,7 @@ async fn a_database_absent_at_start_up_is_named_with_the_cause_not_only_the_pool
     assert!(
         error.starts_with(
             "cannot connect to the database at postgres://app:***@127.0.0.1:1/blog (DATABASE_URL): "
-        ) && error.contains("the last attempt failed: ")
+        ) && error.contains("a direct attempt failed: ")
             && error.contains("refused"),
         "{error}"
     );
