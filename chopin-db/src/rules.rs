@@ -80,6 +80,10 @@ where
     whole(deserializer).map(Some)
 }
 
+/// What [`check_text`] accepts, as the API description's `pattern`: no control character but
+/// tab, line feed and carriage return.
+pub(crate) const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
 /// Text a database can store and a reader can read: PostgreSQL refuses the NUL character in
 /// `text`, and no other control character but tab, line feed and carriage return belongs in
 /// text (they are how terminal escapes and header injections arrive).
@@ -232,7 +236,7 @@ pub fn field_schema(
                 o.format = Some(SchemaFormat::KnownFormat(KnownFormat::Email));
             }
             if rules.text {
-                o.pattern = Some("^[^\\u0000]*$".to_owned());
+                o.pattern = Some(TEXT_PATTERN.to_owned());
             }
             if let Some(min) = rules.minimum {
                 o.minimum = Some(utoipa::Number::Float(min));

@@ -16,8 +16,12 @@ pub struct SignupRequest {
     /// Where the account gets mail; compared without regard to case.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// `PASSWORD_MIN_LENGTH` (12 by default, at least 8) to 256 characters, not only spaces.
-    #[schema(min_length = 8, max_length = 256, pattern = r"\S")]
+    /// `PASSWORD_MIN_LENGTH` (12 by default) to 256 characters, not only spaces, no controls.
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub password: String,
 }
 
@@ -26,6 +30,7 @@ pub struct SignupRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The account's email.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Its password.
     pub password: String,
@@ -51,7 +56,11 @@ pub struct ChangePassword {
     /// The password now.
     pub current_password: String,
     /// The password from now on: the policy of `SignupRequest.password`.
-    #[schema(min_length = 8, max_length = 256, pattern = r"\S")]
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub new_password: String,
 }
 
@@ -89,7 +98,11 @@ pub struct NewPassword {
     /// The code from the reset mail.
     pub token: String,
     /// The password from now on: the policy of `SignupRequest.password`.
-    #[schema(min_length = 8, max_length = 256, pattern = r"\S")]
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub new_password: String,
 }
 
