@@ -1,8 +1,10 @@
 //! The blog over HTTP, on a fresh database per test: SQLite in memory, or PostgreSQL when
 //! `CHOPIN_TEST_POSTGRES_URL` is set (as `.ci/run` does).
 
+mod common;
+
 use chopin::Config;
-use chopin::auth::mail::{MailKind, Outbox};
+use chopin::auth::mail::Outbox;
 use chopin::auth::user;
 use chopin::db::sea_orm::sea_query::Expr;
 use chopin::db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -38,27 +40,8 @@ impl Blog {
 
 /// Signs `email` up, verifies it from the mail and signs in: the access token.
 async fn sign_in(app: &TestApp, outbox: &Outbox, email: &str) -> String {
-    let credentials = json!({"email": email, "password": "a long enough password"});
-    let res = app.post("/auth/signup").json(&credentials).send().await;
-    assert_eq!(res.status(), 202, "{}", res.text());
-    let mut token = None;
-    for _ in 0..100 {
-        token = outbox.to(email).into_iter().find_map(|m| match m.kind {
-            MailKind::EmailVerification { token } => Some(token),
-            _ => None,
-        });
-        if token.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let token = token.expect("a verification mail");
-    let res = app
-        .post("/auth/verify-email/confirm")
-        .json(&json!({"token": token}))
-        .send()
-        .await;
-    assert_eq!(res.status(), 204, "{}", res.text());
+    common::sign_up(app, outbox, email).await;
+    let credentials = json!({"email": email, "password": common::PASSWORD});
     let res = app.post("/auth/login").json(&credentials).send().await;
     assert_eq!(res.status(), 200, "{}", res.text());
     res.json::<Value>()["access_token"]

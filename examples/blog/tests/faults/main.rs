@@ -7,6 +7,8 @@
 //! `.ci/run` runs them with `--include-ignored`, and they fail, never skip, when a server is
 //! missing.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod proxy;
 
 use std::collections::BTreeSet;
@@ -16,14 +18,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chopin::Config;
-use chopin::auth::mail::{MailKind, Outbox};
+use chopin::auth::mail::Outbox;
 use chopin::db::sea_orm::{DbBackend, EntityTrait};
 use chopin::db::test_db::{TestDatabase, test_database};
 use chopin::testing::{TestApp, TestResponse};
 use proxy::{Mode, Proxy};
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "a long enough password";
 
 /// The blog, its database and cache behind proxies.
 struct Faulty {
@@ -104,44 +104,13 @@ async fn start() -> Faulty {
 impl Faulty {
     /// Signs `email` up and verifies it: a user who can sign in.
     async fn sign_up(&self, email: &str) {
-        let credentials = json!({"email": email, "password": PASSWORD});
-        let res = self
-            .app
-            .post("/auth/signup")
-            .json(&credentials)
-            .send()
-            .await;
-        assert_eq!(res.status(), 202, "{}", res.text());
-        // The mail is sent after the answer.
-        let mut token = None;
-        for _ in 0..100 {
-            token = self
-                .outbox
-                .to(email)
-                .into_iter()
-                .find_map(|m| match m.kind {
-                    MailKind::EmailVerification { token } => Some(token),
-                    _ => None,
-                });
-            if token.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let token = token.expect("a verification mail");
-        let res = self
-            .app
-            .post("/auth/verify-email/confirm")
-            .json(&json!({"token": token}))
-            .send()
-            .await;
-        assert_eq!(res.status(), 204, "{}", res.text());
+        common::sign_up(&self.app, &self.outbox, email).await;
     }
 
     async fn login(&self, email: &str) -> TestResponse {
         self.app
             .post("/auth/login")
-            .json(&json!({"email": email, "password": PASSWORD}))
+            .json(&json!({"email": email, "password": common::PASSWORD}))
             .send()
             .await
     }
