@@ -55,9 +55,14 @@ impl Health {
         health
     }
 
-    /// Whether the last probe found the database not answering.
-    pub(crate) fn is_down(&self) -> bool {
-        self.down.load(Ordering::Acquire)
+    /// Whether the last probe found the database not answering. While it is down a probe is
+    /// running; if the runtime that ran it has gone (a test's), another starts here.
+    pub(crate) fn is_down(self: &Arc<Self>) -> bool {
+        let down = self.down.load(Ordering::Acquire);
+        if down {
+            Arc::clone(self).suspect();
+        }
+        down
     }
 
     /// Probes the database in the background, unless a probe is already running: marks it down
@@ -70,6 +75,8 @@ impl Health {
             return;
         }
         runtime.spawn(async move {
+            // Cleared however the task ends, its runtime shutting down included.
+            let probing = Probing(Arc::clone(&self));
             let mut wait = BACKOFF.0;
             loop {
                 let answered = matches!(
@@ -88,8 +95,17 @@ impl Health {
                 tokio::time::sleep(jitter(wait)).await;
                 wait = (wait * 2).min(BACKOFF.1);
             }
-            self.probing.store(false, Ordering::Release);
+            drop(probing);
         });
+    }
+}
+
+/// A running probe of a database: its flag is cleared when the probe ends.
+struct Probing(Arc<Health>);
+
+impl Drop for Probing {
+    fn drop(&mut self) {
+        self.0.probing.store(false, Ordering::Release);
     }
 }
 
