@@ -43,8 +43,8 @@ pub use config::AuthConfig;
 pub use module::AuthModule;
 pub use module::api::{
     Accepted, BackupCodes, ChangePassword, EmailAddress, Limited, LoginRefused, LoginRequest,
-    NewPassword, RefreshRequest, RoleChange, SessionInfo, SignedIn, SignedOut, SignupRequest,
-    TokenPair, TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
+    NewPassword, Reauthentication, RefreshRequest, RoleChange, SessionInfo, SignedIn, SignedOut,
+    SignupRequest, TokenPair, TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
 };
 pub use module::models::{
     NewOneTimeToken, NewRefreshToken, NewSession, NewUser, OneTimeToken, OneTimeTokenPatch,

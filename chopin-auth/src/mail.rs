@@ -27,6 +27,10 @@ pub enum MailKind {
     AlreadyRegistered,
     /// The account's password was changed.
     PasswordChanged,
+    /// Two-factor authentication was turned on for the account.
+    TwoFactorEnabled,
+    /// Two-factor authentication was turned off for the account.
+    TwoFactorDisabled,
 }
 
 /// A plain-text mail to one address.
@@ -104,6 +108,34 @@ impl Mail {
                    If it was not you, reset your password now: someone else may know it.\n"
                 .to_owned(),
             kind: MailKind::PasswordChanged,
+        }
+    }
+
+    /// The mail telling the owner of an account that two-factor authentication was turned on.
+    pub fn two_factor_enabled(to: impl Into<String>) -> Mail {
+        Mail {
+            to: to.into(),
+            subject: "Two-factor authentication is on".to_owned(),
+            text: "Two-factor authentication was just turned on for your account: signing in now \
+                   needs a code from the authenticator app.\n\n\
+                   If it was you, keep your backup codes somewhere safe.\n\n\
+                   If it was not you, someone knows your password: reset it now, and write to \
+                   the site's administrators.\n"
+                .to_owned(),
+            kind: MailKind::TwoFactorEnabled,
+        }
+    }
+
+    /// The mail telling the owner of an account that two-factor authentication was turned off.
+    pub fn two_factor_disabled(to: impl Into<String>) -> Mail {
+        Mail {
+            to: to.into(),
+            subject: "Two-factor authentication is off".to_owned(),
+            text: "Two-factor authentication was just turned off for your account: signing in \
+                   now needs only the password.\n\n\
+                   If it was not you, reset your password now and turn it on again.\n"
+                .to_owned(),
+            kind: MailKind::TwoFactorDisabled,
         }
     }
 }

@@ -45,7 +45,7 @@ async fn switched_off_features_answer_404_and_leave_the_rest_working() {
     let token = access(&login);
     assert_eq!(h.get_as("/auth/me", &token).await.status(), 200);
     for (path, body) in [
-        ("/auth/totp/enrol", json!({})),
+        ("/auth/totp/enrol", json!({"password": PASSWORD})),
         ("/auth/refresh", json!({"refresh_token": "x"})),
         (
             "/auth/password-reset",

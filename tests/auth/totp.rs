@@ -3,7 +3,9 @@
 use chopin::auth::totp::{STEP_SECS, Totp};
 use serde_json::{Value, json};
 
-use super::{PASSWORD, access, error, start};
+use chopin::auth::mail::MailKind;
+
+use super::{PASSWORD, access, error, mail, start};
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -18,7 +20,9 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
     let login = h.account("ida@example.com").await;
     let token = access(&login);
 
-    let res = h.post_as("/auth/totp/enrol", &token, &json!({})).await;
+    let res = h
+        .post_as("/auth/totp/enrol", &token, &json!({"password": PASSWORD}))
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text());
     let enrolment: Value = res.json();
     let secret = enrolment["secret"].as_str().expect("a secret");
@@ -31,7 +35,11 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
     assert_eq!(h.login("ida@example.com", PASSWORD).await.status(), 200);
 
     let res = h
-        .post_as("/auth/totp/confirm", &token, &json!({"code": "000000"}))
+        .post_as(
+            "/auth/totp/confirm",
+            &token,
+            &json!({"password": PASSWORD, "code": "000000"}),
+        )
         .await;
     assert_eq!(res.status(), 403, "a wrong code does not confirm");
     assert_eq!(error(&res), "totp_invalid");
@@ -40,14 +48,16 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
         .post_as(
             "/auth/totp/confirm",
             &token,
-            &json!({"code": totp.code_at(now)}),
+            &json!({"password": PASSWORD, "code": totp.code_at(now)}),
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text());
     let codes: Vec<String> =
         serde_json::from_value(res.json::<Value>()["backup_codes"].clone()).expect("backup codes");
     assert_eq!(codes.len(), 10);
-    let res = h.post_as("/auth/totp/enrol", &token, &json!({})).await;
+    let res = h
+        .post_as("/auth/totp/enrol", &token, &json!({"password": PASSWORD}))
+        .await;
     assert_eq!(res.status(), 409, "already on");
 
     // The password alone is no longer enough.
@@ -97,4 +107,62 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
         .await;
     assert_eq!(res.status(), 204, "{}", res.text());
     assert_eq!(h.login("ida@example.com", PASSWORD).await.status(), 200);
+    // The owner is told of each change of the second factor.
+    mail(&h.outbox, "ida@example.com", |k| {
+        matches!(k, MailKind::TwoFactorEnabled)
+    })
+    .await;
+    mail(&h.outbox, "ida@example.com", |k| {
+        matches!(k, MailKind::TwoFactorDisabled)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stolen_access_token_cannot_enrol_or_confirm_a_second_factor() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    let login = h.account("victim@example.com").await;
+    // What an attacker holds: the access token, not the password.
+    let stolen = access(&login);
+    for body in [json!({}), json!({"password": "a guessed password"})] {
+        let res = h.post_as("/auth/totp/enrol", &stolen, &body).await;
+        assert!(
+            matches!(res.status().as_u16(), 403 | 422),
+            "enrol with {body}: {} {}",
+            res.text(),
+            res.status()
+        );
+    }
+    let res = h
+        .post_as(
+            "/auth/totp/enrol",
+            &stolen,
+            &json!({"password": "a guessed password"}),
+        )
+        .await;
+    assert_eq!(error(&res), "wrong_password");
+    // Nor can it confirm an enrolment the owner started, with a code of its own.
+    let res = h
+        .post_as("/auth/totp/enrol", &stolen, &json!({"password": PASSWORD}))
+        .await;
+    let secret = res.json::<Value>()["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let code = Totp::from_base32(&secret)
+        .expect("base32")
+        .code_at(unix_now());
+    for body in [
+        json!({"code": code}),
+        json!({"password": "a guessed password", "code": code}),
+    ] {
+        let res = h.post_as("/auth/totp/confirm", &stolen, &body).await;
+        assert!(
+            matches!(res.status().as_u16(), 403 | 422),
+            "confirm with {body}: {}",
+            res.status()
+        );
+    }
+    // The victim still signs in with the password alone.
+    assert_eq!(h.login("victim@example.com", PASSWORD).await.status(), 200);
 }

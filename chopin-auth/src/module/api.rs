@@ -64,10 +64,21 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-/// A code from the authenticator app.
+/// The account's password, asked again before its second factor changes: a stolen access token
+/// alone cannot enrol an attacker's authenticator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reauthentication {
+    /// The account's password.
+    pub password: String,
+}
+
+/// Confirming an enrolment: the password again, and a code from the authenticator app.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TotpCode {
+    /// The account's password.
+    pub password: String,
     /// Six digits.
     pub code: String,
 }

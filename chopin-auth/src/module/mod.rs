@@ -22,8 +22,8 @@ use chopin_runtime::{Config, ConfigError, Environment};
 
 use self::api::{
     Accepted, BackupCodes, ChangePassword, EmailAddress, Limited, LoginRefused, LoginRequest,
-    NewPassword, RefreshRequest, RoleChange, SessionInfo, SignedIn, SignedOut, SignupRequest,
-    TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
+    NewPassword, Reauthentication, RefreshRequest, RoleChange, SessionInfo, SignedIn, SignedOut,
+    SignupRequest, TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
 };
 use self::models::{OneTimeToken, RefreshToken, Session, User};
 use crate::config::AuthConfig;
@@ -250,19 +250,24 @@ impl AuthModule {
         Ok(NoContent)
     }
 
-    /// Starts two-factor enrolment: a new secret for the authenticator app, in use once
-    /// confirmed.
+    /// Starts two-factor enrolment, with the password (`403 wrong_password` when it is wrong):
+    /// a new secret for the authenticator app, in use once confirmed.
     #[post("/totp/enrol", auth, tag = "two-factor")]
     async fn totp_enrol(
         auth: AuthModule,
         db: Db,
         user: AuthUser,
+        Json(body): Json<Reauthentication>,
     ) -> Result<Json<TotpEnrolment>, ChopinError> {
-        Ok(Json(service::totp_enrol(&auth, &db, &user).await?))
+        Ok(Json(
+            service::totp_enrol(&auth, &db, &user, &body.password).await?,
+        ))
     }
 
-    /// Confirms enrolment with the app's current code: two-factor authentication is on, and the
-    /// answer holds the backup codes, shown this once. A wrong code gets `403 totp_invalid`.
+    /// Confirms enrolment with the password and the app's current code: two-factor
+    /// authentication is on, the account is mailed so, and the answer holds the backup codes,
+    /// shown this once. A wrong password gets `403 wrong_password`, a wrong code `403
+    /// totp_invalid`.
     #[post("/totp/confirm", auth, tag = "two-factor")]
     async fn totp_confirm(
         auth: AuthModule,
@@ -270,13 +275,11 @@ impl AuthModule {
         user: AuthUser,
         Json(body): Json<TotpCode>,
     ) -> Result<Json<BackupCodes>, ChopinError> {
-        Ok(Json(
-            service::totp_confirm(&auth, &db, &user, &body.code).await?,
-        ))
+        Ok(Json(service::totp_confirm(&auth, &db, &user, body).await?))
     }
 
     /// Turns two-factor authentication off, with the password and a code (`403 wrong_password`
-    /// or `403 totp_invalid` when one is wrong).
+    /// or `403 totp_invalid` when one is wrong); the account is mailed so.
     #[post("/totp/disable", auth, tag = "two-factor")]
     async fn totp_disable(
         auth: AuthModule,

@@ -49,7 +49,8 @@ use chopin_runtime::{ChopinError, Module};
 use super::AuthModule;
 use super::api::{
     Accepted, BackupCodes, ChangePassword, EmailAddress, LoginRequest, NewPassword, RefreshRequest,
-    SessionInfo, SignedIn, SignedOut, SignupRequest, TokenPair, TotpDisable, TotpEnrolment,
+    SessionInfo, SignedIn, SignedOut, SignupRequest, TokenPair, TotpCode, TotpDisable,
+    TotpEnrolment,
 };
 use super::models::{User, one_time_token, refresh_token, session, user};
 

@@ -10,13 +10,32 @@ pub(super) fn two_factor(auth: &AuthModule) -> Result<(), ChopinError> {
     )
 }
 
+/// `403 wrong_password` unless `password` is the account's: every change of a second factor
+/// asks for it again, so that an access token alone cannot make one.
+async fn reauthenticate(account: &user::Model, password: &str) -> Result<(), ChopinError> {
+    let right = verify_password(password, &account.password_hash)
+        .await
+        .map_err(ChopinError::internal)?;
+    if right {
+        Ok(())
+    } else {
+        Err(wrong_proof(
+            "wrong_password",
+            "password",
+            "is not the account's password",
+        ))
+    }
+}
+
 pub(crate) async fn totp_enrol(
     auth: &AuthModule,
     db: &Db,
     user: &AuthUser,
+    password: &str,
 ) -> Result<TotpEnrolment, ChopinError> {
     two_factor(auth)?;
     let account = find_user(db, user_id(user)?).await?;
+    reauthenticate(&account, password).await?;
     if account.totp_enabled {
         return Err(ChopinError::conflict(
             "two-factor authentication is already on: disable it first",
@@ -40,10 +59,12 @@ pub(crate) async fn totp_confirm(
     auth: &AuthModule,
     db: &Db,
     user: &AuthUser,
-    code: &str,
+    body: TotpCode,
 ) -> Result<BackupCodes, ChopinError> {
     two_factor(auth)?;
     let account = find_user(db, user_id(user)?).await?;
+    reauthenticate(&account, &body.password).await?;
+    let code = body.code.as_str();
     if account.totp_enabled {
         return Err(ChopinError::conflict(
             "two-factor authentication is already on",
@@ -90,6 +111,10 @@ pub(crate) async fn totp_confirm(
     one_time_token::Entity::insert_many(rows)
         .exec(&**db)
         .await?;
+    let (auth, email) = (auth.clone(), account.email);
+    in_background("two-factor-enabled mail", async move {
+        send(&auth, Mail::two_factor_enabled(&email)).await
+    });
     Ok(BackupCodes {
         backup_codes: codes,
     })
@@ -118,16 +143,7 @@ pub(crate) async fn totp_disable(
     if !account.totp_enabled {
         return Err(ChopinError::conflict("two-factor authentication is off"));
     }
-    let right = verify_password(&body.password, &account.password_hash)
-        .await
-        .map_err(ChopinError::internal)?;
-    if !right {
-        return Err(wrong_proof(
-            "wrong_password",
-            "password",
-            "is not the account's password",
-        ));
-    }
+    reauthenticate(&account, &body.password).await?;
     if !second_factor(db, &account, body.code.trim()).await? {
         return Err(wrong_proof(
             "totp_invalid",
@@ -146,5 +162,10 @@ pub(crate) async fn totp_disable(
         .filter(user::Column::Id.eq(account.id))
         .exec(&**db)
         .await?;
-    delete_backup_codes(db, account.id).await
+    delete_backup_codes(db, account.id).await?;
+    let (auth, email) = (auth.clone(), account.email);
+    in_background("two-factor-disabled mail", async move {
+        send(&auth, Mail::two_factor_disabled(&email)).await
+    });
+    Ok(())
 }
