@@ -20,6 +20,12 @@ pub struct AuthConfig {
     pub refresh_token_ttl: Duration,
     /// Fewest characters in a password. Variable `PASSWORD_MIN_LENGTH`, default 12.
     pub min_password_length: usize,
+    /// Most passwords hashed or checked at once (each 19 MiB and tens of milliseconds of a
+    /// core). Variable `PASSWORD_HASH_CONCURRENCY`, default the number of cores.
+    pub hash_concurrency: usize,
+    /// Most password checks waiting for their turn; beyond, `503` with `retry-after`.
+    /// Variable `PASSWORD_HASH_QUEUE`, default 64.
+    pub hash_queue: usize,
     /// TOTP two-factor authentication. Variable `SECURITY_2FA`.
     pub two_factor: bool,
     /// Per-IP rate limiting of signup, login, password reset and verification requests.
@@ -62,6 +68,8 @@ impl Default for AuthConfig {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             min_password_length: 12,
+            hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            hash_queue: 64,
             two_factor: true,
             rate_limit: true,
             rate_limit_max_attempts: 10,
@@ -105,6 +113,12 @@ impl Section for AuthConfig {
             min_password_length: var("PASSWORD_MIN_LENGTH")
                 .ranged(8, 128, "a length from 8 to 128")?
                 .unwrap_or(d.min_password_length),
+            hash_concurrency: var("PASSWORD_HASH_CONCURRENCY")
+                .ranged(1, 1024, "a number of hashes from 1 to 1024")?
+                .unwrap_or(d.hash_concurrency),
+            hash_queue: var("PASSWORD_HASH_QUEUE")
+                .ranged(0, 100_000, "a queue length from 0 to 100000")?
+                .unwrap_or(d.hash_queue),
             two_factor: on("SECURITY_2FA", d.two_factor)?,
             rate_limit: on("SECURITY_RATE_LIMIT", d.rate_limit)?,
             rate_limit_max_attempts: attempts(
@@ -152,6 +166,8 @@ mod tests {
             ("JWT_ACCESS_TTL_SECS", "60"),
             ("JWT_REFRESH_TTL_SECS", "3600"),
             ("PASSWORD_MIN_LENGTH", "16"),
+            ("PASSWORD_HASH_CONCURRENCY", "3"),
+            ("PASSWORD_HASH_QUEUE", "7"),
             ("SECURITY_2FA", "false"),
             ("SECURITY_RATE_LIMIT", "off"),
             ("RATE_LIMIT_MAX_ATTEMPTS", "3"),
@@ -176,6 +192,8 @@ mod tests {
                 access_token_ttl: Duration::from_secs(60),
                 refresh_token_ttl: Duration::from_secs(3600),
                 min_password_length: 16,
+                hash_concurrency: 3,
+                hash_queue: 7,
                 two_factor: false,
                 rate_limit: false,
                 rate_limit_max_attempts: 3,

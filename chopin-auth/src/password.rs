@@ -45,6 +45,96 @@ pub enum PasswordError {
     /// The blocking task that hashes panicked or was cancelled.
     #[error("the password hashing task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// A [`HashLimiter`]'s queue is full: the request is turned away (`503` with `retry-after`)
+    /// rather than adding 19 MiB of hashing to a server already busy hashing.
+    #[error("password hashing is busy: {queued} checks are already waiting")]
+    Busy {
+        /// How many were waiting.
+        queued: usize,
+    },
+}
+
+impl PasswordError {
+    /// How long a client turned away by a full queue should wait.
+    pub const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+}
+
+/// A bound on the argon2 work of a server: at most `concurrency` hashes at once (each 19 MiB and
+/// tens of milliseconds of a core), at most `queue` more waiting for their turn; beyond that,
+/// [`PasswordError::Busy`] at once. Without it, a hundred concurrent wrong passwords start a
+/// hundred blocking threads and 2 GiB of memory.
+#[derive(Debug)]
+pub struct HashLimiter {
+    permits: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    queue: usize,
+}
+
+impl HashLimiter {
+    /// At most `concurrency` (at least 1) hashes at once and `queue` waiting.
+    pub fn new(concurrency: usize, queue: usize) -> HashLimiter {
+        HashLimiter {
+            permits: tokio::sync::Semaphore::new(concurrency.max(1)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            queue,
+        }
+    }
+
+    /// Waits for a turn, or refuses at once when the queue is full.
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, PasswordError> {
+        use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.permits.try_acquire() {
+            return Ok(permit);
+        }
+        let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
+        // Counted out however the wait ends, a dropped request included.
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _waiting = Waiting(&self.waiting);
+        if queued >= self.queue {
+            return Err(PasswordError::Busy { queued });
+        }
+        self.permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Busy { queued })
+    }
+
+    /// [`hash_password`], in turn.
+    ///
+    /// # Errors
+    /// As [`hash_password`], and [`PasswordError::Busy`] when the queue is full.
+    pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let _turn = self.turn().await?;
+        hash_password(password).await
+    }
+
+    /// [`verify_password`], in turn.
+    ///
+    /// # Errors
+    /// As [`verify_password`], and [`PasswordError::Busy`] when the queue is full.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, PasswordError> {
+        let _turn = self.turn().await?;
+        verify_password(password, phc).await
+    }
+
+    /// [`verify_or_equalise`], in turn.
+    ///
+    /// # Errors
+    /// [`PasswordError::Busy`] when the queue is full, whether or not there is a hash: a full
+    /// queue tells nothing about the account.
+    pub async fn verify_or_equalise(
+        &self,
+        password: &str,
+        phc: Option<&str>,
+    ) -> Result<bool, PasswordError> {
+        let _turn = self.turn().await?;
+        Ok(verify_or_equalise(password, phc).await)
+    }
 }
 
 /// The hasher with the parameters new hashes get.

@@ -259,3 +259,54 @@ async fn no_endpoint_tells_whether_an_email_has_an_account() {
     .await;
     assert!(h.outbox.to("stranger@example.com").is_empty());
 }
+
+/// The peak resident memory of this process so far (`VmHWM`), in MiB.
+fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+#[tokio::test]
+async fn password_checks_beyond_the_hashing_queue_are_turned_away_with_503() {
+    let h = start(&[
+        ("PASSWORD_HASH_CONCURRENCY", "2"),
+        ("PASSWORD_HASH_QUEUE", "4"),
+        ("SECURITY_RATE_LIMIT", "false"),
+    ])
+    .await;
+    let token = access(&h.account("hasher@example.com").await);
+    let wrong = json!({"current_password": "not the password at all", "new_password": "a new long password"});
+    let answers = futures_util::future::join_all(
+        (0..100).map(|_| h.post_as("/auth/password", &token, &wrong)),
+    )
+    .await;
+    let (mut refused, mut busy) = (0, 0);
+    for res in &answers {
+        match res.status().as_u16() {
+            403 => {
+                assert_eq!(error(res), "wrong_password");
+                refused += 1;
+            }
+            503 => {
+                assert_eq!(res.header("retry-after"), Some("1"));
+                let body: Value = res.json();
+                assert_eq!(
+                    (body["error"].as_str(), body["dependency"].as_str()),
+                    (Some("unavailable"), Some("password hashing"))
+                );
+                busy += 1;
+            }
+            other => panic!("{other}: {}", res.text()),
+        }
+    }
+    // Two hashing and four waiting at most: most of a burst of 100 is turned away at once.
+    assert!(refused >= 6 && busy > 50, "403: {refused}, 503: {busy}");
+    // 100 hashes at once would be about 1.9 GiB of argon2 memory.
+    let peak = peak_rss_mib();
+    println!("100 wrong passwords at once: {refused} × 403, {busy} × 503; peak RSS {peak} MiB");
+    assert!(peak < 1024, "this process peaked at {peak} MiB");
+}

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use chopin_runtime::auth::{AuthProvider, AuthRejection, AuthUser, Authenticate};
 use chopin_runtime::axum::extract::FromRequestParts;
 use chopin_runtime::cache::Cache;
+use chopin_runtime::classify::{self, Outage};
 use chopin_runtime::extract::ClientAddr;
 use chopin_runtime::http::HeaderMap;
 use chopin_runtime::http::request::Parts;
@@ -30,6 +31,7 @@ use crate::config::AuthConfig;
 use crate::cookie::CookiePolicy;
 use crate::jwt::JwtKeys;
 use crate::mail::{LogMailer, Mailer, SharedMailer};
+use crate::password::{HashLimiter, PasswordError};
 use crate::prelude::*;
 use crate::token::random_token;
 
@@ -65,6 +67,7 @@ pub(super) struct Inner {
     pub(super) mailer: SharedMailer,
     pub(super) cookies: CookiePolicy,
     pub(super) issuer: String,
+    pub(super) hashing: Arc<HashLimiter>,
 }
 
 impl AuthModule {
@@ -115,8 +118,10 @@ impl AuthModule {
                 random_token()
             }
         };
+        classify::register(hashing_busy);
         Ok(AuthModule {
             inner: Arc::new(Inner {
+                hashing: Arc::new(HashLimiter::new(auth.hash_concurrency, auth.hash_queue)),
                 config: auth,
                 keys: JwtKeys::hs256(secret.as_bytes()),
                 mailer,
@@ -138,6 +143,23 @@ impl AuthModule {
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
     }
+
+    /// The bound on its password hashing (`PASSWORD_HASH_CONCURRENCY`, `PASSWORD_HASH_QUEUE`).
+    pub(super) fn hashing(&self) -> &HashLimiter {
+        &self.inner.hashing
+    }
+}
+
+/// A full hashing queue is an outage of the password checks: `503` with `retry-after`.
+fn hashing_busy(error: &(dyn std::error::Error + 'static)) -> Option<Outage> {
+    matches!(
+        error.downcast_ref::<PasswordError>(),
+        Some(PasswordError::Busy { .. })
+    )
+    .then_some(Outage {
+        dependency: "password hashing",
+        retry_after: PasswordError::RETRY_AFTER,
+    })
 }
 
 impl std::fmt::Debug for AuthModule {

@@ -30,9 +30,7 @@ pub(crate) async fn signup(
         unreachable!("an invalid email is in `errors`")
     };
     // Hashed whether or not the email is free, so the answer takes as long either way.
-    let hash = hash_password(&body.password)
-        .await
-        .map_err(ChopinError::internal)?;
+    let hash = auth.hashing().hash(&body.password).await?;
     let existing = find_user_by_email(db, &email).await?;
     if existing.is_none() {
         let now = now();
@@ -206,7 +204,7 @@ pub(crate) async fn reset_password(
         .map_err(|m| invalid_field("new_password", m))?;
     let token = consume_token(db, PASSWORD_RESET, &body.token).await?;
     let user = find_user(db, token.user_id).await?;
-    set_password(db, &user, &body.new_password).await?;
+    set_password(auth, db, &user, &body.new_password).await?;
     // Every other reset code of the account is void, and every session ends.
     one_time_token::Entity::update_many()
         .col_expr(one_time_token::Column::UsedAt, Expr::value(now()))
@@ -245,13 +243,12 @@ pub(crate) async fn verify_email(
 }
 
 pub(super) async fn set_password(
+    auth: &AuthModule,
     conn: &DatabaseConnection,
     user: &user::Model,
     password: &str,
 ) -> Result<(), ChopinError> {
-    let hash = hash_password(password)
-        .await
-        .map_err(ChopinError::internal)?;
+    let hash = auth.hashing().hash(password).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
@@ -272,9 +269,10 @@ pub(crate) async fn change_password(
     body: ChangePassword,
 ) -> Result<(), ChopinError> {
     let account = find_user(db, user_id(user)?).await?;
-    let right = verify_password(&body.current_password, &account.password_hash)
-        .await
-        .map_err(ChopinError::internal)?;
+    let right = auth
+        .hashing()
+        .verify(&body.current_password, &account.password_hash)
+        .await?;
     if !right {
         return Err(wrong_proof(
             "wrong_password",
@@ -284,7 +282,7 @@ pub(crate) async fn change_password(
     }
     check_password(&body.new_password, auth.config().min_password_length)
         .map_err(|m| invalid_field("new_password", m))?;
-    set_password(db, &account, &body.new_password).await?;
+    set_password(auth, db, &account, &body.new_password).await?;
     revoke_sessions(db, account.id, user.session).await?;
     let (auth, email) = (auth.clone(), account.email);
     in_background("password-changed mail", async move {

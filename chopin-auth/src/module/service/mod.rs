@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::cookie::{self, ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE};
 use crate::jwt::Claims;
 use crate::mail::Mail;
-use crate::password::{check_password, hash_password, verify_or_equalise, verify_password};
+use crate::password::check_password;
 use crate::token::{backup_codes, hash_token, normalize_backup_code, random_token};
 use crate::totp::Totp;
 use chopin_db::chrono::{DateTime, Utc};

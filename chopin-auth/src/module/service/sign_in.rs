@@ -101,7 +101,10 @@ pub(crate) async fn login(
     check_lock(auth, cache, &email).await?;
     let found = find_user_by_email(db, &email).await?;
     let hash = found.as_ref().map(|u| u.password_hash.as_str());
-    let right = verify_or_equalise(&body.password, hash).await;
+    let right = auth
+        .hashing()
+        .verify_or_equalise(&body.password, hash)
+        .await?;
     let Some(user) = found.filter(|_| right) else {
         record_failure(auth, cache, &email).await?;
         return Err(ChopinError::unauthorized("wrong email or password"));
@@ -115,7 +118,7 @@ pub(crate) async fn login(
                 "this account needs a code from its authenticator app, or a backup code, in `totp_code`",
             ));
         }
-        if !second_factor(db, &user, code).await? {
+        if !second_factor(auth, db, &user, code).await? {
             record_failure(auth, cache, &email).await?;
             return Err(ChopinError::new(
                 StatusCode::UNAUTHORIZED,
@@ -140,6 +143,7 @@ pub(crate) async fn login(
 /// Whether `code` is the user's current TOTP code (claimed, so it is never accepted again) or one
 /// of their unused backup codes (used up).
 pub(super) async fn second_factor(
+    auth: &AuthModule,
     conn: &DatabaseConnection,
     user: &user::Model,
     code: &str,
@@ -160,13 +164,14 @@ pub(super) async fn second_factor(
             .await?;
         return Ok(claimed.rows_affected == 1);
     }
-    use_backup_code(conn, user.id, code).await
+    use_backup_code(auth, conn, user.id, code).await
 }
 
 /// Whether `code` is one of the user's unused backup codes, using it up. Backup codes have about
 /// 49 bits of entropy, too few for a fast hash to protect them if the table leaks: they are
 /// stored as argon2id hashes, like passwords, and compared one by one (there are at most ten).
 pub(super) async fn use_backup_code(
+    auth: &AuthModule,
     conn: &DatabaseConnection,
     user_id: i64,
     code: &str,
@@ -182,10 +187,7 @@ pub(super) async fn use_backup_code(
         .all(conn)
         .await?;
     for row in unused {
-        if verify_password(&code, &row.token_hash)
-            .await
-            .map_err(ChopinError::internal)?
-        {
+        if auth.hashing().verify(&code, &row.token_hash).await? {
             // Two requests with one code: only one of them marks it used.
             let used = one_time_token::Entity::update_many()
                 .col_expr(one_time_token::Column::UsedAt, Expr::value(now()))

@@ -12,10 +12,15 @@ pub(super) fn two_factor(auth: &AuthModule) -> Result<(), ChopinError> {
 
 /// `403 wrong_password` unless `password` is the account's: every change of a second factor
 /// asks for it again, so that an access token alone cannot make one.
-async fn reauthenticate(account: &user::Model, password: &str) -> Result<(), ChopinError> {
-    let right = verify_password(password, &account.password_hash)
-        .await
-        .map_err(ChopinError::internal)?;
+async fn reauthenticate(
+    auth: &AuthModule,
+    account: &user::Model,
+    password: &str,
+) -> Result<(), ChopinError> {
+    let right = auth
+        .hashing()
+        .verify(password, &account.password_hash)
+        .await?;
     if right {
         Ok(())
     } else {
@@ -35,7 +40,7 @@ pub(crate) async fn totp_enrol(
 ) -> Result<TotpEnrolment, ChopinError> {
     two_factor(auth)?;
     let account = find_user(db, user_id(user)?).await?;
-    reauthenticate(&account, password).await?;
+    reauthenticate(auth, &account, password).await?;
     if account.totp_enabled {
         return Err(ChopinError::conflict(
             "two-factor authentication is already on: disable it first",
@@ -63,7 +68,7 @@ pub(crate) async fn totp_confirm(
 ) -> Result<BackupCodes, ChopinError> {
     two_factor(auth)?;
     let account = find_user(db, user_id(user)?).await?;
-    reauthenticate(&account, &body.password).await?;
+    reauthenticate(auth, &account, &body.password).await?;
     let code = body.code.as_str();
     if account.totp_enabled {
         return Err(ChopinError::conflict(
@@ -95,9 +100,7 @@ pub(crate) async fn totp_confirm(
     let now = now();
     let mut rows = Vec::with_capacity(codes.len());
     for code in &codes {
-        let hash = hash_password(&normalize_backup_code(code))
-            .await
-            .map_err(ChopinError::internal)?;
+        let hash = auth.hashing().hash(&normalize_backup_code(code)).await?;
         rows.push(one_time_token::ActiveModel {
             user_id: Set(account.id),
             purpose: Set(BACKUP_CODE.to_owned()),
@@ -143,8 +146,8 @@ pub(crate) async fn totp_disable(
     if !account.totp_enabled {
         return Err(ChopinError::conflict("two-factor authentication is off"));
     }
-    reauthenticate(&account, &body.password).await?;
-    if !second_factor(db, &account, body.code.trim()).await? {
+    reauthenticate(auth, &account, &body.password).await?;
+    if !second_factor(auth, db, &account, body.code.trim()).await? {
         return Err(wrong_proof(
             "totp_invalid",
             "code",
