@@ -4,7 +4,9 @@
 //! HS256 and nothing else, whatever the token's header says: `alg: none`, another HMAC, or a
 //! public-key algorithm (the RS256/HS256 key-confusion attack) are refused as
 //! [`JwtError::WrongAlgorithm`] before any signature is looked at. `exp`, `nbf`, `iat` and `sub`
-//! are required; `exp` and `nbf` are checked with 30 seconds of leeway for clock skew.
+//! are required; `exp` is checked without leeway (the server that issues a token is the one that
+//! checks it), and a token is valid from a few seconds before it was issued, for the clocks of
+//! several instances.
 
 use std::time::Duration;
 
@@ -16,8 +18,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::token::os_random;
 
-/// Seconds of clock skew tolerated when checking `exp` and `nbf`.
-const LEEWAY_SECS: u64 = 30;
+/// No clock skew is tolerated on `exp`: an expired token is refused the second it expires.
+const LEEWAY_SECS: u64 = 0;
+
+/// How long before it was issued a token is valid (`nbf`): instances whose clocks differ by less
+/// accept each other's new tokens at once.
+const NBF_SKEW_SECS: i64 = 5;
 
 /// What an access token says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,8 +45,8 @@ pub struct Claims {
 }
 
 impl Claims {
-    /// Claims for `sub` with `role` in session `sid`, valid from now for `ttl`: `iat` and `nbf`
-    /// are now, `exp` now + `ttl`, `jti` 128 random bits.
+    /// Claims for `sub` with `role` in session `sid`, valid from now for `ttl`: `iat` is now,
+    /// `nbf` a few seconds before, `exp` now + `ttl`, `jti` 128 random bits.
     pub fn new(sub: impl Into<String>, role: impl Into<String>, sid: i64, ttl: Duration) -> Claims {
         let now = chopin_db::chrono::Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
@@ -50,7 +56,7 @@ impl Claims {
             sid,
             exp: now.saturating_add(ttl),
             iat: now,
-            nbf: now,
+            nbf: now - NBF_SKEW_SECS,
             jti: URL_SAFE_NO_PAD.encode(os_random::<16>()),
         }
     }
@@ -241,7 +247,7 @@ mod tests {
         let after = now();
         assert_eq!((c.sub.as_str(), c.role.as_str(), c.sid), ("42", "admin", 3));
         assert!(before <= c.iat && c.iat <= after);
-        assert_eq!(c.nbf, c.iat);
+        assert_eq!(c.nbf, c.iat - NBF_SKEW_SECS);
         assert_eq!(c.exp, c.iat + 600);
         assert_eq!(c.jti.len(), 22, "128 bits in base64url");
         assert_eq!(URL_SAFE_NO_PAD.decode(&c.jti).expect("b64").len(), 16);
@@ -358,12 +364,12 @@ mod tests {
     }
 
     #[test]
-    fn expiry_has_thirty_seconds_of_leeway() {
+    fn expiry_has_no_leeway() {
         let mut claims = claims();
-        claims.exp = now() - 10;
+        claims.exp = now() + 10;
         let token = keys().encode(&claims).expect("encode");
         assert_eq!(keys().decode(&token), Ok(claims.clone()));
-        claims.exp = now() - 90;
+        claims.exp = now() - 2;
         let token = keys().encode(&claims).expect("encode");
         assert_eq!(keys().decode(&token), Err(JwtError::Expired));
     }
@@ -377,7 +383,11 @@ mod tests {
         assert_eq!(keys().decode(&token), Err(JwtError::NotYetValid));
         claims.nbf = now() + 10;
         let token = keys().encode(&claims).expect("encode");
-        assert_eq!(keys().decode(&token), Ok(claims), "within the leeway");
+        assert_eq!(
+            keys().decode(&token),
+            Err(JwtError::NotYetValid),
+            "no leeway"
+        );
     }
 
     #[test]

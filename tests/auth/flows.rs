@@ -291,6 +291,27 @@ async fn roles_guard_routes_with_their_hierarchy() {
         .send()
         .await;
     assert_eq!(res.status(), 422);
+    // `edsger` is the only admin: nobody can take the role from them, themselves included.
+    let res = h
+        .app
+        .put(&format!("/auth/users/{id}/role"))
+        .header("authorization", &format!("Bearer {token}"))
+        .json(&json!({"role": "user"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 409, "{}", res.text());
+    assert_eq!(h.get_as("/notes/admin", &token).await.status(), 200);
+    // With a second admin, the first may step down.
+    h.set_role(other_id, "admin").await;
+    let res = h
+        .app
+        .put(&format!("/auth/users/{id}/role"))
+        .header("authorization", &format!("Bearer {token}"))
+        .json(&json!({"role": "moderator"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let token = access(&other);
     let res = h
         .app
         .put("/auth/users/999999/role")
@@ -298,7 +319,7 @@ async fn roles_guard_routes_with_their_hierarchy() {
         .json(&json!({"role": "user"}))
         .send()
         .await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 404, "{}", res.text());
 }
 
 #[tokio::test]

@@ -310,3 +310,40 @@ async fn password_checks_beyond_the_hashing_queue_are_turned_away_with_503() {
     println!("100 wrong passwords at once: {refused} × 403, {busy} × 503; peak RSS {peak} MiB");
     assert!(peak < 1024, "this process peaked at {peak} MiB");
 }
+
+#[tokio::test]
+async fn answers_that_hold_the_account_or_a_secret_are_never_cached() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    let token = access(&h.account("private@example.com").await);
+    for path in ["/auth/me", "/auth/sessions"] {
+        let res = h.get_as(path, &token).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.header("cache-control"), Some("no-store"), "{path}");
+    }
+    // The TOTP secret, and the backup codes.
+    let res = h
+        .post_as("/auth/totp/enrol", &token, &json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let secret = res.json::<Value>()["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let code = chopin::auth::totp::Totp::from_base32(&secret)
+        .expect("base32")
+        .code_at(now);
+    let res = h
+        .post_as(
+            "/auth/totp/confirm",
+            &token,
+            &json!({"password": PASSWORD, "code": code}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+}

@@ -126,3 +126,40 @@ async fn reset_and_verification_codes_expire() {
     assert_eq!(res.status(), 200, "{}", res.text());
     assert_eq!(res.json::<Value>()["user"]["email_verified"], true);
 }
+
+#[tokio::test]
+async fn a_reset_code_mailed_before_a_password_change_no_longer_works() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    let login = h.account("grace@example.com").await;
+    let res = h
+        .app
+        .post("/auth/password-reset")
+        .json(&json!({"email": "grace@example.com"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 202);
+    let code = token_of(&mail(&h.outbox, "grace@example.com", is_reset).await);
+    // The owner changes the password while signed in: the code in the mailbox is void.
+    let res = h
+        .post_as(
+            "/auth/password",
+            &access(&login),
+            &json!({"current_password": PASSWORD, "new_password": "the owner's new password"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.text());
+    let res = h
+        .app
+        .post("/auth/password-reset/confirm")
+        .json(&json!({"token": code, "new_password": "an attacker's password"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 403, "{}", res.text());
+    assert_eq!(error(&res), "invalid_token");
+    assert_eq!(
+        h.login("grace@example.com", "the owner's new password")
+            .await
+            .status(),
+        200
+    );
+}

@@ -130,6 +130,14 @@ async fn expired_and_not_yet_valid_tokens_are_refused() {
     let (code, message) = status(&h, &keys.encode(&expired).expect("encode")).await;
     assert_eq!(code, 401);
     assert!(message.contains("expired"), "{message}");
+    // Expired two seconds ago is expired: no leeway.
+    let just_expired = Claims {
+        exp: chopin::db::chrono::Utc::now().timestamp() - 2,
+        ..claims.clone()
+    };
+    let (code, message) = status(&h, &keys.encode(&just_expired).expect("encode")).await;
+    assert_eq!(code, 401, "a token 2 s past its exp");
+    assert!(message.contains("expired"), "{message}");
 
     let early = Claims {
         nbf: now + 3600,

@@ -227,6 +227,27 @@ impl OperationOutput for SignedIn {
     }
 }
 
+/// An answer no cache may keep (`cache-control: no-store`): the account, its sessions, a TOTP
+/// secret, backup codes.
+#[derive(Debug)]
+pub(crate) struct NoStore<T>(pub(crate) T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        let mut res = self.0.into_response();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+impl<T: OperationOutput> OperationOutput for NoStore<T> {
+    fn describe(op: &mut Operation<'_>) {
+        T::describe(op);
+        op.response_header("200", "cache-control", "`no-store`");
+    }
+}
+
 /// `202 Accepted` with a message.
 impl IntoResponse for Accepted {
     fn into_response(self) -> Response {

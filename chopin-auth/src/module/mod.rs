@@ -23,8 +23,8 @@ use chopin_runtime::{Config, ConfigError, Environment};
 
 use self::api::{
     Accepted, BackupCodes, ChangePassword, EmailAddress, Limited, LoginRefused, LoginRequest,
-    NewPassword, Reauthentication, RefreshRequest, RoleChange, SessionInfo, SignedIn, SignedOut,
-    SignupRequest, TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
+    NewPassword, NoStore, Reauthentication, RefreshRequest, RoleChange, SessionInfo, SignedIn,
+    SignedOut, SignupRequest, TotpCode, TotpDisable, TotpEnrolment, VerificationToken,
 };
 use self::models::{OneTimeToken, RefreshToken, Session, User};
 use crate::config::AuthConfig;
@@ -255,8 +255,8 @@ impl AuthModule {
 
     /// The signed-in user.
     #[get("/me", auth, tag = "auth")]
-    async fn me(db: Db, user: AuthUser) -> Result<Json<User>, ChopinError> {
-        Ok(Json(service::me(&db, &user).await?))
+    async fn me(db: Db, user: AuthUser) -> Result<NoStore<Json<User>>, ChopinError> {
+        Ok(NoStore(Json(service::me(&db, &user).await?)))
     }
 
     /// Changes the password; every other session ends. A wrong current password gets
@@ -280,10 +280,10 @@ impl AuthModule {
         db: Db,
         user: AuthUser,
         Json(body): Json<Reauthentication>,
-    ) -> Result<Json<TotpEnrolment>, ChopinError> {
-        Ok(Json(
+    ) -> Result<NoStore<Json<TotpEnrolment>>, ChopinError> {
+        Ok(NoStore(Json(
             service::totp_enrol(&auth, &db, &user, &body.password).await?,
-        ))
+        )))
     }
 
     /// Confirms enrolment with the password and the app's current code: two-factor
@@ -296,8 +296,10 @@ impl AuthModule {
         db: Db,
         user: AuthUser,
         Json(body): Json<TotpCode>,
-    ) -> Result<Json<BackupCodes>, ChopinError> {
-        Ok(Json(service::totp_confirm(&auth, &db, &user, body).await?))
+    ) -> Result<NoStore<Json<BackupCodes>>, ChopinError> {
+        Ok(NoStore(Json(
+            service::totp_confirm(&auth, &db, &user, body).await?,
+        )))
     }
 
     /// Turns two-factor authentication off, with the password and a code (`403 wrong_password`
@@ -381,8 +383,8 @@ impl AuthModule {
         auth: AuthModule,
         db: Db,
         user: AuthUser,
-    ) -> Result<Json<Vec<SessionInfo>>, ChopinError> {
-        Ok(Json(service::sessions(&auth, &db, &user).await?))
+    ) -> Result<NoStore<Json<Vec<SessionInfo>>>, ChopinError> {
+        Ok(NoStore(Json(service::sessions(&auth, &db, &user).await?)))
     }
 
     /// Ends one of the user's sessions.

@@ -204,15 +204,8 @@ pub(crate) async fn reset_password(
         .map_err(|m| invalid_field("new_password", m))?;
     let token = consume_token(db, PASSWORD_RESET, &body.token).await?;
     let user = find_user(db, token.user_id).await?;
+    // Every other reset code of the account is void (set_password), and every session ends.
     set_password(auth, db, &user, &body.new_password).await?;
-    // Every other reset code of the account is void, and every session ends.
-    one_time_token::Entity::update_many()
-        .col_expr(one_time_token::Column::UsedAt, Expr::value(now()))
-        .filter(one_time_token::Column::UserId.eq(user.id))
-        .filter(one_time_token::Column::Purpose.eq(PASSWORD_RESET))
-        .filter(one_time_token::Column::UsedAt.is_null())
-        .exec(&**db)
-        .await?;
     revoke_sessions(db, user.id, None).await?;
     clear_failures(cache, &user.email).await?;
     let (auth, email) = (auth.clone(), user.email.clone());
@@ -253,6 +246,14 @@ pub(super) async fn set_password(
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))
+        .exec(conn)
+        .await?;
+    // A reset code mailed before the change would undo it: every one still open is void.
+    one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, Expr::value(now()))
+        .filter(one_time_token::Column::UserId.eq(user.id))
+        .filter(one_time_token::Column::Purpose.eq(PASSWORD_RESET))
+        .filter(one_time_token::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
     Ok(())

@@ -35,7 +35,7 @@ use chopin_db::chrono::{DateTime, Utc};
 use chopin_db::sea_orm::sea_query::Expr;
 use chopin_db::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, SqlErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
 };
 use chopin_db::{self as db_rules, Db};
 use chopin_runtime::FieldError;
@@ -60,6 +60,8 @@ pub(super) const EMAIL_VERIFICATION: &str = "email_verification";
 pub(super) const BACKUP_CODE: &str = "backup_code";
 /// Backup codes a confirmed enrolment issues.
 pub(super) const BACKUP_CODES: usize = 10;
+/// The highest role.
+pub(super) const ADMIN: &str = ROLES[2];
 
 pub(super) fn now() -> DateTime<Utc> {
     Utc::now()

@@ -56,6 +56,26 @@ pub(crate) async fn set_role(db: &Db, id: i64, role: &str) -> Result<User, Chopi
             "must be one of user, moderator, admin",
         ));
     }
+    // An application keeps an admin: the only one cannot lose the role (by their own hand or
+    // another's). Two admins demoting each other at the same instant can still both succeed;
+    // `createadmin` makes a new one.
+    if role != ADMIN {
+        let target = user::Entity::find_by_id(id)
+            .one(&**db)
+            .await?
+            .ok_or_else(|| ChopinError::not_found(format!("no user {id}")))?;
+        if target.role == ADMIN {
+            let admins = user::Entity::find()
+                .filter(user::Column::Role.eq(ADMIN))
+                .count(&**db)
+                .await?;
+            if admins <= 1 {
+                return Err(ChopinError::conflict(
+                    "this is the only admin: make another admin first",
+                ));
+            }
+        }
+    }
     let updated = user::Entity::update_many()
         .col_expr(user::Column::Role, Expr::value(role))
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
