@@ -276,6 +276,8 @@ async fn password_checks_beyond_the_hashing_queue_are_turned_away_with_503() {
         ("PASSWORD_HASH_CONCURRENCY", "2"),
         ("PASSWORD_HASH_QUEUE", "4"),
         ("SECURITY_RATE_LIMIT", "false"),
+        // Every answer the hashing's: no pause after five wrong passwords.
+        ("SECURITY_LOCKOUT", "false"),
     ])
     .await;
     let token = access(&h.account("hasher@example.com").await);
@@ -346,4 +348,31 @@ async fn answers_that_hold_the_account_or_a_secret_are_never_cached() {
         .await;
     assert_eq!(res.status(), 200, "{}", res.text());
     assert_eq!(res.header("cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
+async fn wrong_passwords_behind_a_session_are_paused_after_the_limit() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    let token = access(&h.account("oracle@example.com").await);
+    let wrong =
+        json!({"current_password": "a guessed password", "new_password": "a new long password"});
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        let res = h.post_as("/auth/password", &token, &wrong).await;
+        if res.status() == 429 {
+            assert!(
+                res.header("retry-after").is_some(),
+                "429 without retry-after"
+            );
+        }
+        statuses.push(res.status().as_u16());
+    }
+    // LOCKOUT_MAX_ATTEMPTS (5) wrong answers, then no more checks.
+    assert_eq!(statuses[..5], [403; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    // The pause covers every check behind the session, the two-factor ones too.
+    let res = h
+        .post_as("/auth/totp/enrol", &token, &json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(res.status(), 429, "{}", res.text());
 }

@@ -260,15 +260,17 @@ impl AuthModule {
     }
 
     /// Changes the password; every other session ends. A wrong current password gets
-    /// `403 wrong_password`.
+    /// `403 wrong_password`; after `LOCKOUT_MAX_ATTEMPTS` wrong passwords or codes, the
+    /// account's checks pause (`429` with `retry-after`).
     #[post("/password", auth, tag = "auth")]
     async fn change_password(
         auth: AuthModule,
         db: Db,
+        cache: Cache,
         user: AuthUser,
         Json(body): Json<ChangePassword>,
     ) -> Result<NoContent, ChopinError> {
-        service::change_password(&auth, &db, &user, body).await?;
+        service::change_password(&auth, &db, &cache, &user, body).await?;
         Ok(NoContent)
     }
 
@@ -278,11 +280,12 @@ impl AuthModule {
     async fn totp_enrol(
         auth: AuthModule,
         db: Db,
+        cache: Cache,
         user: AuthUser,
         Json(body): Json<Reauthentication>,
     ) -> Result<NoStore<Json<TotpEnrolment>>, ChopinError> {
         Ok(NoStore(Json(
-            service::totp_enrol(&auth, &db, &user, &body.password).await?,
+            service::totp_enrol(&auth, &db, &cache, &user, &body.password).await?,
         )))
     }
 
@@ -294,11 +297,12 @@ impl AuthModule {
     async fn totp_confirm(
         auth: AuthModule,
         db: Db,
+        cache: Cache,
         user: AuthUser,
         Json(body): Json<TotpCode>,
     ) -> Result<NoStore<Json<BackupCodes>>, ChopinError> {
         Ok(NoStore(Json(
-            service::totp_confirm(&auth, &db, &user, body).await?,
+            service::totp_confirm(&auth, &db, &cache, &user, body).await?,
         )))
     }
 
@@ -308,10 +312,11 @@ impl AuthModule {
     async fn totp_disable(
         auth: AuthModule,
         db: Db,
+        cache: Cache,
         user: AuthUser,
         Json(body): Json<TotpDisable>,
     ) -> Result<NoContent, ChopinError> {
-        service::totp_disable(&auth, &db, &user, body).await?;
+        service::totp_disable(&auth, &db, &cache, &user, body).await?;
         Ok(NoContent)
     }
 

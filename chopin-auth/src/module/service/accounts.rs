@@ -266,15 +266,18 @@ pub(crate) async fn me(db: &Db, user: &AuthUser) -> Result<User, ChopinError> {
 pub(crate) async fn change_password(
     auth: &AuthModule,
     db: &Db,
+    cache: &Cache,
     user: &AuthUser,
     body: ChangePassword,
 ) -> Result<(), ChopinError> {
     let account = find_user(db, user_id(user)?).await?;
+    check_proofs(auth, cache, account.id).await?;
     let right = auth
         .hashing()
         .verify(&body.current_password, &account.password_hash)
         .await?;
     if !right {
+        record_wrong_proof(auth, cache, account.id).await?;
         return Err(wrong_proof(
             "wrong_password",
             "current_password",

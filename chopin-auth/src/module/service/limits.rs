@@ -1,4 +1,5 @@
-//! Rate limits per address, and lockout per email.
+//! Rate limits per address, lockout per email, and a limit on the wrong passwords and codes a
+//! signed-in user may send.
 
 use super::*;
 
@@ -79,5 +80,60 @@ pub(super) async fn clear_failures(cache: &Cache, email: &str) -> Result<(), Cho
     let (fail, lock) = lockout_keys(email);
     cache.del(&fail).await?;
     cache.del(&lock).await?;
+    Ok(())
+}
+
+/// The cache keys of a signed-in user's wrong passwords and codes, and of their pause.
+fn proof_keys(user_id: i64) -> (String, String) {
+    (
+        format!("auth:proof-fail:{user_id}"),
+        format!("auth:proof-pause:{user_id}"),
+    )
+}
+
+/// `429` while a signed-in user may not try another password or code: the routes behind a
+/// session that check one (`/auth/password`, `/auth/totp/*`) are not an oracle for whoever holds
+/// a token. Counted per account (the token is the account's), `LOCKOUT_MAX_ATTEMPTS` wrong in
+/// `LOCKOUT_DURATION_SECS` pause it for as long; `SECURITY_LOCKOUT=false` turns it off.
+pub(super) async fn check_proofs(
+    auth: &AuthModule,
+    cache: &Cache,
+    user_id: i64,
+) -> Result<(), ChopinError> {
+    if !auth.config().lockout {
+        return Ok(());
+    }
+    let (_, pause) = proof_keys(user_id);
+    match cache.ttl(&pause).await? {
+        Some(left) => Err(ChopinError::too_many_requests(
+            "too many wrong passwords or codes for this account: wait before trying again",
+            left,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Counts a wrong password or code sent by a signed-in user, pausing them past the limit.
+pub(super) async fn record_wrong_proof(
+    auth: &AuthModule,
+    cache: &Cache,
+    user_id: i64,
+) -> Result<(), ChopinError> {
+    let config = auth.config();
+    if !config.lockout {
+        return Ok(());
+    }
+    let (fail, pause) = proof_keys(user_id);
+    let counter = cache.incr(&fail, config.lockout_duration).await?;
+    if counter.count >= u64::from(config.lockout_max_attempts) {
+        cache
+            .set_raw(&pause, b"1", Some(config.lockout_duration))
+            .await?;
+        cache.del(&fail).await?;
+        tracing::warn!(
+            user_id,
+            "wrong passwords or codes: the account's checks are paused"
+        );
+    }
     Ok(())
 }

@@ -14,9 +14,11 @@ pub(super) fn two_factor(auth: &AuthModule) -> Result<(), ChopinError> {
 /// asks for it again, so that an access token alone cannot make one.
 async fn reauthenticate(
     auth: &AuthModule,
+    cache: &Cache,
     account: &user::Model,
     password: &str,
 ) -> Result<(), ChopinError> {
+    check_proofs(auth, cache, account.id).await?;
     let right = auth
         .hashing()
         .verify(password, &account.password_hash)
@@ -24,6 +26,7 @@ async fn reauthenticate(
     if right {
         Ok(())
     } else {
+        record_wrong_proof(auth, cache, account.id).await?;
         Err(wrong_proof(
             "wrong_password",
             "password",
@@ -35,12 +38,13 @@ async fn reauthenticate(
 pub(crate) async fn totp_enrol(
     auth: &AuthModule,
     db: &Db,
+    cache: &Cache,
     user: &AuthUser,
     password: &str,
 ) -> Result<TotpEnrolment, ChopinError> {
     two_factor(auth)?;
     let account = find_user(db, user_id(user)?).await?;
-    reauthenticate(auth, &account, password).await?;
+    reauthenticate(auth, cache, &account, password).await?;
     if account.totp_enabled {
         return Err(ChopinError::conflict(
             "two-factor authentication is already on: disable it first",
@@ -63,12 +67,13 @@ pub(crate) async fn totp_enrol(
 pub(crate) async fn totp_confirm(
     auth: &AuthModule,
     db: &Db,
+    cache: &Cache,
     user: &AuthUser,
     body: TotpCode,
 ) -> Result<BackupCodes, ChopinError> {
     two_factor(auth)?;
     let account = find_user(db, user_id(user)?).await?;
-    reauthenticate(auth, &account, &body.password).await?;
+    reauthenticate(auth, cache, &account, &body.password).await?;
     let code = body.code.as_str();
     if account.totp_enabled {
         return Err(ChopinError::conflict(
@@ -82,6 +87,7 @@ pub(crate) async fn totp_confirm(
     };
     let unix = u64::try_from(now().timestamp()).unwrap_or_default();
     let Some(step) = totp.verify(code, unix, None) else {
+        record_wrong_proof(auth, cache, account.id).await?;
         return Err(wrong_proof(
             "totp_invalid",
             "code",
@@ -138,6 +144,7 @@ pub(super) async fn delete_backup_codes(
 pub(crate) async fn totp_disable(
     auth: &AuthModule,
     db: &Db,
+    cache: &Cache,
     user: &AuthUser,
     body: TotpDisable,
 ) -> Result<(), ChopinError> {
@@ -146,8 +153,9 @@ pub(crate) async fn totp_disable(
     if !account.totp_enabled {
         return Err(ChopinError::conflict("two-factor authentication is off"));
     }
-    reauthenticate(auth, &account, &body.password).await?;
+    reauthenticate(auth, cache, &account, &body.password).await?;
     if !second_factor(auth, db, &account, body.code.trim()).await? {
+        record_wrong_proof(auth, cache, account.id).await?;
         return Err(wrong_proof(
             "totp_invalid",
             "code",
