@@ -195,6 +195,35 @@ impl Harness {
             .await
     }
 
+    /// POSTs `body` to `path` from the loopback address `ip` (`127.0.0.2`): another client, as
+    /// the server's per-address limits see it. The status and the JSON body.
+    async fn post_from(&self, ip: &str, path: &str, body: &Value) -> (u16, Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket
+            .bind(format!("{ip}:0").parse().expect("an address"))
+            .expect("bind the loopback address");
+        let mut stream = socket.connect(self.app.addr()).await.expect("connect");
+        let body = body.to_string();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("read");
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let json = answer
+            .split_once("\r\n\r\n")
+            .and_then(|(_, body)| serde_json::from_str(body).ok())
+            .unwrap_or(Value::Null);
+        (status, json)
+    }
+
     /// Sets a user's role in the database, as an operator would for the first admin.
     async fn set_role(&self, id: i64, role: &str) {
         user::Entity::update_many()

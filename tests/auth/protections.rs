@@ -376,3 +376,58 @@ async fn wrong_passwords_behind_a_session_are_paused_after_the_limit() {
         .await;
     assert_eq!(res.status(), 429, "{}", res.text());
 }
+
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out_from_another() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    h.account("victim@example.com").await;
+    // Six wrong passwords from 127.0.0.1: locked, from there.
+    for _ in 0..5 {
+        let res = h.login("victim@example.com", "a guessed password").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = h.login("victim@example.com", "a guessed password").await;
+    assert_eq!(res.status(), 423, "{}", res.text());
+    let res = h.login("victim@example.com", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        423,
+        "even the password, from the attacker's address"
+    );
+    // The owner, from another address, signs in.
+    let credentials = json!({"email": "victim@example.com", "password": PASSWORD});
+    let (status, body) = h.post_from("127.0.0.2", "/auth/login", &credentials).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn guesses_from_many_addresses_slow_every_sign_in_for_the_account_down() {
+    let h = start(&[
+        ("SECURITY_RATE_LIMIT", "false"),
+        ("LOCKOUT_MAX_ATTEMPTS", "1"),
+    ])
+    .await;
+    h.account("target@example.com").await;
+    let guess = json!({"email": "target@example.com", "password": "a guessed password"});
+    let right = json!({"email": "target@example.com", "password": PASSWORD});
+    let start = std::time::Instant::now();
+    let (status, _) = h.post_from("127.0.0.30", "/auth/login", &right).await;
+    assert_eq!(status, 200);
+    let quick = start.elapsed();
+    // Ten addresses, each locked after its one failure: ten locks' worth for the account.
+    for n in 2..12 {
+        let (status, _) = h
+            .post_from(&format!("127.0.0.{n}"), "/auth/login", &guess)
+            .await;
+        assert_eq!(status, 401);
+    }
+    let start = std::time::Instant::now();
+    let (status, body) = h.post_from("127.0.0.31", "/auth/login", &right).await;
+    let slowed = start.elapsed();
+    assert_eq!(status, 200, "the owner still signs in: {body}");
+    assert!(
+        slowed >= quick + Duration::from_millis(900),
+        "{slowed:?} against {quick:?}"
+    );
+}

@@ -207,7 +207,7 @@ pub(crate) async fn reset_password(
     // Every other reset code of the account is void (set_password), and every session ends.
     set_password(auth, db, &user, &body.new_password).await?;
     revoke_sessions(db, user.id, None).await?;
-    clear_failures(cache, &user.email).await?;
+    clear_failures(cache, &user.email, None).await?;
     let (auth, email) = (auth.clone(), user.email.clone());
     in_background("password-changed mail", async move {
         send(&auth, Mail::password_changed(&email)).await

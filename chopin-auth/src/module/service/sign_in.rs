@@ -98,7 +98,7 @@ pub(crate) async fn login(
     rate_limit(auth, cache, "login", client).await?;
     let config = auth.config();
     let email = checked_email(&body.email)?;
-    check_lock(auth, cache, &email).await?;
+    check_lock(auth, cache, &email, client).await?;
     let found = find_user_by_email(db, &email).await?;
     let hash = found.as_ref().map(|u| u.password_hash.as_str());
     let right = auth
@@ -106,7 +106,7 @@ pub(crate) async fn login(
         .verify_or_equalise(&body.password, hash)
         .await?;
     let Some(user) = found.filter(|_| right) else {
-        record_failure(auth, cache, &email).await?;
+        record_failure(auth, cache, &email, client).await?;
         return Err(ChopinError::unauthorized("wrong email or password"));
     };
     if config.two_factor && user.totp_enabled {
@@ -119,7 +119,7 @@ pub(crate) async fn login(
             ));
         }
         if !second_factor(auth, db, &user, code).await? {
-            record_failure(auth, cache, &email).await?;
+            record_failure(auth, cache, &email, client).await?;
             return Err(ChopinError::new(
                 StatusCode::UNAUTHORIZED,
                 "totp_invalid",
@@ -135,7 +135,7 @@ pub(crate) async fn login(
         ));
     }
     if config.lockout {
-        clear_failures(cache, &email).await?;
+        clear_failures(cache, &email, Some(client)).await?;
     }
     start_session(auth, db, &user, client, headers).await
 }
