@@ -13,11 +13,22 @@ pub struct AuthConfig {
     /// The HS256 key of access tokens, at least 32 bytes. Variable `JWT_SECRET`: required in
     /// production; in development a random one is generated at start-up when it is missing.
     pub jwt_secret: Option<Secret>,
+    /// The key TOTP secrets are sealed with at rest (XChaCha20-Poly1305), any text of at least
+    /// 32 bytes. Variable `AUTH_ENCRYPTION_KEY`: required in production; in development, derived
+    /// from `JWT_SECRET` when missing.
+    pub encryption_key: Option<Secret>,
+    /// Keys of earlier rotations: values sealed with them still open, and are sealed again with
+    /// `encryption_key` when next used. Variable `AUTH_ENCRYPTION_OLD_KEYS`, comma-separated.
+    pub old_encryption_keys: Vec<Secret>,
     /// How long an access token is valid. Variable `JWT_ACCESS_TTL_SECS`, default 900.
     pub access_token_ttl: Duration,
     /// How long a session lasts without signing in again; each refresh token lives this long.
     /// Variable `JWT_REFRESH_TTL_SECS`, default 2 592 000 (30 days).
     pub refresh_token_ttl: Duration,
+    /// How long a session lasts unused: a request with its access token, or a refresh, is a use.
+    /// Variable `SESSION_IDLE_TIMEOUT_SECS`, default 1800 (30 minutes, OWASP ASVS 3.3.2 at
+    /// level 2). Needs `SECURITY_SESSIONS`.
+    pub session_idle_timeout: Duration,
     /// Fewest characters in a password. Variable `PASSWORD_MIN_LENGTH`, default 12.
     pub min_password_length: usize,
     /// Most passwords hashed or checked at once (each 19 MiB and tens of milliseconds of a
@@ -57,7 +68,8 @@ pub struct AuthConfig {
     /// How long a verification token is valid.
     /// Variable `EMAIL_VERIFICATION_EXPIRY_SECS`, default 86 400.
     pub email_verification_ttl: Duration,
-    /// The double-submit CSRF check on cookie-authenticated requests. Variable `SECURITY_CSRF`.
+    /// The CSRF check on cookie-authenticated requests (`x-csrf-token`, an HMAC of the session).
+    /// Variable `SECURITY_CSRF`.
     pub csrf: bool,
 }
 
@@ -65,8 +77,11 @@ impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             jwt_secret: None,
+            encryption_key: None,
+            old_encryption_keys: Vec::new(),
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            session_idle_timeout: Duration::from_secs(30 * 60),
             min_password_length: 12,
             hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             hash_queue: 64,
@@ -108,8 +123,14 @@ impl Section for AuthConfig {
             jwt_secret: var("JWT_SECRET")
                 .secret(32, "a secret of at least 32 bytes")?
                 .or(d.jwt_secret),
+            encryption_key: var("AUTH_ENCRYPTION_KEY")
+                .secret(32, "a secret of at least 32 bytes")?
+                .or(d.encryption_key),
+            old_encryption_keys: old_keys(&var("AUTH_ENCRYPTION_OLD_KEYS"))?
+                .unwrap_or(d.old_encryption_keys),
             access_token_ttl: secs("JWT_ACCESS_TTL_SECS", d.access_token_ttl)?,
             refresh_token_ttl: secs("JWT_REFRESH_TTL_SECS", d.refresh_token_ttl)?,
+            session_idle_timeout: secs("SESSION_IDLE_TIMEOUT_SECS", d.session_idle_timeout)?,
             min_password_length: var("PASSWORD_MIN_LENGTH")
                 .ranged(8, 128, "a length from 8 to 128")?
                 .unwrap_or(d.min_password_length),
@@ -143,6 +164,27 @@ impl Section for AuthConfig {
     }
 }
 
+/// `AUTH_ENCRYPTION_OLD_KEYS`: comma-separated secrets of at least 32 bytes each.
+fn old_keys(var: &chopin_runtime::config::Var) -> Result<Option<Vec<Secret>>, ConfigError> {
+    let Some(value) = var.value() else {
+        return Ok(None);
+    };
+    let keys: Vec<Secret> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(Secret::new)
+        .collect();
+    if keys.iter().any(|k| k.expose().len() < 32) {
+        return Err(ConfigError::Invalid {
+            name: var.name(),
+            value: format!("{} keys", keys.len()),
+            expected: "comma-separated secrets of at least 32 bytes each",
+        });
+    }
+    Ok(Some(keys))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -163,8 +205,14 @@ mod tests {
     fn reads_every_variable() {
         let c = section(&[
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("AUTH_ENCRYPTION_KEY", "sealing-key-sealing-key-sealing-k"),
+            (
+                "AUTH_ENCRYPTION_OLD_KEYS",
+                " old-key-number-one-old-key-number-1 , old-key-number-two-old-key-number-2",
+            ),
             ("JWT_ACCESS_TTL_SECS", "60"),
             ("JWT_REFRESH_TTL_SECS", "3600"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "600"),
             ("PASSWORD_MIN_LENGTH", "16"),
             ("PASSWORD_HASH_CONCURRENCY", "3"),
             ("PASSWORD_HASH_QUEUE", "7"),
@@ -189,8 +237,14 @@ mod tests {
             c,
             AuthConfig {
                 jwt_secret: Some(secret),
+                encryption_key: Some(Secret::new("sealing-key-sealing-key-sealing-k")),
+                old_encryption_keys: vec![
+                    Secret::new("old-key-number-one-old-key-number-1"),
+                    Secret::new("old-key-number-two-old-key-number-2"),
+                ],
                 access_token_ttl: Duration::from_secs(60),
                 refresh_token_ttl: Duration::from_secs(3600),
+                session_idle_timeout: Duration::from_secs(600),
                 min_password_length: 16,
                 hash_concurrency: 3,
                 hash_queue: 7,
@@ -210,7 +264,8 @@ mod tests {
                 csrf: false,
             }
         );
-        assert!(!format!("{c:?}").contains("0123456789abcdef"));
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("0123456789abcdef") && !debug.contains("key-number"));
     }
 
     #[test]
@@ -237,6 +292,17 @@ mod tests {
                 "JWT_SECRET",
                 "short secret",
                 "invalid value for `JWT_SECRET`: `12 bytes` (a secret of at least 32 bytes)",
+            ),
+            (
+                "AUTH_ENCRYPTION_KEY",
+                "too short",
+                "invalid value for `AUTH_ENCRYPTION_KEY`: `9 bytes` (a secret of at least 32 bytes)",
+            ),
+            (
+                "AUTH_ENCRYPTION_OLD_KEYS",
+                "old-key-number-one-old-key-number-1,short",
+                "invalid value for `AUTH_ENCRYPTION_OLD_KEYS`: `2 keys` (comma-separated secrets of \
+                 at least 32 bytes each)",
             ),
             (
                 "PASSWORD_MIN_LENGTH",

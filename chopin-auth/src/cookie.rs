@@ -4,21 +4,33 @@
 //! the refresh token (`HttpOnly`, `SameSite=Strict`, sent only to the auth module's own paths)
 //! and a CSRF token its script can read. A request authenticated by cookie and not of a safe
 //! method must repeat the CSRF token in the `x-csrf-token` header ([`check_csrf`]): another site
-//! can make the browser send the cookies, but it cannot read them to write the header (the
-//! double-submit pattern, with `SameSite` as a second line).
+//! can make the browser send the cookies, but it cannot read them to write the header, and the
+//! token is an HMAC of the session ([`CsrfKey`]), so a value the attacker planted (a cookie set
+//! from a sibling subdomain) does not pass either (the signed double-submit pattern, with
+//! `SameSite` as a further line).
+//!
+//! Over https (everywhere but development) the names carry the browsers' prefixes: the access and
+//! CSRF cookies are `__Host-` (only this host, `Secure`, `Path=/`: no subdomain can set or
+//! shadow them), the refresh cookie, whose path is the module's, `__Secure-`.
 
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chopin_runtime::http::{HeaderMap, HeaderValue, Method};
 use cookie::{Cookie, SameSite};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
+use crate::seal::derive_key;
 use crate::token::constant_time_eq;
 
-/// The cookie holding the access token.
+/// The cookie holding the access token (`__Host-chopin_access` over https).
 pub const ACCESS_COOKIE: &str = "chopin_access";
-/// The cookie holding the refresh token.
+/// The cookie holding the refresh token (`__Secure-chopin_refresh` over https).
 pub const REFRESH_COOKIE: &str = "chopin_refresh";
-/// The cookie holding the CSRF token, readable by the page's script.
+/// The cookie holding the CSRF token, readable by the page's script (`__Host-chopin_csrf` over
+/// https).
 pub const CSRF_COOKIE: &str = "chopin_csrf";
 /// The header a cookie-authenticated, state-changing request repeats the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -32,21 +44,51 @@ pub struct CookiePolicy {
 }
 
 impl CookiePolicy {
+    /// The access token's cookie name: `__Host-chopin_access` when `secure`, else
+    /// [`ACCESS_COOKIE`].
+    pub fn access_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-chopin_access"
+        } else {
+            ACCESS_COOKIE
+        }
+    }
+
+    /// The refresh token's cookie name: `__Secure-chopin_refresh` when `secure` (its path is
+    /// not `/`, which `__Host-` requires), else [`REFRESH_COOKIE`].
+    pub fn refresh_name(&self) -> &'static str {
+        if self.secure {
+            "__Secure-chopin_refresh"
+        } else {
+            REFRESH_COOKIE
+        }
+    }
+
+    /// The CSRF token's cookie name: `__Host-chopin_csrf` when `secure`, else [`CSRF_COOKIE`].
+    pub fn csrf_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-chopin_csrf"
+        } else {
+            CSRF_COOKIE
+        }
+    }
+
     /// The `set-cookie` value for the access token: `HttpOnly; SameSite=Lax; Path=/`.
     pub fn access(&self, token: &str, max_age: Duration) -> HeaderValue {
-        self.write(ACCESS_COOKIE, token, max_age, "/", true, SameSite::Lax)
+        self.write(self.access_name(), token, max_age, "/", true, SameSite::Lax)
     }
 
     /// The `set-cookie` value for the refresh token: `HttpOnly; SameSite=Strict` and
     /// `Path=<path>`, the auth module's prefix (e.g. `/auth`), so it is sent to nothing else.
     pub fn refresh(&self, token: &str, max_age: Duration, path: &str) -> HeaderValue {
-        self.write(REFRESH_COOKIE, token, max_age, path, true, SameSite::Strict)
+        let name = self.refresh_name();
+        self.write(name, token, max_age, path, true, SameSite::Strict)
     }
 
     /// The `set-cookie` value for the CSRF token: not `HttpOnly` (the page's script reads it to
     /// send [`CSRF_HEADER`]), `SameSite=Lax; Path=/`.
     pub fn csrf(&self, token: &str, max_age: Duration) -> HeaderValue {
-        self.write(CSRF_COOKIE, token, max_age, "/", false, SameSite::Lax)
+        self.write(self.csrf_name(), token, max_age, "/", false, SameSite::Lax)
     }
 
     /// The `set-cookie` value that removes cookie `name` set with `path`: empty, `Max-Age=0`
@@ -141,43 +183,85 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .and_then(|cookie| cookie.value_raw())
 }
 
+/// The key CSRF tokens are made with: derived from the access tokens' secret, so every instance
+/// that accepts a session's access token accepts its CSRF token.
+#[derive(Clone)]
+pub struct CsrfKey([u8; 32]);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey(..)")
+    }
+}
+
+impl CsrfKey {
+    /// The key for `secret` (the `JWT_SECRET`).
+    pub fn new(secret: &[u8]) -> CsrfKey {
+        CsrfKey(derive_key(secret, b"chopin csrf v1"))
+    }
+
+    /// The CSRF token of `session`: HMAC-SHA256 of its id, base64url (43 characters). It
+    /// changes with the session, so a token learnt from one session is worth nothing in another.
+    ///
+    /// ```
+    /// use chopin_auth::cookie::CsrfKey;
+    ///
+    /// let key = CsrfKey::new(b"the access tokens' secret, 32 bytes or more");
+    /// assert_eq!(key.token(7), key.token(7));
+    /// assert_ne!(key.token(7), key.token(8));
+    /// assert_eq!(key.token(7).len(), 43);
+    /// ```
+    pub fn token(&self, session: i64) -> String {
+        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(b"session|");
+        mac.update(session.to_string().as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
 /// Why [`check_csrf`] refused a request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CsrfError {
-    /// The request has no `chopin_csrf` cookie (or an empty one).
-    #[error("the `chopin_csrf` cookie is missing: sign in again to get one")]
-    MissingCookie,
     /// The request has no `x-csrf-token` header (or an empty one).
-    #[error("the `x-csrf-token` header is missing: send the `chopin_csrf` cookie's value in it")]
+    #[error(
+        "the `x-csrf-token` header is missing: send the value of the `chopin_csrf` cookie \
+         (`__Host-chopin_csrf` over https) in it"
+    )]
     MissingHeader,
-    /// The header and the cookie differ.
-    #[error("the `x-csrf-token` header does not match the `chopin_csrf` cookie")]
+    /// The header is not the session's token.
+    #[error(
+        "the `x-csrf-token` header is not this session's CSRF token (the `chopin_csrf` cookie)"
+    )]
     Mismatch,
 }
 
-/// The double-submit check for a cookie-authenticated request: safe methods (GET, HEAD,
-/// OPTIONS, TRACE) pass; others need the `x-csrf-token` header equal (constant time) to the
-/// `chopin_csrf` cookie.
+/// The CSRF check for a cookie-authenticated request of `session`: safe methods (GET, HEAD,
+/// OPTIONS, TRACE) pass; others need the `x-csrf-token` header equal (constant time) to
+/// `key`'s token for the session, the value its CSRF cookie was given at sign-in. What the
+/// cookie holds now does not count: a cookie an attacker planted, with a header to match, is
+/// refused.
 ///
 /// # Errors
 ///
-/// Which of the two is missing, or that they differ. An empty value counts as missing, so an
-/// empty header can never match an empty cookie.
-pub fn check_csrf(method: &Method, headers: &HeaderMap) -> Result<(), CsrfError> {
+/// The header is missing (or empty), or not the session's token.
+pub fn check_csrf(
+    method: &Method,
+    headers: &HeaderMap,
+    key: &CsrfKey,
+    session: i64,
+) -> Result<(), CsrfError> {
     // Listed rather than `Method::is_safe`, which also admits `QUERY`: what passes unchecked
     // is exactly the documented four.
     if [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method) {
         return Ok(());
     }
-    let cookie = read_cookie(headers, CSRF_COOKIE)
-        .filter(|c| !c.is_empty())
-        .ok_or(CsrfError::MissingCookie)?;
     let header = headers
         .get(CSRF_HEADER)
         .map(HeaderValue::as_bytes)
         .filter(|h| !h.is_empty())
         .ok_or(CsrfError::MissingHeader)?;
-    if constant_time_eq(header, cookie.as_bytes()) {
+    if constant_time_eq(header, key.token(session).as_bytes()) {
         Ok(())
     } else {
         Err(CsrfError::Mismatch)
@@ -204,7 +288,7 @@ mod tests {
     #[test]
     fn access_cookie_is_http_only_lax_site_wide() {
         let c = parse(&SECURE.access("tok.en-_", Duration::from_secs(900)));
-        assert_eq!((c.name(), c.value()), (ACCESS_COOKIE, "tok.en-_"));
+        assert_eq!((c.name(), c.value()), (SECURE.access_name(), "tok.en-_"));
         assert_eq!(c.http_only(), Some(true));
         assert_eq!(c.same_site(), Some(SameSite::Lax));
         assert_eq!(c.secure(), Some(true));
@@ -216,7 +300,7 @@ mod tests {
     #[test]
     fn refresh_cookie_is_http_only_strict_on_the_auth_prefix() {
         let c = parse(&SECURE.refresh("refresh", Duration::from_secs(86_400 * 30), "/auth"));
-        assert_eq!((c.name(), c.value()), (REFRESH_COOKIE, "refresh"));
+        assert_eq!((c.name(), c.value()), (SECURE.refresh_name(), "refresh"));
         assert_eq!(c.http_only(), Some(true));
         assert_eq!(c.same_site(), Some(SameSite::Strict));
         assert_eq!(c.secure(), Some(true));
@@ -227,7 +311,7 @@ mod tests {
     #[test]
     fn csrf_cookie_is_readable_by_script() {
         let c = parse(&SECURE.csrf("csrf", Duration::from_secs(3600)));
-        assert_eq!((c.name(), c.value()), (CSRF_COOKIE, "csrf"));
+        assert_eq!((c.name(), c.value()), (SECURE.csrf_name(), "csrf"));
         assert_ne!(c.http_only(), Some(true));
         assert!(
             !SECURE
@@ -323,81 +407,110 @@ mod tests {
         assert_eq!(read_cookie(&headers, CSRF_COOKIE), Some("ok"));
     }
 
-    fn request(cookie: Option<&'static str>, header: Option<&'static str>) -> HeaderMap {
+    const KEY: &[u8] = b"test-secret-test-secret-test-secret-0123";
+
+    fn request(cookie: Option<&'static str>, header: Option<&str>) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(cookie) = cookie {
             headers.append(COOKIE, HeaderValue::from_static(cookie));
         }
         if let Some(header) = header {
-            headers.append(CSRF_HEADER, HeaderValue::from_static(header));
+            headers.append(CSRF_HEADER, HeaderValue::from_str(header).expect("ascii"));
         }
         headers
     }
 
     #[test]
     fn csrf_safe_methods_pass_without_tokens() {
+        let key = CsrfKey::new(KEY);
         for method in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE] {
-            assert_eq!(check_csrf(&method, &HeaderMap::new()), Ok(()), "{method}");
-            let mismatched = request(Some("chopin_csrf=a"), Some("b"));
-            assert_eq!(check_csrf(&method, &mismatched), Ok(()), "{method}");
+            assert_eq!(check_csrf(&method, &HeaderMap::new(), &key, 1), Ok(()));
+            let wrong = request(Some("chopin_csrf=a"), Some("a"));
+            assert_eq!(check_csrf(&method, &wrong, &key, 1), Ok(()), "{method}");
         }
     }
 
     #[test]
-    fn csrf_matching_header_and_cookie_pass() {
-        let headers = request(Some("x=1; chopin_csrf=t0k3n"), Some("t0k3n"));
+    fn csrf_the_sessions_token_passes() {
+        let key = CsrfKey::new(KEY);
+        let token = key.token(42);
+        let headers = request(None, Some(&token));
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-            assert_eq!(check_csrf(&method, &headers), Ok(()), "{method}");
+            assert_eq!(check_csrf(&method, &headers, &key, 42), Ok(()), "{method}");
         }
         let custom = Method::from_bytes(b"PURGE").expect("method");
-        assert_eq!(check_csrf(&custom, &headers), Ok(()));
+        assert_eq!(check_csrf(&custom, &headers, &key, 42), Ok(()));
     }
 
     #[test]
     fn csrf_refusals_name_what_is_wrong() {
+        let key = CsrfKey::new(KEY);
         let post = Method::POST;
+        let token = key.token(42);
         assert_eq!(
-            check_csrf(&post, &request(None, Some("t"))),
-            Err(CsrfError::MissingCookie)
-        );
-        assert_eq!(
-            check_csrf(&post, &request(Some("chopin_csrf="), Some(""))),
-            Err(CsrfError::MissingCookie),
-            "empty cookie"
-        );
-        assert_eq!(
-            check_csrf(&post, &request(Some("chopin_csrf=t"), None)),
+            check_csrf(&post, &request(Some("chopin_csrf=t"), None), &key, 42),
             Err(CsrfError::MissingHeader)
         );
         assert_eq!(
-            check_csrf(&post, &request(Some("chopin_csrf=t"), Some(""))),
+            check_csrf(&post, &request(None, Some("")), &key, 42),
             Err(CsrfError::MissingHeader),
             "empty header"
         );
+        // An attacker's pair: a planted cookie and a header to match.
+        let planted = request(Some("chopin_csrf=attacker"), Some("attacker"));
         assert_eq!(
-            check_csrf(&post, &request(Some("chopin_csrf=token"), Some("tokem"))),
+            check_csrf(&post, &planted, &key, 42),
             Err(CsrfError::Mismatch)
         );
+        // Another session's token, and another key's.
         assert_eq!(
-            check_csrf(&post, &request(Some("chopin_csrf=token"), Some("token2"))),
+            check_csrf(&post, &request(None, Some(&token)), &key, 43),
             Err(CsrfError::Mismatch)
         );
+        let other = CsrfKey::new(b"another secret, thirty-two bytes or more");
         assert_eq!(
-            check_csrf(&Method::DELETE, &request(None, None)),
-            Err(CsrfError::MissingCookie)
+            check_csrf(&post, &request(None, Some(&token)), &other, 42),
+            Err(CsrfError::Mismatch)
         );
-        // A cookie of another name carrying the header's value does not count.
+        let truncated = &token[..42];
         assert_eq!(
-            check_csrf(&post, &request(Some("csrf=token"), Some("token"))),
-            Err(CsrfError::MissingCookie)
+            check_csrf(&post, &request(None, Some(truncated)), &key, 42),
+            Err(CsrfError::Mismatch)
         );
     }
 
     #[test]
     fn csrf_messages_name_the_cookie_and_header() {
-        assert!(CsrfError::MissingCookie.to_string().contains(CSRF_COOKIE));
-        assert!(CsrfError::MissingHeader.to_string().contains(CSRF_HEADER));
-        let mismatch = CsrfError::Mismatch.to_string();
-        assert!(mismatch.contains(CSRF_COOKIE) && mismatch.contains(CSRF_HEADER));
+        for error in [CsrfError::MissingHeader, CsrfError::Mismatch] {
+            let message = error.to_string();
+            assert!(message.contains(CSRF_COOKIE) && message.contains(CSRF_HEADER));
+        }
+        assert!(!format!("{:?}", CsrfKey::new(KEY)).contains("test-secret"));
+    }
+
+    #[test]
+    fn over_https_the_names_carry_the_browsers_prefixes() {
+        let hour = Duration::from_secs(3600);
+        let access = parse(&SECURE.access("a", hour));
+        assert_eq!(access.name(), "__Host-chopin_access");
+        let csrf = parse(&SECURE.csrf("c", hour));
+        assert_eq!(csrf.name(), "__Host-chopin_csrf");
+        // `__Host-`: Secure, Path=/, no Domain.
+        for c in [&access, &csrf] {
+            assert_eq!(
+                (c.secure(), c.path(), c.domain()),
+                (Some(true), Some("/"), None)
+            );
+        }
+        let refresh = parse(&SECURE.refresh("r", hour, "/auth"));
+        assert_eq!(refresh.name(), "__Secure-chopin_refresh");
+        assert_eq!(refresh.secure(), Some(true));
+        // Plain http (development) cannot set prefixed cookies: the plain names.
+        assert_eq!(parse(&PLAIN.access("a", hour)).name(), ACCESS_COOKIE);
+        assert_eq!(parse(&PLAIN.csrf("c", hour)).name(), CSRF_COOKIE);
+        assert_eq!(
+            parse(&PLAIN.refresh("r", hour, "/auth")).name(),
+            REFRESH_COOKIE
+        );
     }
 }

@@ -36,6 +36,7 @@ pub mod jwt;
 pub mod mail;
 mod module;
 pub mod password;
+pub mod seal;
 pub mod token;
 pub mod totp;
 

@@ -215,6 +215,131 @@ async fn cookie_authentication_needs_the_csrf_token_on_unsafe_methods() {
     assert_eq!(res.status(), 201);
 }
 
+#[tokio::test]
+async fn a_csrf_token_the_attacker_chose_or_of_another_session_is_refused() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    h.account("dora@example.com").await;
+    let first = cookies(&h.login("dora@example.com", PASSWORD).await);
+    let second = cookies(&h.login("dora@example.com", PASSWORD).await);
+    assert_ne!(
+        first["chopin_csrf"], second["chopin_csrf"],
+        "one per session"
+    );
+    let post = |cookie: String, header: String| {
+        h.app
+            .post("/notes")
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &header)
+            .body("forged")
+            .send()
+    };
+    // A pair the attacker planted (a cookie set from a sibling subdomain, say), header to match.
+    let planted = format!(
+        "chopin_access={}; chopin_csrf=attacker",
+        first["chopin_access"]
+    );
+    let res = post(planted, "attacker".to_owned()).await;
+    assert_eq!(res.status(), 403, "{}", res.text());
+    // The token of another session of the same user.
+    let crossed = format!(
+        "chopin_access={}; chopin_csrf={}",
+        first["chopin_access"], second["chopin_csrf"]
+    );
+    let res = post(crossed, second["chopin_csrf"].clone()).await;
+    assert_eq!(res.status(), 403, "{}", res.text());
+    // The session's own token passes, whatever the cookie holds now.
+    let own = format!(
+        "chopin_access={}; chopin_csrf=attacker",
+        first["chopin_access"]
+    );
+    let res = post(own, first["chopin_csrf"].clone()).await;
+    assert_eq!(res.status(), 201, "{}", res.text());
+}
+
+#[tokio::test]
+async fn over_https_the_cookies_are_host_only_and_secure() {
+    let h = start(&[
+        ("APP_ENV", "production"),
+        (
+            "AUTH_ENCRYPTION_KEY",
+            "seal-key-seal-key-seal-key-seal-key-0123",
+        ),
+        ("SECURITY_RATE_LIMIT", "false"),
+    ])
+    .await;
+    h.account("hana@example.com").await;
+    let res = h.login("hana@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let raw: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let set = cookies(&res);
+    let mut names: Vec<&str> = set.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "__Host-chopin_access",
+            "__Host-chopin_csrf",
+            "__Secure-chopin_refresh"
+        ]
+    );
+    for cookie in &raw {
+        assert!(cookie.contains("; Secure"), "{cookie}");
+        assert!(!cookie.contains("Domain="), "{cookie}");
+        if cookie.starts_with("__Host-") {
+            assert!(
+                cookie.contains("Path=/;") || cookie.ends_with("Path=/"),
+                "{cookie}"
+            );
+        }
+    }
+    // The prefixed cookie authenticates; the plain name is not read.
+    let prefixed = format!(
+        "__Host-chopin_access={}; __Host-chopin_csrf={}",
+        set["__Host-chopin_access"], set["__Host-chopin_csrf"]
+    );
+    let res = h
+        .app
+        .post("/notes")
+        .header("cookie", &prefixed)
+        .header("x-csrf-token", &set["__Host-chopin_csrf"])
+        .body("hello")
+        .send()
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text());
+    let plain = format!("chopin_access={}", set["__Host-chopin_access"]);
+    let res = h.app.get("/notes").header("cookie", &plain).send().await;
+    assert_eq!(res.status(), 401, "{}", res.text());
+}
+
+#[tokio::test]
+async fn a_session_unused_for_the_idle_timeout_ends() {
+    let h = start(&[
+        ("SESSION_IDLE_TIMEOUT_SECS", "2"),
+        ("SECURITY_RATE_LIMIT", "false"),
+    ])
+    .await;
+    let login = h.account("ivan@example.com").await;
+    let token = access(&login);
+    // Used every second, the session lives past its idle timeout.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let res = h.get_as("/auth/me", &token).await;
+        assert_eq!(res.status(), 200, "{}", res.text());
+    }
+    // Unused for longer, it ends: the access token (still unexpired) and the refresh token.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let res = h.get_as("/auth/me", &token).await;
+    assert_eq!(res.status(), 401, "{}", res.text());
+    assert!(res.text().contains("unused for too long"), "{}", res.text());
+    let res = h.refresh(&super::refresh_token(&login)).await;
+    assert_eq!(res.status(), 401, "{}", res.text());
+}
+
 /// Status and body of a response, the parts a client sees.
 fn seen(res: &TestResponse) -> (u16, String) {
     (res.status().as_u16(), res.text().to_owned())

@@ -57,8 +57,14 @@ async fn switched_off_features_answer_404_and_leave_the_rest_working() {
     assert_eq!(h.get_as("/auth/sessions", &token).await.status(), 404);
 }
 
+/// A key to seal two-factor secrets with, as production needs one.
+const SEAL_KEY: (&str, &str) = (
+    "AUTH_ENCRYPTION_KEY",
+    "seal-key-seal-key-seal-key-seal-key-0123",
+);
+
 #[test]
-fn production_requires_a_secret_and_a_mailer() {
+fn production_requires_secrets_and_a_mailer() {
     let production = config(&[("APP_ENV", "production"), ("JWT_SECRET", "")]);
     let err = AuthModule::with_mailer(&production, Outbox::new()).expect_err("no secret");
     assert_eq!(
@@ -67,12 +73,27 @@ fn production_requires_a_secret_and_a_mailer() {
          secret of at least 32 bytes, e.g. the output of `openssl rand -base64 48`"
     );
 
-    let with_secret = config(&[("APP_ENV", "production")]);
+    let no_seal_key = config(&[("APP_ENV", "production")]);
+    let err = AuthModule::with_mailer(&no_seal_key, Outbox::new()).expect_err("no sealing key");
+    assert_eq!(
+        err.to_string(),
+        "`AUTH_ENCRYPTION_KEY` is not set: production seals two-factor secrets with it: set it to \
+         a random secret of at least 32 bytes, e.g. the output of `openssl rand -base64 48`, and \
+         keep it (to rotate it, move the old one to AUTH_ENCRYPTION_OLD_KEYS)"
+    );
+    let no_two_factor = config(&[("APP_ENV", "production"), ("SECURITY_2FA", "false")]);
+    assert!(
+        AuthModule::with_mailer(&no_two_factor, Outbox::new()).is_ok(),
+        "nothing to seal"
+    );
+
+    let with_secret = config(&[("APP_ENV", "production"), SEAL_KEY]);
     let err = AuthModule::new(&with_secret).expect_err("no mailer");
     assert!(err.to_string().contains("AuthModule::with_mailer"), "{err}");
     assert!(AuthModule::with_mailer(&with_secret, Outbox::new()).is_ok());
     let no_mail = config(&[
         ("APP_ENV", "production"),
+        SEAL_KEY,
         ("SECURITY_PASSWORD_RESET", "false"),
         ("SECURITY_EMAIL_VERIFICATION", "false"),
     ]);

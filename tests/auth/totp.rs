@@ -166,3 +166,67 @@ async fn a_stolen_access_token_cannot_enrol_or_confirm_a_second_factor() {
     // The victim still signs in with the password alone.
     assert_eq!(h.login("victim@example.com", PASSWORD).await.status(), 200);
 }
+
+/// `auth_users.totp_secret` of `email`, as stored.
+async fn stored_secret(h: &super::Harness, email: &str) -> String {
+    use chopin::auth::user;
+    use chopin::db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&h.db.conn)
+        .await
+        .expect("the users table")
+        .and_then(|u| u.totp_secret)
+        .expect("a TOTP secret")
+}
+
+#[tokio::test]
+async fn the_totp_secret_is_sealed_in_the_database_and_old_clear_ones_are_sealed_on_use() {
+    use chopin::auth::user;
+    use chopin::db::sea_orm::sea_query::Expr;
+    use chopin::db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    let token = access(&h.account("sam@example.com").await);
+    let res = h
+        .post_as("/auth/totp/enrol", &token, &json!({"password": PASSWORD}))
+        .await;
+    let secret = res.json::<Value>()["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let stored = stored_secret(&h, "sam@example.com").await;
+    assert!(stored.starts_with("v1."), "{stored}");
+    assert!(!stored.contains(&secret), "the secret in clear: {stored}");
+    let totp = Totp::from_base32(&secret).expect("base32");
+    let now = unix_now();
+    let res = h
+        .post_as(
+            "/auth/totp/confirm",
+            &token,
+            &json!({"password": PASSWORD, "code": totp.code_at(now)}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+
+    // A secret stored in clear (before sealing existed) still signs in, and is then sealed.
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpSecret, Expr::value(secret.clone()))
+        .filter(user::Column::Email.eq("sam@example.com"))
+        .exec(&h.db.conn)
+        .await
+        .expect("store the secret in clear");
+    let res = h
+        .app
+        .post("/auth/login")
+        .json(&json!({
+            "email": "sam@example.com",
+            "password": PASSWORD,
+            "totp_code": totp.code_at(now + STEP_SECS),
+        }))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let resealed = stored_secret(&h, "sam@example.com").await;
+    assert!(resealed.starts_with("v1.") && !resealed.contains(&secret));
+}

@@ -196,7 +196,8 @@ pub struct SessionInfo {
 }
 
 /// A signed-in response: the token pair as JSON, and the same credentials as cookies for
-/// browsers (`chopin_access`, `chopin_refresh`, and `chopin_csrf` for the double-submit check).
+/// browsers (`chopin_access`, `chopin_refresh`, and `chopin_csrf` for the CSRF check; with the
+/// `__Host-` and `__Secure-` prefixes outside development).
 #[derive(Debug)]
 pub struct SignedIn {
     pub(super) tokens: TokenPair,
@@ -222,7 +223,8 @@ impl OperationOutput for SignedIn {
         op.response_header(
             "200",
             "set-cookie",
-            "`chopin_access`, `chopin_refresh` and `chopin_csrf`, for browsers",
+            "`chopin_access`, `chopin_refresh` and `chopin_csrf`, for browsers (over https: \
+             `__Host-chopin_access`, `__Secure-chopin_refresh`, `__Host-chopin_csrf`)",
         );
     }
 }

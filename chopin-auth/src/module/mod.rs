@@ -28,11 +28,12 @@ use self::api::{
 };
 use self::models::{OneTimeToken, RefreshToken, Session, User};
 use crate::config::AuthConfig;
-use crate::cookie::CookiePolicy;
+use crate::cookie::{CookiePolicy, CsrfKey};
 use crate::jwt::JwtKeys;
 use crate::mail::{LogMailer, Mailer, SharedMailer};
 use crate::password::{HashLimiter, PasswordError};
 use crate::prelude::*;
+use crate::seal::{Sealer, derive_key};
 use crate::token::random_token;
 
 /// The module that provides `auth`: accounts, passwords, tokens, sessions and two-factor
@@ -66,6 +67,8 @@ pub(super) struct Inner {
     pub(super) keys: JwtKeys,
     pub(super) mailer: SharedMailer,
     pub(super) cookies: CookiePolicy,
+    pub(super) csrf: CsrfKey,
+    pub(super) sealer: Sealer,
     pub(super) issuer: String,
     pub(super) hashing: Arc<HashLimiter>,
 }
@@ -74,7 +77,8 @@ impl AuthModule {
     /// The module for `config`, printing mail to standard output.
     ///
     /// # Errors
-    /// In production: when `JWT_SECRET` is not set, and when password reset or email verification
+    /// In production: when `JWT_SECRET` is not set, `AUTH_ENCRYPTION_KEY` while two-factor
+    /// authentication is on, and when password reset or email verification
     /// is on, since they need a real mailer ([`AuthModule::with_mailer`]).
     pub fn new(config: &Config) -> Result<AuthModule, ConfigError> {
         let auth = config.section::<AuthConfig>()?;
@@ -93,7 +97,8 @@ impl AuthModule {
     /// The module for `config`, sending mail with `mailer`.
     ///
     /// # Errors
-    /// In production, when `JWT_SECRET` is not set.
+    /// In production, when `JWT_SECRET` is not set, or `AUTH_ENCRYPTION_KEY` while two-factor
+    /// authentication is on.
     pub fn with_mailer(config: &Config, mailer: impl Mailer) -> Result<AuthModule, ConfigError> {
         AuthModule::build(config, SharedMailer::new(mailer))
     }
@@ -118,6 +123,24 @@ impl AuthModule {
                 random_token()
             }
         };
+        let old: Vec<&[u8]> = auth
+            .old_encryption_keys
+            .iter()
+            .map(|k| k.expose().as_bytes())
+            .collect();
+        let sealer = match (&auth.encryption_key, config.environment) {
+            (Some(key), _) => Sealer::new(key.expose().as_bytes(), &old),
+            (None, Environment::Production) if auth.two_factor => {
+                return Err(ConfigError::Missing {
+                    name: "AUTH_ENCRYPTION_KEY",
+                    why: "production seals two-factor secrets with it: set it to a random secret \
+                          of at least 32 bytes, e.g. the output of `openssl rand -base64 48`, and \
+                          keep it (to rotate it, move the old one to AUTH_ENCRYPTION_OLD_KEYS)",
+                });
+            }
+            // Development, or nothing to seal: a key derived from the tokens' secret.
+            (None, _) => Sealer::new(&derive_key(secret.as_bytes(), b"chopin dev seal"), &old),
+        };
         classify::register(hashing_busy);
         Ok(AuthModule {
             inner: Arc::new(Inner {
@@ -128,6 +151,8 @@ impl AuthModule {
                 cookies: CookiePolicy {
                     secure: !config.environment.is_development(),
                 },
+                csrf: CsrfKey::new(secret.as_bytes()),
+                sealer,
                 issuer: "Chopin".to_owned(),
             }),
         })

@@ -171,7 +171,8 @@ chopin::modules! {
 /// output (which only development allows).
 ///
 /// # Errors
-/// In production: `JWT_SECRET` is not set, or mail is needed (see [`app_with_mailer`]).
+/// In production: `JWT_SECRET` or `AUTH_ENCRYPTION_KEY` is not set, or mail is needed (see
+/// [`app_with_mailer`]).
 pub fn app(config: Config) -> Result<App<(), Modules>, ConfigError> {
     let auth = AuthModule::new(&config)?;
     Ok(App::with_config(config)
@@ -182,7 +183,7 @@ pub fn app(config: Config) -> Result<App<(), Modules>, ConfigError> {
 /// The application, sending its account mail with `mailer`.
 ///
 /// # Errors
-/// In production, when `JWT_SECRET` is not set.
+/// In production, when `JWT_SECRET` or `AUTH_ENCRYPTION_KEY` is not set.
 pub fn app_with_mailer(
     config: Config,
     mailer: impl Mailer,

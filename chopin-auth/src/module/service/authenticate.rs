@@ -2,8 +2,9 @@
 
 use super::*;
 
-/// The user of a request: its bearer token, or its `chopin_access` cookie (then with the CSRF
-/// check on unsafe methods), checked against its session when sessions are on.
+/// The user of a request: its bearer token, or its access cookie (then with the CSRF check on
+/// unsafe methods), checked against its session when sessions are on: revoked, expired or idle
+/// for longer than `SESSION_IDLE_TIMEOUT_SECS`, it is refused.
 pub(crate) async fn authenticate(
     auth: &AuthModule,
     parts: &Parts,
@@ -22,7 +23,7 @@ pub(crate) async fn authenticate(
             };
             (token, false)
         }
-        None => match cookie::read_cookie(&parts.headers, ACCESS_COOKIE) {
+        None => match cookie::read_cookie(&parts.headers, auth.inner.cookies.access_name()) {
             Some(token) => (token, true),
             None => {
                 return Err(AuthRejection::Missing(
@@ -31,15 +32,15 @@ pub(crate) async fn authenticate(
             }
         },
     };
-    if from_cookie && config.csrf {
-        cookie::check_csrf(&parts.method, &parts.headers)
-            .map_err(|e| AuthRejection::Forbidden(e.to_string()))?;
-    }
     let claims = auth
         .inner
         .keys
         .decode(token)
         .map_err(|e| AuthRejection::Unauthenticated(e.to_string()))?;
+    if from_cookie && config.csrf {
+        cookie::check_csrf(&parts.method, &parts.headers, &auth.inner.csrf, claims.sid)
+            .map_err(|e| AuthRejection::Forbidden(e.to_string()))?;
+    }
     if !config.sessions {
         return Ok(AuthUser::new(claims.sub, [claims.role]).in_session(claims.sid));
     }
@@ -59,16 +60,56 @@ pub(crate) async fn authenticate(
         .one(db.conn())
         .await
         .map_err(|e| AuthRejection::failed(&e))?;
+    let now = now();
     match found {
         Some((session, Some(user)))
             if session.revoked_at.is_none()
-                && session.expires_at > now()
+                && session.expires_at > now
                 && user.id.to_string() == claims.sub =>
         {
+            if idle(auth, &session, now) {
+                return Err(AuthRejection::Unauthenticated(
+                    "the session was unused for too long: sign in again".into(),
+                ));
+            }
+            touch(db.conn(), &session, now, config.session_idle_timeout)
+                .await
+                .map_err(|e| AuthRejection::failed(&e))?;
             Ok(AuthUser::new(claims.sub, [user.role]).in_session(session.id))
         }
         _ => Err(AuthRejection::Unauthenticated(
             "the session has ended: sign in again".into(),
         )),
     }
+}
+
+/// Whether `session` was last used longer than `SESSION_IDLE_TIMEOUT_SECS` before `now`.
+pub(super) fn idle(auth: &AuthModule, session: &session::Model, now: DateTime<Utc>) -> bool {
+    let timeout = chopin_db::chrono::Duration::from_std(auth.config().session_idle_timeout)
+        .unwrap_or(chopin_db::chrono::Duration::MAX);
+    session
+        .last_used_at
+        .checked_add_signed(timeout)
+        .is_some_and(|until| until <= now)
+}
+
+/// Records that `session` is used at `now`: a write at most once a minute (or a tenth of the idle
+/// timeout, if that is shorter) per session, not one per request.
+async fn touch(
+    conn: &DatabaseConnection,
+    session: &session::Model,
+    now: DateTime<Utc>,
+    idle_timeout: Duration,
+) -> Result<(), DbErr> {
+    let every = (idle_timeout / 10).min(Duration::from_secs(60));
+    let since = (now - session.last_used_at).to_std().unwrap_or_default();
+    if since < every {
+        return Ok(());
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastUsedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(session.id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

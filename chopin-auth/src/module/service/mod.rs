@@ -25,10 +25,11 @@ pub(crate) use two_factor::*;
 
 use std::time::Duration;
 
-use crate::cookie::{self, ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE};
+use crate::cookie;
 use crate::jwt::Claims;
 use crate::mail::Mail;
 use crate::password::check_password;
+use crate::seal::Sealer;
 use crate::token::{backup_codes, hash_token, normalize_backup_code, random_token};
 use crate::totp::Totp;
 use chopin_db::chrono::{DateTime, Utc};

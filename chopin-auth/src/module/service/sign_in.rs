@@ -74,7 +74,7 @@ pub(super) async fn issue(
     } else {
         None
     };
-    cookies.push(policy.csrf(&random_token(), left));
+    cookies.push(policy.csrf(&auth.inner.csrf.token(session.id), left));
     Ok(SignedIn {
         tokens: TokenPair {
             access_token,
@@ -148,9 +148,12 @@ pub(super) async fn second_factor(
     user: &user::Model,
     code: &str,
 ) -> Result<bool, ChopinError> {
-    let totp = user.totp_secret.as_deref().and_then(Totp::from_base32);
+    let totp = totp_of(auth, user)?;
     let unix = u64::try_from(now().timestamp()).unwrap_or_default();
-    if let Some(step) = totp.and_then(|t| t.verify(code, unix, user.totp_last_step)) {
+    let checked = totp
+        .as_ref()
+        .and_then(|(t, _)| t.verify(code, unix, user.totp_last_step));
+    if let Some(step) = checked {
         // Two requests with one code: the database lets only one of them move the step on.
         let claimed = user::Entity::update_many()
             .col_expr(user::Column::TotpLastStep, Expr::value(step))
@@ -162,6 +165,9 @@ pub(super) async fn second_factor(
             )
             .exec(conn)
             .await?;
+        if let Some((totp, true)) = &totp {
+            reseal_totp(auth, conn, user.id, totp).await?;
+        }
         return Ok(claimed.rows_affected == 1);
     }
     use_backup_code(auth, conn, user.id, code).await
@@ -214,20 +220,18 @@ pub(crate) async fn refresh(
         "SECURITY_REFRESH_TOKENS",
     )?;
     let token = match body.refresh_token {
-        Some(token) => token,
+        Some(token) => (token, false),
         None => {
-            let Some(token) = cookie::read_cookie(headers, REFRESH_COOKIE) else {
-                return Err(ChopinError::unauthorized(
-                    "no refresh token: send `refresh_token`, or the `chopin_refresh` cookie",
-                ));
+            let name = auth.inner.cookies.refresh_name();
+            let Some(token) = cookie::read_cookie(headers, name) else {
+                return Err(ChopinError::unauthorized(format!(
+                    "no refresh token: send `refresh_token`, or the `{name}` cookie"
+                )));
             };
-            if config.csrf {
-                cookie::check_csrf(&Method::POST, headers)
-                    .map_err(|e| ChopinError::forbidden(e.to_string()))?;
-            }
-            token.to_owned()
+            (token.to_owned(), true)
         }
     };
+    let (token, from_cookie) = token;
     let rejected = || ChopinError::unauthorized("the refresh token is not valid");
     let row = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash_token(token.trim())))
@@ -238,10 +242,20 @@ pub(crate) async fn refresh(
         .one(&**db)
         .await?
         .ok_or_else(rejected)?;
+    if from_cookie && config.csrf {
+        cookie::check_csrf(&Method::POST, headers, &auth.inner.csrf, session.id)
+            .map_err(|e| ChopinError::forbidden(e.to_string()))?;
+    }
     let now = now();
     if session.revoked_at.is_some() || session.expires_at <= now {
         return Err(ChopinError::unauthorized(
             "the session has ended: sign in again",
+        ));
+    }
+    if idle(auth, &session, now) {
+        revoke_session(db, session.id).await?;
+        return Err(ChopinError::unauthorized(
+            "the session was unused for too long: sign in again",
         ));
     }
     // Only one use of a refresh token ever succeeds; any other means it was copied.
@@ -310,8 +324,8 @@ pub(crate) async fn logout(
     }
     let policy = auth.inner.cookies;
     Ok(SignedOut(vec![
-        policy.clear(ACCESS_COOKIE, "/"),
-        policy.clear(REFRESH_COOKIE, prefix()),
-        policy.clear(CSRF_COOKIE, "/"),
+        policy.clear(policy.access_name(), "/"),
+        policy.clear(policy.refresh_name(), prefix()),
+        policy.clear(policy.csrf_name(), "/"),
     ]))
 }

@@ -10,6 +10,63 @@ pub(super) fn two_factor(auth: &AuthModule) -> Result<(), ChopinError> {
     )
 }
 
+/// What the TOTP secret of `user` is sealed with: the account's id, so a sealed secret copied
+/// into another row does not open.
+fn totp_context(user: i64) -> String {
+    format!("totp|{user}")
+}
+
+/// The account's TOTP secret (pending or in use), opened, and whether its stored form is stale
+/// (sealed with an old key, or stored in clear before sealing existed): seal it again once the
+/// code it checks is right ([`reseal_totp`]).
+///
+/// # Errors
+/// A sealed secret that does not open: a key was dropped too early, or the row was altered.
+/// The account cannot use two-factor until an operator restores the key; a `500`, logged.
+pub(super) fn totp_of(
+    auth: &AuthModule,
+    account: &user::Model,
+) -> Result<Option<(Totp, bool)>, ChopinError> {
+    let Some(stored) = account.totp_secret.as_deref() else {
+        return Ok(None);
+    };
+    if !Sealer::is_sealed(stored) {
+        return Ok(Totp::from_base32(stored).map(|totp| (totp, true)));
+    }
+    let (secret, stale) = auth
+        .inner
+        .sealer
+        .open(stored, &totp_context(account.id))
+        .map_err(|error| {
+            tracing::error!(user = account.id, %error, "a TOTP secret does not open");
+            ChopinError::internal(error)
+        })?;
+    Ok(Totp::from_base32(&secret).map(|totp| (totp, stale)))
+}
+
+/// `secret` sealed for `user`, as `auth_users.totp_secret` holds it.
+fn sealed_totp(auth: &AuthModule, user: i64, secret: &str) -> String {
+    auth.inner.sealer.seal(secret, &totp_context(user))
+}
+
+/// Stores the account's TOTP secret sealed with the current key.
+pub(super) async fn reseal_totp(
+    auth: &AuthModule,
+    conn: &DatabaseConnection,
+    user: i64,
+    totp: &Totp,
+) -> Result<(), ChopinError> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::TotpSecret,
+            Expr::value(sealed_totp(auth, user, &totp.base32())),
+        )
+        .filter(user::Column::Id.eq(user))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// `403 wrong_password` unless `password` is the account's: every change of a second factor
 /// asks for it again, so that an access token alone cannot make one.
 async fn reauthenticate(
@@ -53,7 +110,10 @@ pub(crate) async fn totp_enrol(
     let totp = Totp::generate();
     let secret = totp.base32();
     user::Entity::update_many()
-        .col_expr(user::Column::TotpSecret, Expr::value(secret.clone()))
+        .col_expr(
+            user::Column::TotpSecret,
+            Expr::value(sealed_totp(auth, account.id, &secret)),
+        )
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(account.id))
         .exec(&**db)
@@ -80,7 +140,7 @@ pub(crate) async fn totp_confirm(
             "two-factor authentication is already on",
         ));
     }
-    let Some(totp) = account.totp_secret.as_deref().and_then(Totp::from_base32) else {
+    let Some((totp, stale)) = totp_of(auth, &account)? else {
         return Err(ChopinError::conflict(
             "no enrolment to confirm: start with POST /auth/totp/enrol",
         ));
@@ -94,6 +154,9 @@ pub(crate) async fn totp_confirm(
             "is not the authenticator's current code",
         ));
     };
+    if stale {
+        reseal_totp(auth, db, account.id, &totp).await?;
+    }
     user::Entity::update_many()
         .col_expr(user::Column::TotpEnabled, Expr::value(true))
         .col_expr(user::Column::TotpLastStep, Expr::value(step))
