@@ -31,6 +31,10 @@ pub struct AuthConfig {
     pub session_idle_timeout: Duration,
     /// Fewest characters in a password. Variable `PASSWORD_MIN_LENGTH`, default 12.
     pub min_password_length: usize,
+    /// The least zxcvbn score (0 to 4) of a new password: 3 refuses what an offline attack on a
+    /// slow hash guesses in under 10^10 tries, breached and common passwords included; 0 accepts
+    /// anything the length allows. Variable `PASSWORD_MIN_STRENGTH`, default 3.
+    pub min_password_strength: u8,
     /// Most passwords hashed or checked at once (each 19 MiB and tens of milliseconds of a
     /// core). Variable `PASSWORD_HASH_CONCURRENCY`, default the number of cores.
     pub hash_concurrency: usize,
@@ -83,6 +87,7 @@ impl Default for AuthConfig {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             session_idle_timeout: Duration::from_secs(30 * 60),
             min_password_length: 12,
+            min_password_strength: 3,
             hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             hash_queue: 64,
             two_factor: true,
@@ -134,6 +139,9 @@ impl Section for AuthConfig {
             min_password_length: var("PASSWORD_MIN_LENGTH")
                 .ranged(8, 128, "a length from 8 to 128")?
                 .unwrap_or(d.min_password_length),
+            min_password_strength: var("PASSWORD_MIN_STRENGTH")
+                .ranged(0, 4, "a zxcvbn score from 0 to 4")?
+                .map_or(d.min_password_strength, |n| n as u8),
             hash_concurrency: var("PASSWORD_HASH_CONCURRENCY")
                 .ranged(1, 1024, "a number of hashes from 1 to 1024")?
                 .unwrap_or(d.hash_concurrency),
@@ -214,6 +222,7 @@ mod tests {
             ("JWT_REFRESH_TTL_SECS", "3600"),
             ("SESSION_IDLE_TIMEOUT_SECS", "600"),
             ("PASSWORD_MIN_LENGTH", "16"),
+            ("PASSWORD_MIN_STRENGTH", "2"),
             ("PASSWORD_HASH_CONCURRENCY", "3"),
             ("PASSWORD_HASH_QUEUE", "7"),
             ("SECURITY_2FA", "false"),
@@ -246,6 +255,7 @@ mod tests {
                 refresh_token_ttl: Duration::from_secs(3600),
                 session_idle_timeout: Duration::from_secs(600),
                 min_password_length: 16,
+                min_password_strength: 2,
                 hash_concurrency: 3,
                 hash_queue: 7,
                 two_factor: false,
@@ -313,6 +323,11 @@ mod tests {
                 "SECURITY_CSRF",
                 "nope",
                 "invalid value for `SECURITY_CSRF`: `nope` (one of true, false, 1, 0, yes, no, on, off)",
+            ),
+            (
+                "PASSWORD_MIN_STRENGTH",
+                "5",
+                "invalid value for `PASSWORD_MIN_STRENGTH`: `5` (a zxcvbn score from 0 to 4)",
             ),
             (
                 "LOCKOUT_MAX_ATTEMPTS",

@@ -71,8 +71,10 @@ pub mod __chopin {
         pub use chopin_db::__private::*;
         pub use chopin_runtime::__private::*;
 
-        /// The application's own modules bring the batteries of its `chopin`; `AuthModule`
-        /// brings none of its own.
-        pub fn batteries(_: &mut chopin_runtime::plugin::Mount<'_>) {}
+        /// What mounting `AuthModule` brings besides its routes and tables: the `createadmin`
+        /// command. (The application's own modules bring the batteries of its `chopin`.)
+        pub fn batteries(app: &mut chopin_runtime::plugin::Mount<'_>) {
+            app.plugin::<crate::module::command::AuthCommands>();
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The `chopin` command: `chopin new` creates a project from Chopin's templates, and inside a
-//! project `chopin routes`, `chopin migrate` and `chopin openapi` run the application's own
-//! management commands.
+//! project `chopin routes`, `chopin migrate`, `chopin openapi` and `chopin createadmin` run the
+//! application's own management commands.
 
 mod name;
 mod new;
@@ -34,6 +34,12 @@ enum Cmd {
         /// Where to write it
         #[arg(long, value_name = "FILE")]
         out: Option<String>,
+    },
+    /// Creates a verified admin, the password read from the terminal or standard input
+    /// (`cargo run -- createadmin EMAIL`; needs AuthModule)
+    Createadmin {
+        /// The admin's email
+        email: String,
     },
 }
 
@@ -74,6 +80,7 @@ fn main() -> ExitCode {
         Cmd::Migrate => project::manage(&["migrate"]),
         Cmd::Openapi { out: None } => project::manage(&["openapi"]),
         Cmd::Openapi { out: Some(file) } => project::manage(&["openapi", "--out", file]),
+        Cmd::Createadmin { email } => project::manage(&["createadmin", email]),
     };
     match outcome {
         Ok(code) => code,

@@ -177,7 +177,9 @@ async fn direct_attempt(url: &str) -> Option<String> {
 }
 
 impl ConnectError {
-    pub(crate) fn new(url: &str, source: sea_orm::DbErr) -> ConnectError {
+    /// Connecting to `url` failed with `source`: the message names the URL (its password
+    /// redacted) and `DATABASE_URL`.
+    pub fn new(url: &str, source: sea_orm::DbErr) -> ConnectError {
         ConnectError {
             url: redact_url(url),
             source,

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::{PASSWORD, access, error, is_verification, mail, refresh_token, start, token_of};
+use super::{
+    PASSWORD, access, error, is_reset, is_verification, mail, refresh_token, start, token_of,
+};
 
 #[tokio::test]
 async fn signup_verify_login_me_and_logout() {
@@ -102,6 +104,93 @@ async fn signup_validates_email_and_password() {
         .send()
         .await;
     assert_eq!(res.status(), 422, "no field beyond email and password");
+}
+
+/// The `(field, message)` pairs of a `422`.
+fn field_errors(res: &chopin::testing::TestResponse) -> Vec<(String, String)> {
+    res.json::<Value>()["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+            (text("field"), text("message"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn guessable_passwords_are_refused_at_signup_change_and_reset() {
+    let h = start(&[("SECURITY_RATE_LIMIT", "false")]).await;
+    for (email, weak) in [
+        ("kai@example.com", "Password123!"),
+        ("kai@example.com", "qwertyuiopasdf"),
+        ("kai.lee@example.com", "kai.lee@example.com"),
+    ] {
+        let res = h.signup(email, weak).await;
+        assert_eq!(res.status(), 422, "{weak}: {}", res.text());
+        let errors = field_errors(&res);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "password");
+        assert!(
+            errors[0].1.starts_with("is too easy to guess"),
+            "{errors:?}"
+        );
+    }
+    let res = h.signup("kai@example.com", "Password123!").await;
+    assert!(
+        field_errors(&res)[0].1.contains("commonly used password"),
+        "zxcvbn's advice is passed on: {}",
+        res.text()
+    );
+
+    let token = access(&h.account("kai@example.com").await);
+    let res = h
+        .post_as(
+            "/auth/password",
+            &token,
+            &json!({"current_password": PASSWORD, "new_password": "letmein12345"}),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "{}", res.text());
+    assert_eq!(field_errors(&res)[0].0, "new_password");
+
+    // A reset: the policy refuses before the code is used up.
+    let res = h
+        .app
+        .post("/auth/password-reset")
+        .json(&json!({"email": "kai@example.com"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 202);
+    let code = token_of(&mail(&h.outbox, "kai@example.com", is_reset).await);
+    let reset = |password: &'static str| {
+        h.app
+            .post("/auth/password-reset/confirm")
+            .json(&json!({"token": code, "new_password": password}))
+            .send()
+    };
+    let res = reset("1234567890123456").await;
+    assert_eq!(res.status(), 422, "{}", res.text());
+    assert_eq!(reset("a fresh and unguessable one").await.status(), 204);
+}
+
+#[tokio::test]
+async fn a_password_signs_in_however_its_accents_were_typed() {
+    let h = start(&[]).await;
+    // Signed up with composed characters (one code point per accented letter)...
+    let composed = "cr\u{e8}me br\u{fb}l\u{e9}e au caf\u{e9}";
+    let decomposed = "cre\u{300}me bru\u{302}le\u{301}e au cafe\u{301}";
+    h.account_with("lea@example.com", composed).await;
+    // ...and signing in from a keyboard that sends a letter and a combining accent.
+    let res = h.login("lea@example.com", decomposed).await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(
+        h.login("lea@example.com", "creme brulee au cafe")
+            .await
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]

@@ -156,7 +156,13 @@ impl Harness {
 
     /// Signs up, verifies the email from the mail, and signs in: the login's body.
     async fn account(&self, email: &str) -> Value {
-        assert_eq!(self.signup(email, PASSWORD).await.status(), 202);
+        self.account_with(email, PASSWORD).await
+    }
+
+    /// [`Harness::account`] with `password`.
+    async fn account_with(&self, email: &str, password: &str) -> Value {
+        let res = self.signup(email, password).await;
+        assert_eq!(res.status(), 202, "{}", res.text());
         let verification = mail(&self.outbox, email, is_verification).await;
         let res = self
             .app
@@ -165,7 +171,7 @@ impl Harness {
             .send()
             .await;
         assert_eq!(res.status(), 204, "{}", res.text());
-        let res = self.login(email, PASSWORD).await;
+        let res = self.login(email, password).await;
         assert_eq!(res.status(), 200, "{}", res.text());
         res.json()
     }

@@ -16,7 +16,9 @@ pub struct SignupRequest {
     /// Where the account gets mail; compared without regard to case.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// `PASSWORD_MIN_LENGTH` (12 by default) to 256 characters, not only spaces, no controls.
+    /// `PASSWORD_MIN_LENGTH` (12 by default) to 256 characters, not only spaces, no controls,
+    /// and hard to guess (`PASSWORD_MIN_STRENGTH`: zxcvbn's score, 3 of 4 by default; common
+    /// and breached passwords, keyboard walks, repeats and the email itself are refused).
     #[schema(
         min_length = 8,
         max_length = 256,

@@ -3,9 +3,11 @@
 //! - `mod.rs`: the module, its settings and its routes, each naming what it takes;
 //! - `api.rs`: what the routes take and answer;
 //! - `models.rs`: its tables;
+//! - `command.rs`: the `createadmin` command it adds to the application's binary;
 //! - `service/`: what the routes do.
 
 pub(crate) mod api;
+pub(crate) mod command;
 pub(crate) mod models;
 pub(crate) mod service;
 

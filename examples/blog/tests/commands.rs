@@ -99,7 +99,7 @@ fn the_database_battery_adds_migrate_to_the_commands_and_checks_its_arguments() 
             .lines()
             .last(),
         Some(
-            "Error: unknown command `migrat`: expected `serve` (the default), `routes`, `openapi [--out FILE]` or `migrate`"
+            "Error: unknown command `migrat`: expected `serve` (the default), `routes`, `openapi [--out FILE]`, `migrate` or `createadmin EMAIL`"
         )
     );
     let extra = blog(&dir, &["migrate", "--fake"]);
@@ -114,6 +114,95 @@ fn the_database_battery_adds_migrate_to_the_commands_and_checks_its_arguments() 
     assert!(
         !dir.join("blog.db").exists(),
         "a refused command opens no database"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `blog createadmin EMAIL` in `dir` with `stdin` piped in.
+fn createadmin(dir: &std::path::Path, email: &str, stdin: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blog"))
+        .current_dir(dir)
+        .env_clear()
+        .env("DATABASE_URL", "sqlite://blog.db?mode=rwc")
+        .env("RUST_LOG", "off")
+        .args(["createadmin", email])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run blog");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write the password");
+    child.wait_with_output().expect("blog's output")
+}
+
+/// The last line of standard error: where `main` prints the error.
+fn last_error_line(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn createadmin_makes_a_verified_admin_from_a_password_on_standard_input() {
+    let dir = std::env::temp_dir().join(format!("chopin-blog-admin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    assert_eq!(blog(&dir, &["migrate"]).status.code(), Some(0));
+
+    // The policy of every new password holds: long enough, and hard to guess.
+    let weak = createadmin(&dir, "root@example.com", "Password123!\n");
+    assert_eq!(weak.status.code(), Some(1), "{weak:?}");
+    assert!(
+        last_error_line(&weak).starts_with(
+            "Error: createadmin: the password is too easy to guess: this is similar to a commonly used password"
+        ),
+        "{weak:?}"
+    );
+    let short = createadmin(&dir, "root@example.com", "hunter2\n");
+    assert_eq!(
+        last_error_line(&short),
+        "Error: createadmin: the password must be at least 12 characters"
+    );
+    let empty = createadmin(&dir, "root@example.com", "");
+    assert_eq!(
+        last_error_line(&empty),
+        "Error: createadmin: no password: type one, or give it as a line on standard input"
+    );
+    let bad = createadmin(&dir, "not an email", "a long admin passphrase\n");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        last_error_line(&bad).starts_with("Error: createadmin: `not an email` is not an email"),
+        "{bad:?}"
+    );
+    let usage = blog(&dir, &["createadmin"]);
+    assert_eq!(
+        last_error_line(&usage),
+        "Error: `createadmin `: expected `createadmin EMAIL`"
+    );
+
+    let made = createadmin(&dir, " Root@Example.com ", "a long admin passphrase\r\n");
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&made.stdout),
+        "createadmin: root@example.com is an admin (account 1), its email verified\n"
+    );
+    // The password never reaches the output.
+    assert!(!format!("{made:?}").contains("passphrase"));
+    let again = createadmin(&dir, "root@example.com", "a long admin passphrase\n");
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        last_error_line(&again),
+        "Error: createadmin: root@example.com has an account already: an admin gives it the role \
+         with PUT /auth/users/{id}/role"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -275,3 +275,61 @@ async fn sigterm_under_load_answers_every_request_already_sent_and_exits_0() {
     assert_eq!(blog.child.wait().expect("wait").code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_admin_createadmin_makes_signs_in_and_cannot_demote_themself() {
+    use std::io::Write as _;
+    let dir = std::env::temp_dir().join(format!("chopin-blog-admin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_blog"))
+            .current_dir(&dir)
+            .env_clear()
+            .env("RUST_LOG", "off")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run blog");
+        let mut input = child.stdin.take().expect("stdin");
+        input.write_all(stdin.as_bytes()).expect("stdin");
+        drop(input);
+        child.wait_with_output().expect("blog's output")
+    };
+    assert!(run(&["migrate"], "").status.success());
+    let made = run(
+        &["createadmin", "root@example.com"],
+        "an admin's long passphrase\n",
+    );
+    assert!(made.status.success(), "{made:?}");
+
+    let mut blog = Blog::start(&dir);
+    let listening = blog.until("listening on http://").await;
+    let addr = listening.split_once(' ').expect("an address").0.to_owned();
+    let server = TestClient::new(addr.parse().expect("a socket address"));
+    let credentials =
+        json!({"email": "root@example.com", "password": "an admin's long passphrase"});
+    let login = server.post("/auth/login").json(&credentials).send().await;
+    assert_eq!(login.status(), 200, "verified at once: {}", login.text());
+    let login = login.json::<Value>();
+    assert_eq!(login["user"]["role"], "admin");
+    let token = login["access_token"].as_str().expect("a token").to_owned();
+    let id = login["user"]["id"].as_i64().expect("an id");
+    let demoted = server
+        .put(&format!("/auth/users/{id}/role"))
+        .header("authorization", &format!("Bearer {token}"))
+        .json(&json!({"role": "user"}))
+        .send()
+        .await;
+    assert_eq!(demoted.status(), 409, "the only admin: {}", demoted.text());
+    let me = server
+        .get("/auth/me")
+        .header("authorization", &format!("Bearer {token}"))
+        .send()
+        .await;
+    assert_eq!(me.json::<Value>()["role"], "admin");
+    terminate(&blog);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,7 +22,11 @@ pub(crate) async fn signup(
     let config = auth.config();
     let mut errors = Vec::new();
     let email = checked_email(&body.email).map_err(|e| errors.extend(e.fields().to_vec()));
-    if let Err(message) = check_password(&body.password, config.min_password_length) {
+    let inputs: &[&str] = match &email {
+        Ok(email) => &[email.as_str()],
+        Err(()) => &[],
+    };
+    if let Err(message) = password_policy(auth, &body.password, inputs).await? {
         errors.push(FieldError::new("password", message));
     }
     db_rules::invalid_if_any(errors)?;
@@ -200,7 +204,8 @@ pub(crate) async fn reset_password(
         "SECURITY_PASSWORD_RESET",
     )?;
     // The policy first: a password it refuses does not use the code up.
-    check_password(&body.new_password, config.min_password_length)
+    password_policy(auth, &body.new_password, &[])
+        .await?
         .map_err(|m| invalid_field("new_password", m))?;
     let token = consume_token(db, PASSWORD_RESET, &body.token).await?;
     let user = find_user(db, token.user_id).await?;
@@ -284,7 +289,8 @@ pub(crate) async fn change_password(
             "is not the account's password",
         ));
     }
-    check_password(&body.new_password, auth.config().min_password_length)
+    password_policy(auth, &body.new_password, &[account.email.as_str()])
+        .await?
         .map_err(|m| invalid_field("new_password", m))?;
     set_password(auth, db, &account, &body.new_password).await?;
     revoke_sessions(db, account.id, user.session).await?;

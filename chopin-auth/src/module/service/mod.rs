@@ -55,6 +55,28 @@ use super::api::{
 };
 use super::models::{User, one_time_token, refresh_token, session, user};
 
+/// Whether `password` may become an account's password: the length and characters
+/// (`PASSWORD_MIN_LENGTH`), then how guessable it is (`PASSWORD_MIN_STRENGTH`), knowing
+/// `user_inputs` (the account's email).
+///
+/// # Errors
+/// The outer error when the strength estimate could not run (hashing is busy: `503`); the inner
+/// one is the policy's message.
+pub(crate) async fn password_policy(
+    auth: &AuthModule,
+    password: &str,
+    user_inputs: &[&str],
+) -> Result<Result<(), String>, ChopinError> {
+    let config = auth.config();
+    if let Err(message) = check_password(password, config.min_password_length) {
+        return Ok(Err(message));
+    }
+    Ok(auth
+        .hashing()
+        .check_strength(password, config.min_password_strength, user_inputs)
+        .await?)
+}
+
 /// What a one-time token is for, as stored in `auth_tokens.purpose`.
 pub(super) const PASSWORD_RESET: &str = "password_reset";
 pub(super) const EMAIL_VERIFICATION: &str = "email_verification";
