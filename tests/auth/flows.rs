@@ -322,6 +322,11 @@ async fn changing_the_password_ends_the_other_sessions() {
             .status(),
         200
     );
+    // The owner is told, in case it was not them.
+    mail(&h.outbox, "barbara@example.com", |k| {
+        matches!(k, chopin::auth::mail::MailKind::PasswordChanged)
+    })
+    .await;
 }
 
 #[tokio::test]
