@@ -12,7 +12,8 @@
 //!    their own.
 //! 4. [Dynamic routes](crate::guide::dynamic_routes): route attributes, extractors, responses, and the
 //!    mistakes the macro reports.
-//! 5. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, `migrate`.
+//! 5. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, rows that
+//!    belong to a user, `migrate`.
 //! 6. [Authentication](crate::guide::authentication): `AuthModule`, guarded routes, roles, mail.
 //! 7. [The API description](crate::guide::api_description): OpenAPI from the handlers' types,
 //!    `/openapi.json`, `/docs`.

@@ -164,6 +164,10 @@ pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
 /// that is neither an `Option` nor has a `default` on the returned `ActiveModel` before inserting
 /// (else the insert fails on `NOT NULL`), and it does not go with `primary_key`, `created_at`,
 /// `updated_at`, `email`, `min_len` or `range`.
+/// `owner` marks the `i64` or `i32` field that holds the id of the user a row belongs to: it is
+/// shown but not in `NewX` nor `XPatch`, `NewX::into_active_model_for(&user)` (instead of
+/// `into_active_model`) sets it, and the entity implements `db::Owned` (`find_for`,
+/// `delete_for`, `find_owned_by`: a row only for its owner, or a `db::Bypass` role).
 /// Model options: `table = "…"` (default: the type's name in snake case, plus `s`),
 /// `has_many(Comment, ..)` (the reverse of `Comment`'s `belongs_to`), `crate = "…"`. A module
 /// declares its models with `models(Post, ..)`, and `migrate` creates their tables.
@@ -246,7 +250,7 @@ pub mod prelude {
         ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
     };
     #[cfg(feature = "db")]
-    pub use crate::db::{AppDbExt, Db, Page, Pagination};
+    pub use crate::db::{AppDbExt, Bypass, Db, Owned, Page, Pagination};
     pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};
     pub use crate::openapi::ToSchema;

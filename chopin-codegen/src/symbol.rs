@@ -128,6 +128,8 @@ pub const CREATED_AT: &str = "created_at";
 pub const UPDATED_AT: &str = "updated_at";
 /// `private`.
 pub const PRIVATE: &str = "private";
+/// `owner`.
+pub const OWNER: &str = "owner";
 
 /// The keys of `#[model(..)]` on a field.
 pub const FIELD_KEYS: &[&str] = &[
@@ -144,6 +146,7 @@ pub const FIELD_KEYS: &[&str] = &[
     CREATED_AT,
     UPDATED_AT,
     PRIVATE,
+    OWNER,
 ];
 
 /// `min = …` inside `range(..)`.

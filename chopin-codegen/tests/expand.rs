@@ -171,3 +171,24 @@ fn a_model_with_private_columns() {
     );
     insta::assert_snapshot!(pretty(&out));
 }
+
+#[test]
+fn a_model_whose_rows_belong_to_users() {
+    let out = model(
+        quote!(table = "notes"),
+        quote! {
+            pub struct Note {
+                #[model(primary_key)]
+                pub id: i64,
+                /// Whose note it is.
+                #[model(owner, belongs_to = User, on_delete = "cascade")]
+                pub owner_id: i32,
+                #[model(min_len = 1, max_len = 200)]
+                pub title: String,
+                #[model(created_at)]
+                pub created_at: DateTimeUtc,
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(&out));
+}

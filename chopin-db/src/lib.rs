@@ -8,6 +8,8 @@
 //!   configuration (`DATABASE_URL`, the pool, `AUTO_MIGRATE`);
 //! - [`Model`], what `#[chopin::model]` implements, and [`ModelDecl`], a module's declaration of
 //!   one;
+//! - [`Owned`], the rows of a model that belong to a user (`#[model(owner)]`), and [`Bypass`],
+//!   who else reaches them;
 //! - [`Pagination`] and [`Page`];
 //! - [`migrate`], which brings the tables of the application's models up to date;
 //! - [`Database`], the plugin that connects at start-up and adds the `migrate` command, and
@@ -22,6 +24,7 @@ mod db;
 mod health;
 pub mod migrate;
 mod model;
+mod owned;
 mod page;
 mod plugin;
 mod rules;
@@ -31,6 +34,7 @@ pub use config::DbConfig;
 pub use db::{ConnectError, Db};
 pub use migrate::{MigrateError, Report, TableDef};
 pub use model::{Model, ModelDecl};
+pub use owned::{Bypass, KeyOf, Owned, owner_id};
 pub use page::{Page, Pagination};
 pub use plugin::{AppDbExt, Database, register_models};
 pub use rules::{
@@ -54,10 +58,11 @@ pub mod __private {
         pub use crate::register_models as models;
         pub use crate::rules::record_itself;
         pub use crate::{
-            FieldRules, Model, ModelDecl, check_email, check_len, check_range, check_text,
-            date_schema, field_schema, invalid_if_any, present, present_whole, timestamp_schema,
-            whole, whole_or_null,
+            FieldRules, Model, ModelDecl, Owned, check_email, check_len, check_range, check_text,
+            date_schema, field_schema, invalid_if_any, owner_id, present, present_whole,
+            timestamp_schema, whole, whole_or_null,
         };
+        pub use chopin_runtime::auth::AuthUser;
     }
 
     /// Expands to its input: where the database battery is built, the code of `#[chopin::model]`

@@ -1,5 +1,6 @@
 //! The rules of a model that look at more than one piece: a field's keys against its type and
-//! against each other, and one primary key per model. Each is spanned at the token to change.
+//! against each other, one primary key per model and at most one owner. Each is spanned at the
+//! token to change.
 
 use proc_macro2::Span;
 
@@ -23,6 +24,13 @@ pub fn check(cx: &Ctxt, def: &ModelDef) {
             &second.ident,
             "a model has one primary key: this is the second `#[model(primary_key)]`",
         ),
+    }
+    let mut owners = def.fields.iter().filter_map(|f| f.keys.owner);
+    if let (Some(_), Some(second)) = (owners.next(), owners.next()) {
+        cx.error_at(
+            second,
+            "a row belongs to one user: this is the second `#[model(owner)]`",
+        );
     }
 }
 
@@ -70,6 +78,52 @@ fn check_field(cx: &Ctxt, f: &FieldDef) {
     }
     if let Some(private) = &k.private {
         check_private(cx, *private, k);
+    }
+    if let Some(owner) = k.owner {
+        check_owner(cx, owner, f);
+    }
+}
+
+/// An owner column holds the user's id, which `AuthUser::id` is parsed into, on every row; the
+/// model sets it, so the keys of what a client sends or the database assigns do not go with it.
+fn check_owner(cx: &Ctxt, owner: Span, f: &FieldDef) {
+    let int = match &f.inner {
+        syn::Type::Path(p) => p.path.get_ident().is_some_and(|i| i == "i64" || i == "i32"),
+        _ => false,
+    };
+    if f.nullable {
+        cx.error_spanned_by(
+            &f.ty,
+            "an `owner` field is not an `Option`: every row belongs to a user, whose id it holds as an `i64` or `i32`",
+        );
+    } else if !int {
+        cx.error_spanned_by(
+            &f.ty,
+            "an `owner` field holds the user's id as an `i64` or `i32`",
+        );
+    }
+    let k = &f.keys;
+    let clashes = [
+        (
+            k.primary_key,
+            "primary_key",
+            "the database assigns a primary key",
+        ),
+        (
+            k.default.is_some(),
+            "default",
+            "the signed-in user's id is the value of every new row",
+        ),
+        (
+            k.range.0.is_some() || k.range.1.is_some(),
+            "range",
+            "`range` checks what a client sends, and no client sends the owner",
+        ),
+    ];
+    for (set, key, why) in clashes {
+        if set {
+            cx.error_at(owner, format!("`owner` does not go with `{key}`: {why}"));
+        }
     }
 }
 
@@ -183,6 +237,58 @@ mod tests {
     }
 
     #[test]
+    fn an_owner_is_one_whole_integer_the_model_sets() {
+        let errors = errors_of(|cx| {
+            super::super::from_args(
+                cx,
+                quote!(),
+                quote! {
+                    pub struct Post {
+                        #[model(primary_key)]
+                        pub id: i64,
+                        #[model(owner)]
+                        pub author: String,
+                        #[model(owner)]
+                        pub editor_id: Option<i64>,
+                        #[model(owner, default = 1, range(min = 0))]
+                        pub small_id: i16,
+                    }
+                },
+            )
+        });
+        assert_eq!(
+            errors,
+            [
+                "an `owner` field holds the user's id as an `i64` or `i32`",
+                "an `owner` field is not an `Option`: every row belongs to a user, whose id it holds as an `i64` or `i32`",
+                "an `owner` field holds the user's id as an `i64` or `i32`",
+                "`owner` does not go with `default`: the signed-in user's id is the value of every new row",
+                "`owner` does not go with `range`: `range` checks what a client sends, and no client sends the owner",
+                "a row belongs to one user: this is the second `#[model(owner)]`",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_keeps_its_column_keys() {
+        let errors = errors_of(|cx| {
+            super::super::from_args(
+                cx,
+                quote!(),
+                quote! {
+                    pub struct Note {
+                        #[model(primary_key)]
+                        pub id: i32,
+                        #[model(owner, belongs_to = User, on_delete = "cascade", indexed, private)]
+                        pub owner_id: i32,
+                    }
+                },
+            )
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
     fn keys_and_values_of_every_shape() {
         let errors = errors_of(|cx| {
             super::super::from_args(
@@ -208,7 +314,7 @@ mod tests {
             [
                 "unknown model option `tabel`: expected one of `table`, `has_many`, `crate` (did you mean `table`?)",
                 "`primary_key` is given twice",
-                "unknown model field key `max_length`: expected one of `primary_key`, `max_len`, `min_len`, `email`, `range`, `belongs_to`, `on_delete`, `default`, `unique`, `indexed`, `created_at`, `updated_at`, `private` (did you mean `max_len`?)",
+                "unknown model field key `max_length`: expected one of `primary_key`, `max_len`, `min_len`, `email`, `range`, `belongs_to`, `on_delete`, `default`, `unique`, `indexed`, `created_at`, `updated_at`, `private`, `owner` (did you mean `max_len`?)",
                 "a table name is lowercase letters, digits and `_`, as in `posts`",
                 "write `has_many(Model, ..)`",
                 "expected a length from 1 up",

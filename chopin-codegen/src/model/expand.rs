@@ -1,7 +1,9 @@
 //! A [`ModelDef`] into the read schema (the struct itself, with serde and its API schema), the
 //! SeaORM entity module (through SeaORM's own derives), `NewX` and `XPatch` with their
 //! validation, and `impl Model`. A `private` field is a column of the entity only: the read
-//! schema, `NewX` and `XPatch` do not have it. Infallible: it runs on a checked model only.
+//! schema, `NewX` and `XPatch` do not have it. An `owner` field is not in `NewX` nor `XPatch`:
+//! `NewX::into_active_model_for(&user)` (which replaces `into_active_model`) sets it, and the
+//! entity implements `Owned`. Infallible: it runs on a checked model only.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -71,7 +73,7 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         if k.unique {
             attrs.push(quote!(unique));
         }
-        if k.indexed || k.belongs_to.is_some() {
+        if k.indexed || k.belongs_to.is_some() || f.owner() {
             attrs.push(quote!(indexed));
         }
         let attr = (!attrs.is_empty()).then(|| quote!(#[sea_orm(#(#attrs),*)]));
@@ -242,6 +244,8 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         let fi = &f.ident;
         if f.keys.created_at || f.keys.updated_at {
             Some(quote!(#fi: #set(now)))
+        } else if f.owner() {
+            Some(quote!(#fi: #set(owner)))
         } else if f.keys.primary_key || f.private() {
             None
         } else if f.keys.default.is_some() && !f.nullable {
@@ -273,6 +277,67 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         .any(|f| f.keys.created_at || f.keys.updated_at);
     let now_binding = uses_now.then(|| quote!(let now = #now;));
     let into_active_doc = into_active_doc(def);
+    // An owned model's row is made for a user, who becomes its owner: the method takes them,
+    // and the one without a user does not exist, so that no code can leave the owner to chance.
+    let into_active = match def.owner() {
+        None => quote! {
+            /// The row to insert, once valid; the database assigns the key.
+            #(#[doc = #into_active_doc])*
+            ///
+            /// # Errors
+            /// `422 invalid`, as [`Self::validate`].
+            pub fn into_active_model(self) -> ::core::result::Result<#entity::ActiveModel, #chopin_error> {
+                self.validate()?;
+                #now_binding
+                ::core::result::Result::Ok(#entity::ActiveModel {
+                    #(#new_sets,)*
+                    ..::core::default::Default::default()
+                })
+            }
+        },
+        Some(owner) => {
+            let (owner_ident, owner_ty) = (&owner.ident, &owner.inner);
+            let doc = format!(
+                " The row to insert for `user`, once valid: `{owner_ident}` is the user's id; the database assigns the key."
+            );
+            quote! {
+                #[doc = #doc]
+                #(#[doc = #into_active_doc])*
+                ///
+                /// # Errors
+                /// `422 invalid`, as [`Self::validate`]; `500 internal` when the user's id is not
+                /// a number (the auth provider's ids are not the owner column's).
+                pub fn into_active_model_for(
+                    self,
+                    user: &#db::AuthUser,
+                ) -> ::core::result::Result<#entity::ActiveModel, #chopin_error> {
+                    self.validate()?;
+                    let owner: #owner_ty = #db::owner_id(user)?;
+                    #now_binding
+                    ::core::result::Result::Ok(#entity::ActiveModel {
+                        #(#new_sets,)*
+                        ..::core::default::Default::default()
+                    })
+                }
+            }
+        }
+    };
+    let owned_impl = def.owner().map(|owner| {
+        let (owner_ty, column) = (
+            &owner.inner,
+            format_ident!("{}", camel(&owner.ident.to_string())),
+        );
+        let noun = snake_case(&name).replace('_', " ");
+        quote! {
+            impl #db::Owned for #entity::Entity {
+                type OwnerId = #owner_ty;
+                const NOUN: &'static str = #noun;
+                fn owner_column() -> #entity::Column {
+                    #entity::Column::#column
+                }
+            }
+        }
+    });
 
     quote! {
         #[derive(
@@ -335,6 +400,8 @@ pub fn generate(def: &ModelDef) -> TokenStream {
 
         #read_impls
 
+        #owned_impl
+
         #[doc = #new_doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq, #serde::Deserialize)]
         #[serde(crate = #serde_crate, deny_unknown_fields)]
@@ -353,19 +420,7 @@ pub fn generate(def: &ModelDef) -> TokenStream {
                 #db::invalid_if_any(errors)
             }
 
-            /// The row to insert, once valid; the database assigns the key.
-            #(#[doc = #into_active_doc])*
-            ///
-            /// # Errors
-            /// `422 invalid`, as [`Self::validate`].
-            pub fn into_active_model(self) -> ::core::result::Result<#entity::ActiveModel, #chopin_error> {
-                self.validate()?;
-                #now_binding
-                ::core::result::Result::Ok(#entity::ActiveModel {
-                    #(#new_sets,)*
-                    ..::core::default::Default::default()
-                })
-            }
+            #into_active
         }
 
         #new_impls
@@ -426,7 +481,12 @@ fn read_struct(def: &ModelDef) -> syn::ItemStruct {
 /// becomes of them.
 fn into_active_doc(def: &ModelDef) -> Vec<String> {
     let mut doc = Vec::new();
-    let private: Vec<&FieldDef> = def.fields.iter().filter(|f| f.private()).collect();
+    // A private owner is set from the user, as any owner is.
+    let private: Vec<&FieldDef> = def
+        .fields
+        .iter()
+        .filter(|f| f.private() && !f.owner())
+        .collect();
     if private.is_empty() {
         return doc;
     }

@@ -82,6 +82,10 @@ pub struct FieldKeys {
     /// `NewX::into_active_model` leaves it `NotSet` (its default, or `NULL`), and code sets it on
     /// the `ActiveModel`: a required one left unset fails the insert on the column's `NOT NULL`.
     pub private: Option<Span>,
+    /// Where `owner` is written: the column holds the id of the user the row belongs to. It is
+    /// in the read schema but not in `NewX` nor `XPatch` (a client neither chooses nor changes
+    /// it): `NewX::into_active_model_for(&user)` sets it, and the entity implements `Owned`.
+    pub owner: Option<Span>,
 }
 
 impl FieldKeys {
@@ -105,6 +109,7 @@ impl FieldKeys {
             created_at: flag(o.created_at).is_some(),
             updated_at: flag(o.updated_at).is_some(),
             private: flag(o.private),
+            owner: flag(o.owner),
         }
     }
 }
@@ -181,9 +186,14 @@ impl FieldDef {
         self.keys.private.is_some()
     }
 
+    /// Whether it holds the id of the user the row belongs to (`owner`).
+    pub fn owner(&self) -> bool {
+        self.keys.owner.is_some()
+    }
+
     /// Whether a client sends it, in `NewX` and `XPatch`.
     pub fn input(&self) -> bool {
-        !self.generated() && !self.private()
+        !self.generated() && !self.private() && !self.owner()
     }
 
     /// Whether an insert needs a value for it: not an `Option`, no `default`, not generated.
@@ -252,6 +262,11 @@ impl ModelDef {
     /// The primary key (a valid model has exactly one).
     pub fn primary_key(&self) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.keys.primary_key)
+    }
+
+    /// The owner field (a valid model has at most one).
+    pub fn owner(&self) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.owner())
     }
 }
 

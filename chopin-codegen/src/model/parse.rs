@@ -9,7 +9,7 @@
 //!     pub id: i64,
 //!     #[model(max_len = 200, min_len = 1)]
 //!     pub title: String,
-//!     #[model(belongs_to = User, on_delete = "cascade")]
+//!     #[model(owner, belongs_to = User, on_delete = "cascade")]
 //!     pub author_id: i64,
 //! }
 //! ```
@@ -69,6 +69,8 @@ pub struct FieldOptions {
     pub updated_at: Read<Flag>,
     /// `private`.
     pub private: Read<Flag>,
+    /// `owner`.
+    pub owner: Read<Flag>,
 }
 
 /// The bounds inside `range(..)`.

@@ -1,7 +1,8 @@
 //! The blog: posts and their comments, each a model whose table, entity, API schemas and
 //! validation come from one struct, served as CRUD routes by one module, with accounts from
-//! `AuthModule`: signed-in users write posts, moderators delete comments. `/health` is a fast
-//! route, answered from precomputed bytes.
+//! `AuthModule`: signed-in users write posts, which belong to them (`#[model(owner)]`): only
+//! their author changes or deletes one, or a moderator (or an admin); moderators delete comments.
+//! `/health` is a fast route, answered from precomputed bytes.
 
 use chopin::ConfigError;
 use chopin::auth::AuthModule;
@@ -20,6 +21,9 @@ pub struct Post {
     pub title: String,
     /// The text, in Markdown.
     pub body: String,
+    /// Who wrote it: the id of the signed-in user who created it, never sent by a client.
+    #[model(owner)]
+    pub author_id: i64,
     /// Whether readers see it.
     #[model(default = false)]
     pub published: bool,
@@ -88,32 +92,41 @@ impl Blog {
         Ok(Json(find_post(&db, id).await?.into()))
     }
 
-    /// Writes a post. Signed-in users only.
+    /// Writes a post, by the signed-in user. Signed-in users only.
     #[post("/posts", auth, tag = "posts")]
-    async fn create_post(db: Db, Json(input): Json<NewPost>) -> Result<Created<Post>, ChopinError> {
-        let row = input.into_active_model()?.insert(&*db).await?;
+    async fn create_post(
+        db: Db,
+        user: AuthUser,
+        Json(input): Json<NewPost>,
+    ) -> Result<Created<Post>, ChopinError> {
+        let row = input.into_active_model_for(&user)?.insert(&*db).await?;
         let location = format!("/posts/{}", row.id);
         Ok(Created::new(Post::from(row)).at(location))
     }
 
-    /// Changes the fields of a post that the body names. Signed-in users only.
+    /// Changes the fields of a post that the body names. Its author, or a moderator, only; to
+    /// anyone else it is a `404`, as a post that does not exist.
     #[patch("/posts/{id}", auth, tag = "posts")]
     async fn update_post(
         db: Db,
+        user: AuthUser,
         Path(id): Path<i64>,
         Json(patch): Json<PostPatch>,
     ) -> Result<Json<Post>, ChopinError> {
-        let row = patch.apply(find_post(&db, id).await?)?.update(&*db).await?;
+        let post = post::Entity::find_for(&*db, id, &user, EDITORS).await?;
+        let row = patch.apply(post)?.update(&*db).await?;
         Ok(Json(row.into()))
     }
 
-    /// Deletes a post and its comments. Signed-in users only.
+    /// Deletes a post and its comments. Its author, or a moderator, only; to anyone else it is
+    /// a `404`, as a post that does not exist.
     #[delete("/posts/{id}", auth, tag = "posts")]
-    async fn delete_post(db: Db, Path(id): Path<i64>) -> Result<NoContent, ChopinError> {
-        let deleted = post::Entity::delete_by_id(id).exec(&*db).await?;
-        if deleted.rows_affected == 0 {
-            return Err(ChopinError::not_found(format!("no post {id}")));
-        }
+    async fn delete_post(
+        db: Db,
+        user: AuthUser,
+        Path(id): Path<i64>,
+    ) -> Result<NoContent, ChopinError> {
+        post::Entity::delete_for(&*db, id, &user, EDITORS).await?;
         Ok(NoContent)
     }
 
@@ -153,6 +166,9 @@ impl Blog {
         Ok(NoContent)
     }
 }
+
+/// Who changes and deletes any post, besides its author: moderators, and admins above them.
+const EDITORS: Bypass = Bypass::Role("moderator");
 
 /// The post `id`, or a `404`.
 async fn find_post(db: &Db, id: i64) -> Result<post::Model, ChopinError> {

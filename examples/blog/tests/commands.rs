@@ -24,6 +24,7 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
     assert_eq!(
         String::from_utf8_lossy(&first.stdout),
         "migrate: create table `posts`\n\
+         migrate: create index `idx-posts-author_id` on `posts` (`author_id`)\n\
          migrate: create table `comments`\n\
          migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n\
          migrate: create table `auth_users`\n\

@@ -83,12 +83,7 @@ async fn blog_with(config: Config) -> (Blog, TestDatabase) {
     );
     let app = TestApp::spawn(app).await;
     let token = sign_in(&app, &outbox, "editor@example.com").await;
-    user::Entity::update_many()
-        .col_expr(user::Column::Role, Expr::value("moderator"))
-        .filter(user::Column::Email.eq("editor@example.com"))
-        .exec(&database.conn)
-        .await
-        .expect("make the editor a moderator");
+    set_role(&database, "editor@example.com", "moderator").await;
     let bearer = format!("Bearer {token}");
     (
         Blog {
@@ -184,6 +179,124 @@ async fn posts_are_created_read_listed_changed_and_deleted() {
         app.delete(&format!("/posts/{id}")).send().await.status(),
         404
     );
+}
+
+/// `email`'s role set to `role` in the database: the next request sees it.
+async fn set_role(database: &TestDatabase, email: &str, role: &str) {
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::value(role))
+        .filter(user::Column::Email.eq(email))
+        .exec(&database.conn)
+        .await
+        .expect("set the role");
+}
+
+/// The id of `email`'s account.
+async fn user_id(database: &TestDatabase, email: &str) -> i64 {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&database.conn)
+        .await
+        .expect("select")
+        .expect("the account")
+        .id
+}
+
+#[tokio::test]
+async fn a_post_belongs_to_its_author_and_only_they_or_a_moderator_change_it() {
+    let (blog, database) = blog().await;
+    let ann = format!(
+        "Bearer {}",
+        sign_in(&blog.app, &blog.outbox, "ann@example.com").await
+    );
+    let bob = format!(
+        "Bearer {}",
+        sign_in(&blog.app, &blog.outbox, "bob@example.com").await
+    );
+    let as_user = |req: TestRequest, bearer: &str| req.header("authorization", bearer);
+
+    // The author is the signed-in user; a client cannot name one (an unknown field, as `id`).
+    let res = as_user(blog.app.post("/posts"), &ann)
+        .json(&json!({"title": "Mine", "body": "b", "author_id": 1}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 422, "{}", res.text());
+    assert_eq!(res.json::<Value>()["error"], "invalid");
+    let res = as_user(blog.app.post("/posts"), &ann)
+        .json(&json!({"title": "Ann's", "body": "b"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text());
+    let post: Value = res.json();
+    let id = post["id"].as_i64().expect("an id");
+    assert_eq!(
+        post["author_id"],
+        user_id(&database, "ann@example.com").await,
+        "the read schema shows the author"
+    );
+    let path = format!("/posts/{id}");
+
+    // To Bob, Ann's post is one that does not exist: the same 404, and it stays as it was.
+    let missing = as_user(blog.app.delete("/posts/999999"), &bob).send().await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>()["message"], "no post 999999");
+    let res = as_user(blog.app.patch(&path), &bob)
+        .json(&json!({"title": "Bob's now"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 404, "{}", res.text());
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"error": "not_found", "message": format!("no post {id}")})
+    );
+    let res = as_user(blog.app.delete(&path), &bob).send().await;
+    assert_eq!(res.status(), 404, "{}", res.text());
+    assert_eq!(res.json::<Value>()["message"], format!("no post {id}"));
+    let res = as_user(blog.app.patch(&path), &bob)
+        .json(&json!({"author_id": 2}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 422, "nor is the author in a patch");
+    assert_eq!(blog.get(&path).send().await.json::<Value>(), post);
+
+    // Ann changes hers; a patch cannot hand it to someone else.
+    let res = as_user(blog.app.patch(&path), &ann)
+        .json(&json!({"title": "Ann's, edited"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let edited: Value = res.json();
+    assert_eq!(
+        (&edited["title"], &edited["author_id"]),
+        (&json!("Ann's, edited"), &post["author_id"])
+    );
+    let res = as_user(blog.app.patch(&path), &ann)
+        .json(&json!({"author_id": 2}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 422);
+
+    // An admin is above a moderator, who may change and delete any post.
+    set_role(&database, "bob@example.com", "admin").await;
+    let res = as_user(blog.app.patch(&path), &bob)
+        .json(&json!({"published": true}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "an admin edits: {}", res.text());
+    assert_eq!(res.json::<Value>()["author_id"], post["author_id"]);
+    let res = blog.delete(&path).send().await;
+    assert_eq!(res.status(), 204, "a moderator deletes: {}", res.text());
+    assert_eq!(blog.get(&path).send().await.status(), 404);
+
+    // And Ann deletes her own.
+    let res = as_user(blog.app.post("/posts"), &ann)
+        .json(&json!({"title": "Another", "body": "b"}))
+        .send()
+        .await;
+    let path = format!("/posts/{}", res.json::<Value>()["id"]);
+    let res = as_user(blog.app.delete(&path), &ann).send().await;
+    assert_eq!(res.status(), 204, "{}", res.text());
+    assert_eq!(blog.get(&path).send().await.status(), 404);
 }
 
 #[tokio::test]
