@@ -137,6 +137,9 @@ fn plain_error(op: &mut Operation<'_>, status: &str, description: &str) {
 }
 
 const BAD_PATH: &str = "a path parameter does not parse";
+/// What a handler that reads the path answers when it names nothing: no such row, or (with
+/// `#[model(owner)]`'s queries) a row the user may not reach, alike.
+const NOT_FOUND: &str = "nothing at this path: no such resource, or none the user may reach";
 const BAD_QUERY: &str = "the query string does not deserialize";
 const BODY_ERRORS: [(&str, &str); 4] = [
     ("400", "the body is not valid JSON"),
@@ -149,6 +152,7 @@ impl<T: PathParams> OperationInput for Path<T> {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
         op.error_response("400", BAD_PATH);
+        op.error_response("404", NOT_FOUND);
     }
 }
 
@@ -156,6 +160,7 @@ impl<T: PathParams> OperationInput for axum::extract::Path<T> {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
         plain_error(op, "400", BAD_PATH);
+        op.error_response("404", NOT_FOUND);
     }
 }
 
