@@ -9,7 +9,7 @@ use std::future::Future;
 
 use chopin_runtime::module::ModuleList;
 use chopin_runtime::plugin::{BoxFuture, Command, Mount, Plugin, Setup};
-use chopin_runtime::{App, Config, Error};
+use chopin_runtime::{App, Config, ConfigError, Error};
 
 use crate::config::DbConfig;
 use crate::db::{ConnectError, Db};
@@ -84,6 +84,19 @@ impl Plugin for Database {
             }
             Ok(())
         })
+    }
+
+    /// `DATABASE_URL` and the pool's settings, unless a database was given by hand or no module
+    /// has models.
+    fn unmet(&self, app: &Setup<'_>) -> Vec<ConfigError> {
+        if app.service::<Db>().is_some() || self.models.is_empty() {
+            return Vec::new();
+        }
+        app.config()
+            .section::<DbConfig>()
+            .err()
+            .into_iter()
+            .collect()
     }
 
     fn commands(&self) -> &'static [Command] {

@@ -96,6 +96,18 @@ impl Plugin for Redis {
         "redis"
     }
 
+    /// `REDIS_URL` and `REDIS_TIMEOUT_MS`, unless a cache was given by hand.
+    fn unmet(&self, app: &Setup<'_>) -> Vec<ConfigError> {
+        if app.service::<Cache>().is_some() {
+            return Vec::new();
+        }
+        app.config()
+            .section::<RedisConfig>()
+            .err()
+            .into_iter()
+            .collect()
+    }
+
     fn start<'a>(&'a mut self, app: &'a mut Setup<'_>) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             if app.service::<Cache>().is_some() {

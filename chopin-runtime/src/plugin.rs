@@ -15,7 +15,7 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::service::Services;
 
@@ -73,6 +73,16 @@ pub trait Plugin: Any + Send + Sync {
     /// # Errors
     /// When it cannot start: the application does not serve, and says why.
     fn start<'a>(&'a mut self, app: &'a mut Setup<'_>) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// What serving needs of the configuration that it lacks: missing secrets, settings that
+    /// cannot work together. The application asks every plugin before it starts any
+    /// ([`App::connect`](crate::App::connect)) and reports all the answers in one error, each
+    /// naming its variable; management commands do not ask, so that `openapi`, `routes` and
+    /// `migrate` run with only what they use.
+    fn unmet(&self, app: &Setup<'_>) -> Vec<ConfigError> {
+        let _ = app;
+        Vec::new()
+    }
 
     /// The management commands it adds to the application's binary.
     fn commands(&self) -> &'static [Command] {

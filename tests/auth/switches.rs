@@ -3,6 +3,7 @@
 
 use chopin::auth::AuthModule;
 use chopin::auth::mail::Outbox;
+use chopin::prelude::*;
 use serde_json::{Value, json};
 
 use super::{PASSWORD, access, config, start};
@@ -63,43 +64,95 @@ const SEAL_KEY: (&str, &str) = (
     "seal-key-seal-key-seal-key-seal-key-0123",
 );
 
+const NO_SECRET: &str = "`JWT_SECRET` is not set: production signs access tokens with it: set \
+                         it to a random secret of at least 32 bytes, e.g. the output of `openssl \
+                         rand -base64 48`";
+const NO_SEAL_KEY: &str = "`AUTH_ENCRYPTION_KEY` is not set: production seals two-factor secrets \
+                           with it: set it to a random secret of at least 32 bytes, e.g. the \
+                           output of `openssl rand -base64 48`, and keep it (to rotate it, move \
+                           the old one to AUTH_ENCRYPTION_OLD_KEYS)";
+
+/// What `AuthModule` built for `vars` lacks to serve, as the start-up error says it.
+fn unmet(module: &AuthModule) -> Vec<String> {
+    module.unmet().iter().map(ToString::to_string).collect()
+}
+
 #[test]
-fn production_requires_secrets_and_a_mailer() {
-    let production = config(&[("APP_ENV", "production"), ("JWT_SECRET", "")]);
-    let err = AuthModule::with_mailer(&production, Outbox::new()).expect_err("no secret");
-    assert_eq!(
-        err.to_string(),
-        "`JWT_SECRET` is not set: production signs access tokens with it: set it to a random \
-         secret of at least 32 bytes, e.g. the output of `openssl rand -base64 48`"
-    );
-
-    let no_seal_key = config(&[("APP_ENV", "production")]);
-    let err = AuthModule::with_mailer(&no_seal_key, Outbox::new()).expect_err("no sealing key");
-    assert_eq!(
-        err.to_string(),
-        "`AUTH_ENCRYPTION_KEY` is not set: production seals two-factor secrets with it: set it to \
-         a random secret of at least 32 bytes, e.g. the output of `openssl rand -base64 48`, and \
-         keep it (to rotate it, move the old one to AUTH_ENCRYPTION_OLD_KEYS)"
-    );
-    let no_two_factor = config(&[("APP_ENV", "production"), ("SECURITY_2FA", "false")]);
+fn production_lists_what_serving_needs_and_development_needs_nothing() {
+    let bare = config(&[("APP_ENV", "production"), ("JWT_SECRET", "")]);
+    let module = AuthModule::new(&bare).expect("built without secrets: commands need none");
+    let needs = unmet(&module);
+    assert_eq!(needs.len(), 3, "{needs:#?}");
+    assert_eq!(needs[0], NO_SECRET);
+    assert_eq!(needs[1], NO_SEAL_KEY);
     assert!(
-        AuthModule::with_mailer(&no_two_factor, Outbox::new()).is_ok(),
-        "nothing to seal"
+        needs[2].starts_with("AuthModule has no mailer, and production needs one"),
+        "{needs:#?}"
     );
 
-    let with_secret = config(&[("APP_ENV", "production"), SEAL_KEY]);
-    let err = AuthModule::new(&with_secret).expect_err("no mailer");
-    assert!(err.to_string().contains("AuthModule::with_mailer"), "{err}");
-    assert!(AuthModule::with_mailer(&with_secret, Outbox::new()).is_ok());
+    let with_mailer = AuthModule::with_mailer(&bare, Outbox::new()).expect("built");
+    assert_eq!(unmet(&with_mailer), [NO_SECRET, NO_SEAL_KEY]);
+    let no_two_factor = config(&[
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", ""),
+        ("SECURITY_2FA", "false"),
+    ]);
+    let module = AuthModule::with_mailer(&no_two_factor, Outbox::new()).expect("built");
+    assert_eq!(unmet(&module), [NO_SECRET], "nothing to seal");
     let no_mail = config(&[
         ("APP_ENV", "production"),
         SEAL_KEY,
         ("SECURITY_PASSWORD_RESET", "false"),
         ("SECURITY_EMAIL_VERIFICATION", "false"),
     ]);
-    assert!(AuthModule::new(&no_mail).is_ok(), "nothing to mail");
+    let module = AuthModule::new(&no_mail).expect("built");
+    assert!(unmet(&module).is_empty(), "nothing to mail");
+    let complete = config(&[("APP_ENV", "production"), SEAL_KEY]);
+    let module = AuthModule::with_mailer(&complete, Outbox::new()).expect("built");
+    assert!(unmet(&module).is_empty());
 
     // Development makes its own secret rather than refuse to start.
     let development = config(&[("JWT_SECRET", "")]);
-    assert!(AuthModule::new(&development).is_ok());
+    assert!(unmet(&AuthModule::new(&development).expect("built")).is_empty());
+}
+
+#[tokio::test]
+async fn production_refuses_to_serve_naming_every_missing_setting_and_commands_run_without_them() {
+    let bare = config(&[("APP_ENV", "production"), ("JWT_SECRET", "")]);
+    let app = || {
+        App::with_config(bare.clone())
+            .mount_module(AuthModule::new(&bare).expect("built"))
+            .mount_module(super::Notes)
+    };
+    // The API description and the route table need no secret and no mailer.
+    let out = std::env::temp_dir().join(format!("chopin-auth-openapi-{}.json", std::process::id()));
+    let path = out.to_str().expect("a UTF-8 path").to_owned();
+    app()
+        .run_command_with(&["openapi".to_owned(), "--out".to_owned(), path])
+        .await
+        .expect("openapi runs in production without secrets");
+    let spec: Value = serde_json::from_slice(&std::fs::read(&out).expect("written")).expect("JSON");
+    assert!(spec["paths"]["/auth/login"].is_object());
+    let _ = std::fs::remove_file(&out);
+    app()
+        .run_command_with(&["routes".to_owned()])
+        .await
+        .expect("routes");
+
+    // Serving asks first, and says everything that is missing at once.
+    let db = chopin::db::test_db::test_database().await;
+    let refused = app()
+        .with_db(Db::from_connection(db.conn.clone()))
+        .connect()
+        .await
+        .err()
+        .expect("production without its secrets does not start");
+    let message = refused.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "3 settings are missing or wrong:\n  - {NO_SECRET}\n  - {NO_SEAL_KEY}\n  - \
+             AuthModule has no mailer"
+        )),
+        "{message}"
+    );
 }

@@ -10,10 +10,11 @@ use std::io::{BufRead as _, IsTerminal as _};
 
 use chopin_db::sea_orm::{ActiveModelTrait as _, ActiveValue::Set};
 use chopin_db::{ConnectError, Db, DbConfig};
-use chopin_runtime::Error;
-use chopin_runtime::auth::ROLES;
+use chopin_runtime::auth::{AuthProvider, ROLES};
 use chopin_runtime::plugin::{BoxFuture, Command, Plugin, Setup};
+use chopin_runtime::{ConfigError, Error};
 
+use super::AuthModule;
 use super::models::user;
 use super::service::{checked_email, find_user_by_email, now};
 use crate::config::AuthConfig;
@@ -24,8 +25,9 @@ const COMMANDS: &[Command] = &[Command {
     usage: "createadmin EMAIL",
 }];
 
-/// `AuthModule`'s part in the application's binary: the `createadmin` command. Serving, it does
-/// nothing.
+/// `AuthModule`'s part in the application's life besides its routes: the `createadmin` command,
+/// and, before the application serves, what production needs of the configuration
+/// ([`AuthModule::unmet`](super::AuthModule::unmet)).
 #[derive(Debug, Default)]
 pub(crate) struct AuthCommands;
 
@@ -45,6 +47,13 @@ enum CreateAdminError {
 impl Plugin for AuthCommands {
     fn name(&self) -> &'static str {
         "auth"
+    }
+
+    fn unmet(&self, app: &Setup<'_>) -> Vec<ConfigError> {
+        app.service::<AuthProvider>()
+            .and_then(AuthProvider::downcast::<AuthModule>)
+            .map(|auth| auth.unmet().to_vec())
+            .unwrap_or_default()
     }
 
     fn start<'a>(&'a mut self, _: &'a mut Setup<'_>) -> BoxFuture<'a, Result<(), Error>> {

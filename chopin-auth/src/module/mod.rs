@@ -73,48 +73,75 @@ pub(super) struct Inner {
     pub(super) sealer: Sealer,
     pub(super) issuer: String,
     pub(super) hashing: Arc<HashLimiter>,
+    /// What serving needs of the configuration and does not have (production's secrets and
+    /// mailer): reported when the application starts, not when it is built, so that management
+    /// commands run without them.
+    pub(super) unmet: Vec<ConfigError>,
 }
 
 impl AuthModule {
     /// The module for `config`, printing mail to standard output.
     ///
+    /// Production's needs are checked when the application starts serving, all at once
+    /// ([`AuthModule::unmet`]): `JWT_SECRET`, `AUTH_ENCRYPTION_KEY` while two-factor
+    /// authentication is on, and a mailer that sends while password reset or email verification
+    /// is on. Management commands (`openapi`, `routes`, `migrate`) run without them.
+    ///
     /// # Errors
-    /// In production: when `JWT_SECRET` is not set, `AUTH_ENCRYPTION_KEY` while two-factor
-    /// authentication is on, and when password reset or email verification
-    /// is on, since they need a real mailer ([`AuthModule::with_mailer`]).
+    /// A variable of its section that is set to a value it cannot use.
     pub fn new(config: &Config) -> Result<AuthModule, ConfigError> {
         let auth = config.section::<AuthConfig>()?;
+        let mut unmet = Vec::new();
         if !config.environment.is_development() && (auth.password_reset || auth.email_verification)
         {
-            return Err(ConfigError::Conflict(
+            unmet.push(ConfigError::Conflict(
                 "AuthModule has no mailer, and production needs one to send password reset and \
                  verification codes: build it with `AuthModule::with_mailer`, or set \
                  SECURITY_PASSWORD_RESET=false and SECURITY_EMAIL_VERIFICATION=false"
                     .to_owned(),
             ));
         }
-        AuthModule::build(config, SharedMailer::new(LogMailer))
+        AuthModule::build(config, SharedMailer::new(LogMailer), unmet)
     }
 
     /// The module for `config`, sending mail with `mailer`.
     ///
     /// # Errors
-    /// In production, when `JWT_SECRET` is not set, or `AUTH_ENCRYPTION_KEY` while two-factor
-    /// authentication is on.
+    /// As [`AuthModule::new`].
     pub fn with_mailer(config: &Config, mailer: impl Mailer) -> Result<AuthModule, ConfigError> {
-        AuthModule::build(config, SharedMailer::new(mailer))
+        AuthModule::build(config, SharedMailer::new(mailer), Vec::new())
     }
 
-    fn build(config: &Config, mailer: SharedMailer) -> Result<AuthModule, ConfigError> {
+    /// What serving with this module needs of the configuration and does not have: empty in
+    /// development; in production, each missing secret and a missing mailer, each naming its
+    /// variable. The application reports them when it starts ([`App::connect`] asks the
+    /// `createadmin` plugin that mounting the module adds, and every other plugin, and refuses to
+    /// start with all their answers in one error).
+    ///
+    /// [`App::connect`]: chopin_runtime::App::connect
+    pub fn unmet(&self) -> &[ConfigError] {
+        &self.inner.unmet
+    }
+
+    fn build(
+        config: &Config,
+        mailer: SharedMailer,
+        mut unmet: Vec<ConfigError>,
+    ) -> Result<AuthModule, ConfigError> {
         let auth = config.section::<AuthConfig>()?;
         let secret = match (&auth.jwt_secret, config.environment) {
             (Some(secret), _) => secret.expose().to_owned(),
             (None, Environment::Production) => {
-                return Err(ConfigError::Missing {
-                    name: "JWT_SECRET",
-                    why: "production signs access tokens with it: set it to a random secret of at \
-                          least 32 bytes, e.g. the output of `openssl rand -base64 48`",
-                });
+                // Refused at start-up (`unmet`); commands sign nothing.
+                unmet.insert(
+                    0,
+                    ConfigError::Missing {
+                        name: "JWT_SECRET",
+                        why: "production signs access tokens with it: set it to a random secret \
+                              of at least 32 bytes, e.g. the output of `openssl rand -base64 48`",
+                    },
+                );
+                random_token()
             }
             (None, Environment::Development) => {
                 tracing::warn!(
@@ -133,12 +160,18 @@ impl AuthModule {
         let sealer = match (&auth.encryption_key, config.environment) {
             (Some(key), _) => Sealer::new(key.expose().as_bytes(), &old),
             (None, Environment::Production) if auth.two_factor => {
-                return Err(ConfigError::Missing {
-                    name: "AUTH_ENCRYPTION_KEY",
-                    why: "production seals two-factor secrets with it: set it to a random secret \
-                          of at least 32 bytes, e.g. the output of `openssl rand -base64 48`, and \
-                          keep it (to rotate it, move the old one to AUTH_ENCRYPTION_OLD_KEYS)",
-                });
+                let position = usize::from(auth.jwt_secret.is_none());
+                unmet.insert(
+                    position,
+                    ConfigError::Missing {
+                        name: "AUTH_ENCRYPTION_KEY",
+                        why: "production seals two-factor secrets with it: set it to a random \
+                              secret of at least 32 bytes, e.g. the output of `openssl rand \
+                              -base64 48`, and keep it (to rotate it, move the old one to \
+                              AUTH_ENCRYPTION_OLD_KEYS)",
+                    },
+                );
+                Sealer::new(&derive_key(secret.as_bytes(), b"chopin dev seal"), &old)
             }
             // Development, or nothing to seal: a key derived from the tokens' secret.
             (None, _) => Sealer::new(&derive_key(secret.as_bytes(), b"chopin dev seal"), &old),
@@ -155,6 +188,7 @@ impl AuthModule {
                 },
                 csrf: CsrfKey::new(secret.as_bytes()),
                 sealer,
+                unmet,
                 issuer: "Chopin".to_owned(),
             }),
         })

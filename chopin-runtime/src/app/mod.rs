@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::MethodRouter;
 
 use crate::cache::Cache;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::fast_route::{FastRoute, IntoFastRoute};
 use crate::manifest::Manifest;
@@ -259,10 +259,22 @@ where
     /// `AUTO_MIGRATE=true` migrates; a Redis battery connects), then gives the application the
     /// in-memory cache if no plugin gave it another. [`App::run`] does this before it binds.
     ///
+    /// Before any plugin starts, each says what serving needs of the configuration that it
+    /// lacks ([`Plugin::unmet`](crate::plugin::Plugin::unmet)), and all of it is one error.
+    ///
     /// # Errors
-    /// The first plugin's that cannot start ([`Error::Config`] for a variable of its section
-    /// that is not valid, [`Error::Battery`] when its server does not answer).
+    /// Every plugin's configuration problem at once ([`Error::Config`], each naming its
+    /// variable); then the first plugin's that cannot start ([`Error::Config`] for a variable of
+    /// its section that is not valid, [`Error::Battery`] when its server does not answer).
     pub async fn connect(mut self) -> Result<App<S, M>, Error> {
+        let problems = {
+            let setup = Setup::new(&self.config, &mut self.services);
+            self.plugins
+                .iter()
+                .flat_map(|plugin| plugin.unmet(&setup))
+                .collect()
+        };
+        ConfigError::all(problems)?;
         for plugin in self.plugins.iter_mut() {
             plugin
                 .start(&mut Setup::new(&self.config, &mut self.services))

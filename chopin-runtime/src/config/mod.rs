@@ -20,7 +20,7 @@ pub use section::{Section, Sections};
 pub use vars::{Var, Vars, redact_url};
 
 /// A configuration value that could not be used.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum ConfigError {
     /// A variable is set to a value that does not parse or is out of range.
     Invalid {
@@ -42,6 +42,46 @@ pub enum ConfigError {
     },
     /// Settings that cannot work together; the message says which and what to change.
     Conflict(String),
+    /// Several of the above, found together: what serving needs and does not have, all at once
+    /// rather than one per restart ([`ConfigError::all`]).
+    Several(Vec<ConfigError>),
+}
+
+impl ConfigError {
+    /// `problems` as one error: none is `Ok`, one is itself, more are [`ConfigError::Several`].
+    ///
+    /// ```
+    /// use chopin_runtime::ConfigError;
+    ///
+    /// assert!(ConfigError::all(Vec::new()).is_ok());
+    /// let two = ConfigError::all(vec![
+    ///     ConfigError::Missing { name: "JWT_SECRET", why: "it signs tokens" },
+    ///     ConfigError::Missing { name: "SMTP_URL", why: "mail must leave" },
+    /// ])
+    /// .unwrap_err();
+    /// assert_eq!(
+    ///     two.to_string(),
+    ///     "2 settings are missing or wrong:\n  - `JWT_SECRET` is not set: it signs tokens\n  - \
+    ///      `SMTP_URL` is not set: mail must leave"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    /// When there is a problem.
+    pub fn all(problems: Vec<ConfigError>) -> Result<(), ConfigError> {
+        let mut flat = Vec::with_capacity(problems.len());
+        for problem in problems {
+            match problem {
+                ConfigError::Several(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        match flat.len() {
+            0 => Ok(()),
+            1 => Err(flat.remove(0)),
+            _ => Err(ConfigError::Several(flat)),
+        }
+    }
 }
 
 impl std::fmt::Display for ConfigError {
@@ -55,6 +95,13 @@ impl std::fmt::Display for ConfigError {
             ConfigError::DotEnv(e) => write!(f, "cannot read `.env`: {e}"),
             ConfigError::Missing { name, why } => write!(f, "`{name}` is not set: {why}"),
             ConfigError::Conflict(message) => f.write_str(message),
+            ConfigError::Several(problems) => {
+                write!(f, "{} settings are missing or wrong:", problems.len())?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -207,3 +207,64 @@ fn createadmin_makes_a_verified_admin_from_a_password_on_standard_input() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn in_production_commands_need_no_secret_and_serving_names_every_missing_one() {
+    let dir = std::env::temp_dir().join(format!("chopin-blog-production-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let production = |vars: &[(&str, &str)], args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_blog"))
+            .current_dir(&dir)
+            .env_clear()
+            .env("APP_ENV", "production")
+            .env("RUST_LOG", "off")
+            .envs(vars.iter().copied())
+            .args(args)
+            .output()
+            .expect("run blog")
+    };
+    // What a build server runs: no secret, no mailer, no database.
+    let openapi = production(&[], &["openapi", "--out", "spec.json"]);
+    assert_eq!(openapi.status.code(), Some(0), "{openapi:?}");
+    let spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("spec.json")).expect("written"))
+            .expect("JSON");
+    assert_eq!(spec["info"]["title"], "blog");
+    let routes = production(&[], &["routes"]);
+    assert_eq!(routes.status.code(), Some(0), "{routes:?}");
+    // A deploy step: the database only.
+    let migrate = production(
+        &[("DATABASE_URL", "sqlite://blog.db?mode=rwc")],
+        &["migrate"],
+    );
+    assert_eq!(migrate.status.code(), Some(0), "{migrate:?}");
+
+    // Serving refuses, with everything that is missing in one error.
+    let serve = production(&[("DATABASE_URL", "mysql://db/blog")], &[]);
+    assert_eq!(serve.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    let error = &stderr[stderr.find("Error: ").expect("an error")..];
+    let lines: Vec<&str> = error.trim_end().lines().collect();
+    assert_eq!(
+        lines[0], "Error: 4 settings are missing or wrong:",
+        "{error}"
+    );
+    assert!(
+        lines[1].starts_with("  - invalid value for `DATABASE_URL`"),
+        "{error}"
+    );
+    assert!(
+        lines[2].starts_with("  - `JWT_SECRET` is not set"),
+        "{error}"
+    );
+    assert!(
+        lines[3].starts_with("  - `AUTH_ENCRYPTION_KEY` is not set"),
+        "{error}"
+    );
+    assert!(
+        lines[4].starts_with("  - AuthModule has no mailer"),
+        "{error}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
