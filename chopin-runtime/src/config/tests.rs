@@ -266,9 +266,15 @@ fn a_url_is_shown_without_its_password() {
         redact_url("postgres://app:s3cret@db:5432/blog"),
         "postgres://app:***@db:5432/blog"
     );
-    assert_eq!(redact_url("postgres://app@db/blog"), "postgres://app@db/blog");
+    assert_eq!(
+        redact_url("postgres://app@db/blog"),
+        "postgres://app@db/blog"
+    );
     assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
-    assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    assert_eq!(
+        redact_url("redis://127.0.0.1:6379"),
+        "redis://127.0.0.1:6379"
+    );
     assert_eq!(
         redact_url("redis://:s3cret@cache:6379/2"),
         "redis://:***@cache:6379/2"
@@ -295,4 +301,3 @@ fn blank_values_mean_unset() {
         Some(kernel(&Config::default()))
     );
 }
-
