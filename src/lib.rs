@@ -84,9 +84,10 @@ pub use chopin_db::DbConfig;
 #[cfg(feature = "testing")]
 pub use chopin_runtime::testing;
 pub use chopin_runtime::{
-    App, ChopinError, Config, ConfigError, Created, Environment, Error, FastRoute, FieldError,
-    IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes, Secret, Server,
-    StaticRoute, axum, config, extract, http, manifest, openapi, plugin, service, shutdown_signal,
+    App, ChopinError, Config, ConfigError, Created, DocsUi, Environment, Error, FastRoute,
+    FieldError, IntoBody, Limits, Module, ModuleList, NoContent, RouteInfo, RouteTable, Routes,
+    Secret, Server, StaticRoute, axum, config, extract, http, manifest, openapi, plugin, service,
+    shutdown_signal,
 };
 
 /// utoipa, whose `#[derive(ToSchema)]` describes the types handlers take and return. Its derive

@@ -35,7 +35,7 @@ mod static_table;
 pub mod testing;
 
 pub use app::{App, RouteInfo, RouteTable, Server, shutdown_signal};
-pub use config::{Config, ConfigError, Environment, Limits, Secret};
+pub use config::{Config, ConfigError, DocsUi, Environment, Limits, Secret};
 pub use error::Error;
 pub use fast_route::{DeclaredRoute, FastRoute, IntoBody, IntoFastRoute, StaticRoute, Unchecked};
 pub use module::{Module, ModuleList, Routes};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Once};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::routing::{MethodFilter, MethodRouter, get};
 use http::{Method, StatusCode, header};
 
 use super::App;
@@ -22,7 +22,7 @@ use crate::manifest::Manifest;
 use crate::manifest::Methods;
 use crate::method::MethodSet;
 use crate::module::{self, ModuleList};
-use crate::openapi;
+use crate::openapi::{self, Viewer};
 use crate::response::ChopinError;
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
@@ -34,11 +34,12 @@ where
     S: Clone + Send + Sync + 'static,
     M: ModuleList,
 {
-    /// The API description and its viewer as fast routes, where the configuration serves them,
-    /// or why they cannot be served there.
-    fn openapi_routes(&self) -> Result<Vec<FastRoute>, Error> {
+    /// The API description and its viewer's page as fast routes, and where the viewer's script
+    /// is served (`DOCS_UI=bundled`), where the configuration serves them; or why they cannot be
+    /// served there.
+    fn openapi_routes(&self) -> Result<Described, Error> {
         let Some((spec_path, docs_path)) = self.config.api_paths() else {
-            return Ok(Vec::new());
+            return Ok(Described::default());
         };
         let spec = self.openapi();
         let dangling = openapi::unresolved_refs(&spec);
@@ -51,24 +52,35 @@ where
         let json = spec
             .to_json()
             .map_err(|e| Error::Routes(vec![format!("the API description: {e}")]))?;
-        let mut out = vec![FastRoute::json(spec_path.to_owned(), json)];
+        let mut out = Described {
+            fast: vec![FastRoute::json(spec_path.to_owned(), json)],
+            script: None,
+        };
+        let mut served = vec![(spec_path.to_owned(), "OPENAPI_PATH", "description")];
         if let Some(docs_path) = docs_path {
-            let page = openapi::docs_page(&spec.info.title, spec_path);
-            out.push(FastRoute::html(docs_path.to_owned(), page));
+            let viewer = Viewer::new(self.config.docs_ui, docs_path);
+            let page = viewer.page(&spec.info.title, spec_path);
+            out.fast.push(
+                FastRoute::html(docs_path.to_owned(), page)
+                    .header("content-security-policy", viewer.csp())
+                    .header("x-content-type-options", "nosniff"),
+            );
+            served.push((docs_path.to_owned(), "DOCS_PATH", "viewer"));
+            if let Some(script) = viewer.script_path() {
+                served.push((script.clone(), "DOCS_PATH", "viewer's script"));
+                out.script = Some(script);
+            }
         }
         let mut errors = Vec::new();
         let routes = self.routes();
-        for (route, variable) in out.iter().zip(["OPENAPI_PATH", "DOCS_PATH"]) {
+        for (path, variable, what) in &served {
             for taken in &routes {
                 let get =
                     taken.methods.overlaps(Methods::GET) || taken.methods.overlaps(Methods::ANY);
-                if get && chopin_pattern::conflicts(&taken.path, route.path()) {
+                if get && chopin_pattern::conflicts(&taken.path, path) {
                     errors.push(format!(
-                        "`{}` is where {variable} serves the API {}, and `{}` of module `{}` answers it too: set {variable} to another path, or `off`",
-                        route.path(),
-                        if variable == "DOCS_PATH" { "viewer" } else { "description" },
-                        taken.handler,
-                        taken.module,
+                        "`{path}` is where {variable} serves the API {what}, and `{}` of module `{}` answers it too: set {variable} to another path, or `off`",
+                        taken.handler, taken.module,
                     ));
                 }
             }
@@ -83,7 +95,18 @@ where
     /// [`App::bind`], once the modules are checked: `seed` is the perfect hash's.
     pub(super) fn bind_seeded(mut self, seed: Option<u64>) -> Result<Server, Error> {
         let described = self.openapi_routes()?;
-        self.fast_routes.extend(described);
+        self.fast_routes.extend(described.fast);
+        if let Some(path) = described.script {
+            // A dynamic route: its answer depends on `accept-encoding` (see `openapi::scalar`).
+            let router = self.router;
+            self.router = quietly(|| router.route(&path, get(openapi::scalar::script))).map_err(
+                |why| {
+                    Error::Routes(vec![format!(
+                        "`{path}` is where DOCS_PATH serves the API viewer's script, and the router refuses it there ({why}): set DOCS_PATH to another path, or `off`"
+                    )])
+                },
+            )?;
+        }
         let limits = self.config.limits.clone();
         let mut errors = Vec::new();
         let prepared: Vec<_> = self
@@ -131,6 +154,14 @@ where
             config: self.config,
         })
     }
+}
+
+/// What the configuration serves of the API description: its fast routes, and the path of the
+/// viewer's script, which is a dynamic route.
+#[derive(Default)]
+struct Described {
+    fast: Vec<FastRoute>,
+    script: Option<String>,
 }
 
 /// A route added with [`App::route`] or [`App::merge`], and where it was added.

@@ -10,6 +10,8 @@
 //! `chopin-auth`'s. A new battery adds a section without touching this file.
 
 mod section;
+#[cfg(test)]
+mod tests;
 mod vars;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -173,6 +175,20 @@ impl Environment {
     }
 }
 
+/// Where the API viewer at `DOCS_PATH` loads its script (Scalar's API reference) from.
+///
+/// Variable `DOCS_UI`: `bundled` (the default) or `cdn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DocsUi {
+    /// From the application itself: the script is built into the kernel and served beside the
+    /// page, so the viewer works in a browser that reaches nothing but the application.
+    #[default]
+    Bundled,
+    /// From the jsDelivr CDN, in the browser that opens the page (the page's content security
+    /// policy allows that origin): the application serves no script.
+    Cdn,
+}
+
 /// A secret value: compared and cloned like a string, never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -219,6 +235,9 @@ pub struct Config {
     /// Variable `DOCS_PATH`, default `/docs`; `off` turns it off (as does turning the
     /// description off, which it reads).
     pub docs_path: Option<String>,
+    /// Where the viewer's script comes from. Variable `DOCS_UI`, default `bundled`; see
+    /// [`DocsUi`].
+    pub docs_ui: DocsUi,
     /// Development or production. Variable `APP_ENV`; see [`Environment`].
     pub environment: Environment,
     /// Where the variables come from, for the batteries' sections: the environment, a lookup,
@@ -239,6 +258,7 @@ impl Default for Config {
             limits: Limits::default(),
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
+            docs_ui: DocsUi::Bundled,
             environment: Environment::of_build(),
             vars: Vars::none(),
             sections: Sections::default(),
@@ -332,6 +352,7 @@ impl Config {
             },
             openapi_path: var("OPENAPI_PATH").route_path()?.unwrap_or(d.openapi_path),
             docs_path: var("DOCS_PATH").route_path()?.unwrap_or(d.docs_path),
+            docs_ui: var("DOCS_UI").docs_ui()?.unwrap_or(d.docs_ui),
             environment: var("APP_ENV").environment()?.unwrap_or(d.environment),
             sections: d.sections,
             vars,

@@ -15,7 +15,7 @@ fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
 /// The kernel's own settings, for comparing two configurations.
 fn kernel(c: &Config) -> String {
     format!(
-        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
         c.host,
         c.port,
         c.reuseport,
@@ -24,6 +24,7 @@ fn kernel(c: &Config) -> String {
         c.limits,
         c.openapi_path,
         c.docs_path,
+        c.docs_ui,
         c.environment
     )
 }
@@ -68,6 +69,7 @@ fn reads_every_variable() {
         ("HANDLER_TIMEOUT_MS", "4000"),
         ("OPENAPI_PATH", "/api/openapi.json"),
         ("DOCS_PATH", "off"),
+        ("DOCS_UI", "CDN"),
         ("APP_ENV", "Production"),
     ])
     .expect("valid config");
@@ -88,6 +90,7 @@ fn reads_every_variable() {
     );
     assert_eq!(c.openapi_path.as_deref(), Some("/api/openapi.json"));
     assert_eq!(c.docs_path, None);
+    assert_eq!(c.docs_ui, DocsUi::Cdn);
     assert_eq!(c.environment, Environment::Production);
 }
 
@@ -153,6 +156,11 @@ fn errors_name_the_variable_and_the_value() {
             "DOCS_PATH",
             "/docs?x",
             "invalid value for `DOCS_PATH`: `/docs?x` (a path such as /openapi.json, or off)",
+        ),
+        (
+            "DOCS_UI",
+            "unpkg",
+            "invalid value for `DOCS_UI`: `unpkg` (bundled or cdn)",
         ),
     ];
     for (name, value, message) in cases {
@@ -258,9 +266,15 @@ fn a_url_is_shown_without_its_password() {
         redact_url("postgres://app:s3cret@db:5432/blog"),
         "postgres://app:***@db:5432/blog"
     );
-    assert_eq!(redact_url("postgres://app@db/blog"), "postgres://app@db/blog");
+    assert_eq!(
+        redact_url("postgres://app@db/blog"),
+        "postgres://app@db/blog"
+    );
     assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
-    assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    assert_eq!(
+        redact_url("redis://127.0.0.1:6379"),
+        "redis://127.0.0.1:6379"
+    );
     assert_eq!(
         redact_url("redis://:s3cret@cache:6379/2"),
         "redis://:***@cache:6379/2"
@@ -287,4 +301,3 @@ fn blank_values_mean_unset() {
         Some(kernel(&Config::default()))
     );
 }
-

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{ConfigError, Environment, Secret};
+use super::{ConfigError, DocsUi, Environment, Secret};
 
 /// Where a configuration's variables come from: the process's environment (after `.env`), a
 /// lookup function (a map, in a test), or nowhere ([`Config::default`](super::Config)).
@@ -220,6 +220,17 @@ impl Var {
             "development" => Ok(Some(Environment::Development)),
             "production" => Ok(Some(Environment::Production)),
             _ => Err(self.invalid("development or production")),
+        }
+    }
+
+    pub(crate) fn docs_ui(&self) -> Result<Option<DocsUi>, ConfigError> {
+        let Some(v) = self.value.as_deref() else {
+            return Ok(None);
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "bundled" => Ok(Some(DocsUi::Bundled)),
+            "cdn" => Ok(Some(DocsUi::Cdn)),
+            _ => Err(self.invalid("bundled or cdn")),
         }
     }
 

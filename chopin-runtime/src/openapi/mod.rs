@@ -22,6 +22,7 @@
 mod describe;
 mod docs;
 mod document;
+pub(crate) mod scalar;
 
 use std::collections::BTreeMap;
 
@@ -32,7 +33,7 @@ use utoipa::openapi::schema::{ArrayItems, Schema, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required};
 
 pub use describe::{PathParams, integer_schema};
-pub use docs::docs_page;
+pub(crate) use docs::Viewer;
 pub use document::{Info, unresolved_refs};
 pub use utoipa::openapi::OpenApi;
 pub use utoipa::{self, PartialSchema, ToSchema};
