@@ -14,11 +14,13 @@
 //!   background with retries.
 
 mod config;
+mod smtp;
 mod templates;
 
 pub use lettre::message::Mailbox;
 
 pub use self::config::{MailConfig, SmtpTls, SmtpUrl};
+pub use self::smtp::SmtpMailer;
 pub use self::templates::{MailTemplates, RenderedMail, TemplateError};
 
 use std::future::Future;
