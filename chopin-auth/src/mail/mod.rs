@@ -4,7 +4,24 @@
 //! the notice that an address trying to register already has an account (so registration
 //! answers the same whether or not it does), and the notice that a password changed. How a mail
 //! leaves is the application's choice: [`LogMailer`] prints it (development), [`Outbox`] keeps
-//! it (tests, previews), and any SMTP or API client implements [`Mailer`].
+//! it (tests, previews), [`SmtpMailer`] sends it through an SMTP relay (production), and any
+//! other client (an HTTP API's) implements [`Mailer`].
+//!
+//! - `mod.rs`: [`Mail`], [`MailKind`], the [`Mailer`] trait, [`LogMailer`], [`Outbox`];
+//! - `config.rs`: [`MailConfig`], the variables `SMTP_URL`, `MAIL_FROM`, `SMTP_TIMEOUT_MS`;
+//! - `templates.rs`: [`MailTemplates`], the subject, text and HTML of each kind, overridable;
+//! - `smtp.rs`: [`SmtpMailer`], which renders a mail, queues it, and delivers it in the
+//!   background with retries.
+
+mod config;
+mod smtp;
+mod templates;
+
+pub use lettre::message::Mailbox;
+
+pub use self::config::{MailConfig, SmtpTls, SmtpUrl};
+pub use self::smtp::SmtpMailer;
+pub use self::templates::{MailTemplates, RenderedMail, TemplateError};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +48,72 @@ pub enum MailKind {
     TwoFactorEnabled,
     /// Two-factor authentication was turned off for the account.
     TwoFactorDisabled,
+}
+
+impl MailKind {
+    /// Which kind it is, without its code: what [`MailTemplates`] are set for.
+    pub fn name(&self) -> MailKindName {
+        match self {
+            MailKind::PasswordReset { .. } => MailKindName::PasswordReset,
+            MailKind::EmailVerification { .. } => MailKindName::EmailVerification,
+            MailKind::AlreadyRegistered => MailKindName::AlreadyRegistered,
+            MailKind::PasswordChanged => MailKindName::PasswordChanged,
+            MailKind::TwoFactorEnabled => MailKindName::TwoFactorEnabled,
+            MailKind::TwoFactorDisabled => MailKindName::TwoFactorDisabled,
+        }
+    }
+
+    /// The code it carries, if any.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            MailKind::PasswordReset { token } | MailKind::EmailVerification { token } => {
+                Some(token)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A [`MailKind`] without its code: the key of its templates in [`MailTemplates`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MailKindName {
+    /// [`MailKind::PasswordReset`], with a `code`.
+    PasswordReset,
+    /// [`MailKind::EmailVerification`], with a `code`.
+    EmailVerification,
+    /// [`MailKind::AlreadyRegistered`].
+    AlreadyRegistered,
+    /// [`MailKind::PasswordChanged`].
+    PasswordChanged,
+    /// [`MailKind::TwoFactorEnabled`].
+    TwoFactorEnabled,
+    /// [`MailKind::TwoFactorDisabled`].
+    TwoFactorDisabled,
+}
+
+impl MailKindName {
+    /// Every kind.
+    pub const ALL: [MailKindName; 6] = [
+        MailKindName::PasswordReset,
+        MailKindName::EmailVerification,
+        MailKindName::AlreadyRegistered,
+        MailKindName::PasswordChanged,
+        MailKindName::TwoFactorEnabled,
+        MailKindName::TwoFactorDisabled,
+    ];
+
+    /// Its name in snake case, as its templates are named (`password_reset.html`) and logs
+    /// say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKindName::PasswordReset => "password_reset",
+            MailKindName::EmailVerification => "email_verification",
+            MailKindName::AlreadyRegistered => "already_registered",
+            MailKindName::PasswordChanged => "password_changed",
+            MailKindName::TwoFactorEnabled => "two_factor_enabled",
+            MailKindName::TwoFactorDisabled => "two_factor_disabled",
+        }
+    }
 }
 
 /// A plain-text mail to one address.
