@@ -86,7 +86,7 @@ fn production_lists_what_serving_needs_and_development_needs_nothing() {
     assert_eq!(needs[0], NO_SECRET);
     assert_eq!(needs[1], NO_SEAL_KEY);
     assert!(
-        needs[2].starts_with("AuthModule has no mailer, and production needs one"),
+        needs[2].starts_with("`SMTP_URL` is not set: production mails password reset"),
         "{needs:#?}"
     );
 
@@ -151,7 +151,7 @@ async fn production_refuses_to_serve_naming_every_missing_setting_and_commands_r
     assert!(
         message.starts_with(&format!(
             "3 settings are missing or wrong:\n  - {NO_SECRET}\n  - {NO_SEAL_KEY}\n  - \
-             AuthModule has no mailer"
+             `SMTP_URL` is not set"
         )),
         "{message}"
     );

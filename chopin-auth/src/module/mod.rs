@@ -32,7 +32,7 @@ use self::models::{OneTimeToken, RefreshToken, Session, User};
 use crate::config::AuthConfig;
 use crate::cookie::{CookiePolicy, CsrfKey};
 use crate::jwt::JwtKeys;
-use crate::mail::{LogMailer, Mailer, SharedMailer};
+use crate::mail::{LogMailer, Mailer, SharedMailer, SmtpMailer};
 use crate::password::{HashLimiter, PasswordError};
 use crate::prelude::*;
 use crate::seal::{Sealer, derive_key};
@@ -80,28 +80,45 @@ pub(super) struct Inner {
 }
 
 impl AuthModule {
-    /// The module for `config`, printing mail to standard output.
+    /// The module for `config`, sending mail through the SMTP relay of `SMTP_URL` (as
+    /// `MAIL_FROM`, see [`SmtpMailer`]) in every environment; without `SMTP_URL`, development
+    /// prints mail to standard output and production refuses to serve.
     ///
     /// Production's needs are checked when the application starts serving, all at once
     /// ([`AuthModule::unmet`]): `JWT_SECRET`, `AUTH_ENCRYPTION_KEY` while two-factor
-    /// authentication is on, and a mailer that sends while password reset or email verification
-    /// is on. Management commands (`openapi`, `routes`, `migrate`) run without them.
+    /// authentication is on, and `SMTP_URL` while password reset or email verification is on.
+    /// Management commands (`openapi`, `routes`, `migrate`) run without them.
     ///
     /// # Errors
-    /// A variable of its section that is set to a value it cannot use.
+    /// A variable of its sections that is set to a value it cannot use (a malformed `SMTP_URL`,
+    /// a `MAIL_FROM` that is no mailbox).
     pub fn new(config: &Config) -> Result<AuthModule, ConfigError> {
         let auth = config.section::<AuthConfig>()?;
         let mut unmet = Vec::new();
-        if !config.environment.is_development() && (auth.password_reset || auth.email_verification)
-        {
-            unmet.push(ConfigError::Conflict(
-                "AuthModule has no mailer, and production needs one to send password reset and \
-                 verification codes: build it with `AuthModule::with_mailer`, or set \
-                 SECURITY_PASSWORD_RESET=false and SECURITY_EMAIL_VERIFICATION=false"
-                    .to_owned(),
-            ));
-        }
-        AuthModule::build(config, SharedMailer::new(LogMailer), unmet)
+        let mailer = match SmtpMailer::configured(config) {
+            Ok(Some(smtp)) => SharedMailer::new(smtp),
+            Ok(None) => {
+                if !config.environment.is_development()
+                    && (auth.password_reset || auth.email_verification)
+                {
+                    unmet.push(ConfigError::Missing {
+                        name: "SMTP_URL",
+                        why: "production mails password reset and verification codes: set it to \
+                              the SMTP relay (smtp://user:password@host:587), with MAIL_FROM, or \
+                              build AuthModule::with_mailer, or set SECURITY_PASSWORD_RESET=false \
+                              and SECURITY_EMAIL_VERIFICATION=false",
+                    });
+                }
+                SharedMailer::new(LogMailer)
+            }
+            // `SMTP_URL` without `MAIL_FROM`: refused when serving, not for commands.
+            Err(missing @ ConfigError::Missing { .. }) => {
+                unmet.push(missing);
+                SharedMailer::new(LogMailer)
+            }
+            Err(invalid) => return Err(invalid),
+        };
+        AuthModule::build(config, mailer, unmet)
     }
 
     /// The module for `config`, sending mail with `mailer`.

@@ -263,7 +263,7 @@ fn in_production_commands_need_no_secret_and_serving_names_every_missing_one() {
         "{error}"
     );
     assert!(
-        lines[4].starts_with("  - AuthModule has no mailer"),
+        lines[4].starts_with("  - `SMTP_URL` is not set: production mails password reset"),
         "{error}"
     );
     let _ = std::fs::remove_dir_all(&dir);
