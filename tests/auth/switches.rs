@@ -156,3 +156,71 @@ async fn production_refuses_to_serve_naming_every_missing_setting_and_commands_r
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_smtp_relay_delays_no_answer_and_a_malformed_smtp_url_is_named() {
+    // A relay that takes connections and never says a word: each attempt waits for its greeting.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!(
+        "smtp://user:hunter2hunter2@{}?tls=none",
+        silent.local_addr().expect("its address")
+    );
+    let config = config(&[
+        ("SMTP_URL", url.as_str()),
+        ("MAIL_FROM", "Blog <blog@example.com>"),
+    ]);
+    let auth = AuthModule::new(&config).expect("AuthModule with SMTP");
+    let db = chopin::db::test_db::test_database().await;
+    let app = App::with_config(config.clone())
+        .mount_module(auth)
+        .mount_module(super::Notes)
+        .with_db(Db::from_connection(db.conn.clone()))
+        .with_cache(chopin::cache::test_cache().await);
+    app.migrate().await.expect("migrate");
+    let app = chopin::testing::TestApp::spawn(app).await;
+    // The mail is queued and its delivery retried in the background: the answer does not wait.
+    let started = std::time::Instant::now();
+    let res = app
+        .post("/auth/signup")
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 202, "{}", res.text());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "signup waited for the relay: {:?}",
+        started.elapsed()
+    );
+    assert!(!res.text().contains("hunter2"));
+    drop(silent);
+
+    for (url, shown) in [
+        (
+            "ftp://user:hunter2hunter2@mail.example.com",
+            "ftp://user:***@",
+        ),
+        ("smtp://user:hunter2hunter2@", "smtp://user:***@"),
+        (
+            "smtp://user:hunter2hunter2@mail.example.com:587?tls=sometimes",
+            "smtp://user:***@",
+        ),
+    ] {
+        let bad = super::config(&[("SMTP_URL", url), ("MAIL_FROM", "blog@example.com")]);
+        let message = AuthModule::new(&bad).expect_err(url).to_string();
+        assert!(
+            message.starts_with("invalid value for `SMTP_URL`"),
+            "{message}"
+        );
+        assert!(message.contains(shown), "{message}");
+        assert!(
+            !message.contains("hunter2"),
+            "the password is shown: {message}"
+        );
+    }
+    // `SMTP_URL` without `MAIL_FROM`: named when serving.
+    let no_sender = super::config(&[("SMTP_URL", "smtp://127.0.0.1:2525?tls=none")]);
+    let module = AuthModule::new(&no_sender).expect("built");
+    let unmet: Vec<String> = module.unmet().iter().map(ToString::to_string).collect();
+    assert_eq!(unmet.len(), 1, "{unmet:?}");
+    assert!(unmet[0].starts_with("`MAIL_FROM` is not set"), "{unmet:?}");
+}
