@@ -147,8 +147,17 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         .chain(many.iter().map(|(v, t)| (*t, v)))
         .collect();
     let mut related_targets: Vec<String> = Vec::new();
-    let related = relation_targets.iter().filter_map(|(target, variant)| {
-        let target = from_parent(target);
+    let distinct_targets = {
+        let mut seen: Vec<String> = relation_targets
+            .iter()
+            .map(|(target, _)| quote!(#target).to_string())
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen.len()
+    };
+    let related = relation_targets.iter().filter_map(|(path, variant)| {
+        let target = from_parent(path);
         let key = quote!(#target).to_string();
         if related_targets.contains(&key) {
             return None;
@@ -156,7 +165,15 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         related_targets.push(key);
         // Spanned at the target, so that a target that is not a model is reported once, there.
         let target_db = paths.at(target.span()).db();
-        let entity = quote_spanned!(target.span()=> <#target as #target_db::Model>::Entity);
+        let entity = if distinct_targets > 1 {
+            // Two impls of `Related<<X as Model>::Entity>` are ones rustc cannot tell apart
+            // (E0119: a projection may be any type): with two or more targets, each is named
+            // by the module `#[chopin::model]` puts beside its struct (`Post` -> `post`).
+            let module = from_parent(&entity_module(path));
+            quote_spanned!(path.span()=> #module::Entity)
+        } else {
+            quote_spanned!(target.span()=> <#target as #target_db::Model>::Entity)
+        };
         Some(quote! {
             impl #sea_orm::Related<#entity> for Entity {
                 fn to() -> #sea_orm::RelationDef {
@@ -533,6 +550,17 @@ fn entity_type(f: &FieldDef) -> TokenStream {
 
 /// A path written beside the model, as the entity module (its child) reaches it: one more
 /// `super` unless it starts at the crate's root.
+/// The path of the module `#[chopin::model]` generates beside the struct `path` names: its last
+/// segment in snake case (`crate::blog::Post` -> `crate::blog::post`).
+fn entity_module(path: &syn::Path) -> syn::Path {
+    let mut module = path.clone();
+    if let Some(last) = module.segments.last_mut() {
+        last.ident = syn::Ident::new(&snake_case(&last.ident.to_string()), last.ident.span());
+        last.arguments = syn::PathArguments::None;
+    }
+    module
+}
+
 fn from_parent(path: &syn::Path) -> TokenStream {
     let first = path.segments.first().map(|s| s.ident.to_string());
     if path.leading_colon.is_some() || first.as_deref() == Some("crate") {

@@ -5,8 +5,9 @@
 //! `/health` is a fast route, answered from precomputed bytes.
 
 use chopin::ConfigError;
-use chopin::auth::AuthModule;
 use chopin::auth::mail::Mailer;
+// `User` and its module `user`: a model with two relations names each target's module.
+use chopin::auth::{AuthModule, User, user};
 use chopin::db::sea_orm::QuerySelect;
 use chopin::prelude::*;
 
@@ -22,7 +23,8 @@ pub struct Post {
     /// The text, in Markdown.
     pub body: String,
     /// Who wrote it: the id of the signed-in user who created it, never sent by a client.
-    #[model(owner)]
+    /// Deleting the account deletes its posts.
+    #[model(owner, belongs_to = User, on_delete = "cascade")]
     pub author_id: i64,
     /// Whether readers see it.
     #[model(default = false)]

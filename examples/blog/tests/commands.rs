@@ -23,11 +23,11 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
     assert_eq!(first.status.code(), Some(0), "{first:?}");
     assert_eq!(
         String::from_utf8_lossy(&first.stdout),
-        "migrate: create table `posts`\n\
+        "migrate: create table `auth_users`\n\
+         migrate: create table `posts`\n\
          migrate: create index `idx-posts-author_id` on `posts` (`author_id`)\n\
          migrate: create table `comments`\n\
          migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n\
-         migrate: create table `auth_users`\n\
          migrate: create table `auth_sessions`\n\
          migrate: create index `idx-auth_sessions-user_id` on `auth_sessions` (`user_id`)\n\
          migrate: create table `auth_refresh_tokens`\n\

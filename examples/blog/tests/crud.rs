@@ -71,9 +71,9 @@ async fn blog_with(config: Config) -> (Blog, TestDatabase) {
     assert_eq!(
         created,
         [
+            "create table `auth_users`",
             "create table `posts`",
             "create table `comments`",
-            "create table `auth_users`",
             "create table `auth_sessions`",
             "create table `auth_refresh_tokens`",
             "create table `auth_tokens`",
@@ -297,6 +297,29 @@ async fn a_post_belongs_to_its_author_and_only_they_or_a_moderator_change_it() {
     let res = as_user(blog.app.delete(&path), &ann).send().await;
     assert_eq!(res.status(), 204, "{}", res.text());
     assert_eq!(blog.get(&path).send().await.status(), 404);
+}
+
+#[tokio::test]
+async fn deleting_an_account_deletes_its_posts() {
+    let (blog, database) = blog().await;
+    let ann = sign_in(&blog.app, &blog.outbox, "ann@example.com").await;
+    let res = blog
+        .app
+        .post("/posts")
+        .header("authorization", &format!("Bearer {ann}"))
+        .json(&json!({"title": "Ann's", "body": "b"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text());
+    let path = format!("/posts/{}", res.json::<Value>()["id"]);
+    assert_eq!(blog.app.get(&path).send().await.status(), 200);
+    // `author_id` is a foreign key to the accounts' table, `on_delete = "cascade"`.
+    let id = user_id(&database, "ann@example.com").await;
+    user::Entity::delete_by_id(id)
+        .exec(&database.conn)
+        .await
+        .expect("delete the account");
+    assert_eq!(blog.app.get(&path).send().await.status(), 404);
 }
 
 #[tokio::test]
