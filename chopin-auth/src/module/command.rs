@@ -8,15 +8,14 @@
 
 use std::io::{BufRead as _, IsTerminal as _};
 
-use chopin_db::sea_orm::{ActiveModelTrait as _, ActiveValue::Set};
+use chopin_db::sea_orm::ActiveModelTrait as _;
 use chopin_db::{ConnectError, Db, DbConfig};
 use chopin_runtime::auth::{AuthProvider, ROLES};
 use chopin_runtime::plugin::{BoxFuture, Command, Plugin, Setup};
 use chopin_runtime::{ConfigError, Error};
 
 use super::AuthModule;
-use super::models::user;
-use super::service::{checked_email, find_user_by_email, now};
+use super::service::{checked_email, find_user_by_email, new_account};
 use crate::config::AuthConfig;
 use crate::password::{check_password, check_strength, hash_password};
 
@@ -141,20 +140,8 @@ async fn create_admin(db: &Db, email: &str, password: &str) -> Result<i64, Creat
         )));
     }
     let hash = hash_password(password).await?;
-    let now = now();
-    let admin = user::ActiveModel {
-        email: Set(email.to_owned()),
-        role: Set(ROLES[ROLES.len() - 1].to_owned()),
-        email_verified: Set(true),
-        totp_enabled: Set(false),
-        password_hash: Set(hash),
-        totp_secret: Set(None),
-        totp_last_step: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db.conn())
-    .await?;
+    let admin = new_account(email, ROLES[ROLES.len() - 1], true, hash)
+        .insert(db.conn())
+        .await?;
     Ok(admin.id)
 }

@@ -11,6 +11,29 @@ pub(super) fn signup_message(auth: &AuthModule) -> String {
     }
 }
 
+/// A new account's row: `email` (normalised), `role`, whether its email counts as verified, and
+/// the hash of its password; two-factor off. Signup and `createadmin` make accounts this way.
+pub(in crate::module) fn new_account(
+    email: &str,
+    role: &str,
+    email_verified: bool,
+    password_hash: String,
+) -> user::ActiveModel {
+    let now = now();
+    user::ActiveModel {
+        email: Set(email.to_owned()),
+        role: Set(role.to_owned()),
+        email_verified: Set(email_verified),
+        totp_enabled: Set(false),
+        password_hash: Set(password_hash),
+        totp_secret: Set(None),
+        totp_last_step: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 pub(crate) async fn signup(
     auth: &AuthModule,
     db: &Db,
@@ -37,21 +60,9 @@ pub(crate) async fn signup(
     let hash = auth.hashing().hash(&body.password).await?;
     let existing = find_user_by_email(db, &email).await?;
     if existing.is_none() {
-        let now = now();
-        let created = user::ActiveModel {
-            email: Set(email.clone()),
-            role: Set(ROLES[0].to_owned()),
-            email_verified: Set(!config.email_verification),
-            totp_enabled: Set(false),
-            password_hash: Set(hash),
-            totp_secret: Set(None),
-            totp_last_step: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&**db)
-        .await;
+        let created = new_account(&email, ROLES[0], !config.email_verification, hash)
+            .insert(&**db)
+            .await;
         match created {
             Ok(user) => {
                 if config.email_verification {
