@@ -116,6 +116,22 @@ async fn enrol_confirm_sign_in_with_codes_and_disable() {
         matches!(k, MailKind::TwoFactorDisabled)
     })
     .await;
+    // Each used code presented again (the confirming one, then `next`) was told to the owner;
+    // wrong codes and used-up backup codes were not (ASVS 2.8.5).
+    let reused = || {
+        h.outbox
+            .to("ida@example.com")
+            .into_iter()
+            .filter(|m| m.kind == MailKind::TotpReused)
+            .count()
+    };
+    for _ in 0..100 {
+        if reused() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(reused(), 2, "{:#?}", h.outbox.to("ida@example.com"));
 }
 
 #[tokio::test]

@@ -48,6 +48,9 @@ pub enum MailKind {
     TwoFactorEnabled,
     /// Two-factor authentication was turned off for the account.
     TwoFactorDisabled,
+    /// A code of the account's authenticator was presented again after it had been used: someone
+    /// has the password and saw (or took) a code.
+    TotpReused,
 }
 
 impl MailKind {
@@ -60,6 +63,7 @@ impl MailKind {
             MailKind::PasswordChanged => MailKindName::PasswordChanged,
             MailKind::TwoFactorEnabled => MailKindName::TwoFactorEnabled,
             MailKind::TwoFactorDisabled => MailKindName::TwoFactorDisabled,
+            MailKind::TotpReused => MailKindName::TotpReused,
         }
     }
 
@@ -89,17 +93,20 @@ pub enum MailKindName {
     TwoFactorEnabled,
     /// [`MailKind::TwoFactorDisabled`].
     TwoFactorDisabled,
+    /// [`MailKind::TotpReused`].
+    TotpReused,
 }
 
 impl MailKindName {
     /// Every kind.
-    pub const ALL: [MailKindName; 6] = [
+    pub const ALL: [MailKindName; 7] = [
         MailKindName::PasswordReset,
         MailKindName::EmailVerification,
         MailKindName::AlreadyRegistered,
         MailKindName::PasswordChanged,
         MailKindName::TwoFactorEnabled,
         MailKindName::TwoFactorDisabled,
+        MailKindName::TotpReused,
     ];
 
     /// Its name in snake case, as its templates are named (`password_reset.html`) and logs
@@ -112,6 +119,7 @@ impl MailKindName {
             MailKindName::PasswordChanged => "password_changed",
             MailKindName::TwoFactorEnabled => "two_factor_enabled",
             MailKindName::TwoFactorDisabled => "two_factor_disabled",
+            MailKindName::TotpReused => "totp_reused",
         }
     }
 }
@@ -219,6 +227,21 @@ impl Mail {
                    If it was not you, reset your password now and turn it on again.\n"
                 .to_owned(),
             kind: MailKind::TwoFactorDisabled,
+        }
+    }
+
+    /// The mail telling the owner of an account that a code of its authenticator was presented
+    /// again after it had been used (OWASP ASVS 2.8.5): the sign-in was refused.
+    pub fn totp_reused(to: impl Into<String>) -> Mail {
+        Mail {
+            to: to.into(),
+            subject: "A sign-in with a used code was refused".to_owned(),
+            text: "Someone tried to sign in to your account with a code from your authenticator \
+                   app that had already been used, and was refused.\n\n\
+                   If it was not you, someone knows your password and saw one of your codes: \
+                   reset your password now.\n"
+                .to_owned(),
+            kind: MailKind::TotpReused,
         }
     }
 }

@@ -311,6 +311,12 @@ fn default_body(kind: MailKindName) -> &'static str {
             "<p><strong>If it was not you, reset your password now</strong> and turn it on ",
             "again.</p>",
         ),
+        MailKindName::TotpReused => concat!(
+            "<p>Someone tried to sign in to your account with a code from your authenticator app ",
+            "that had already been used, and was refused.</p>\n",
+            "<p><strong>If it was not you, someone knows your password and saw one of your ",
+            "codes:</strong> reset your password now.</p>",
+        ),
     }
 }
 
@@ -324,6 +330,7 @@ impl MailKindName {
             MailKindName::PasswordChanged => Mail::password_changed(to),
             MailKindName::TwoFactorEnabled => Mail::two_factor_enabled(to),
             MailKindName::TwoFactorDisabled => Mail::two_factor_disabled(to),
+            MailKindName::TotpReused => Mail::totp_reused(to),
         }
     }
 }

@@ -141,7 +141,9 @@ pub(crate) async fn login(
 }
 
 /// Whether `code` is the user's current TOTP code (claimed, so it is never accepted again) or one
-/// of their unused backup codes (used up).
+/// of their unused backup codes (used up). A code of the authenticator that was already used (or
+/// is older than the last one used) is refused, logged, and mailed to the owner (ASVS 2.8.5):
+/// whoever sent it has the password and saw a code.
 pub(super) async fn second_factor(
     auth: &AuthModule,
     conn: &DatabaseConnection,
@@ -168,9 +170,32 @@ pub(super) async fn second_factor(
         if let Some((totp, true)) = &totp {
             reseal_totp(auth, conn, user.id, totp).await?;
         }
+        if claimed.rows_affected != 1 {
+            // Another request claimed this step first, with this very code.
+            totp_reused(auth, user);
+        }
         return Ok(claimed.rows_affected == 1);
     }
+    if totp
+        .as_ref()
+        .is_some_and(|(t, _)| t.verify(code, unix, None).is_some())
+    {
+        totp_reused(auth, user);
+        return Ok(false);
+    }
     use_backup_code(auth, conn, user.id, code).await
+}
+
+/// Logs that a used TOTP code of `user` came again, and tells them by mail.
+fn totp_reused(auth: &AuthModule, user: &user::Model) {
+    tracing::warn!(
+        user = user.id,
+        "a TOTP code that was already used was presented again: refused, and the owner told"
+    );
+    let (auth, email) = (auth.clone(), user.email.clone());
+    in_background("totp-reused mail", async move {
+        send(&auth, Mail::totp_reused(&email)).await
+    });
 }
 
 /// Whether `code` is one of the user's unused backup codes, using it up. Backup codes have about
