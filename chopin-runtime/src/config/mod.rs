@@ -9,6 +9,7 @@
 //! each battery reads its own [`Section`]: `DATABASE_URL` is `chopin-db`'s, `JWT_SECRET`
 //! `chopin-auth`'s. A new battery adds a section without touching this file.
 
+mod http;
 mod section;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+pub use http::{Cors, Http};
 pub use section::{Section, Sections};
 pub use vars::{Var, Vars, redact_url};
 
@@ -228,6 +230,9 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Per-connection limits.
     pub limits: Limits,
+    /// What the server does around every request: request ids, compression, the access log,
+    /// CORS, metrics, readiness, trusted proxies.
+    pub http: Http,
     /// Where the API description is served, or `None` not to serve it.
     /// Variable `OPENAPI_PATH`, default `/openapi.json`; `off` turns it off.
     pub openapi_path: Option<String>,
@@ -256,6 +261,7 @@ impl Default for Config {
             workers: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
             shutdown_timeout: Duration::from_secs(30),
             limits: Limits::default(),
+            http: Http::default(),
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
             docs_ui: DocsUi::Bundled,
@@ -350,6 +356,7 @@ impl Config {
                     .millis()?
                     .unwrap_or(d.limits.handler_timeout),
             },
+            http: Http::read(&vars, d.http)?,
             openapi_path: var("OPENAPI_PATH").route_path()?.unwrap_or(d.openapi_path),
             docs_path: var("DOCS_PATH").route_path()?.unwrap_or(d.docs_path),
             docs_ui: var("DOCS_UI").docs_ui()?.unwrap_or(d.docs_ui),
