@@ -23,6 +23,7 @@ pub mod extract;
 mod fast_route;
 pub mod manifest;
 mod method;
+mod middleware;
 pub mod module;
 pub mod openapi;
 pub mod perfect_hash;

@@ -11,6 +11,7 @@ mod fast_path;
 mod headers;
 mod lifecycle;
 mod limits;
+mod middleware;
 mod modules;
 mod openapi;
 mod raw;

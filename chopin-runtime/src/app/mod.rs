@@ -12,12 +12,17 @@ mod routes;
 mod serve;
 mod spec;
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::Location;
 
 use axum::Router;
-use axum::routing::MethodRouter;
+use axum::body::Body;
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, Route};
+use http::Request;
+use tower::{Layer, Service};
 
 use crate::cache::Cache;
 use crate::config::{Config, ConfigError};
@@ -63,8 +68,14 @@ pub struct App<S = (), M = ()> {
     added: Vec<Added<S>>,
     plugins: Plugins,
     services: Services,
+    /// The layers added with [`App::layer`] and [`App::route_layer`], in order: applied to the
+    /// whole router when the application binds.
+    layers: Vec<AddLayer>,
     modules: PhantomData<fn() -> M>,
 }
+
+/// A layer added with [`App::layer`] or [`App::route_layer`], applied when the application binds.
+type AddLayer = Box<dyn FnOnce(Router) -> Router + Send + Sync>;
 
 impl App {
     /// An empty application configured from the environment (and `.env`).
@@ -83,6 +94,7 @@ impl App {
             added: Vec::new(),
             plugins: Plugins::default(),
             services: Services::default(),
+            layers: Vec::new(),
             modules: PhantomData,
         }
     }
@@ -113,6 +125,7 @@ where
             added,
             plugins: self.plugins,
             services: self.services,
+            layers: self.layers,
             modules: PhantomData,
         }
     }
@@ -153,6 +166,7 @@ where
             added: self.added,
             plugins: self.plugins,
             services: self.services,
+            layers: self.layers,
             modules: PhantomData,
         }
     }
@@ -324,6 +338,7 @@ where
             added: self.added,
             plugins: self.plugins,
             services: self.services,
+            layers: self.layers,
             modules: PhantomData,
         }
     }
@@ -350,6 +365,64 @@ where
             router,
             at: Location::caller(),
         });
+        self
+    }
+
+    /// Wraps every dynamic route in a tower layer, as [`axum::Router::layer`] does: the
+    /// modules' routes, those added with [`App::route`] and [`App::merge`], and the `404` and
+    /// `405` answers. Unlike axum's, it reaches the routes added after it too: layers are applied
+    /// when the application binds, in the order they were added, each around the ones before
+    /// (the last added runs first).
+    ///
+    /// Fast routes are not reached: they are answered from precomputed bytes before any layer
+    /// (see the guide's *Fast routes*). The defaults of the HTTP layer (request ids, CORS,
+    /// compression, see `Config::http`) run outside these layers, so a layer sees the request
+    /// id and its response is compressed; the access log and metrics run inside them, so they
+    /// time and count what a layer answers too.
+    ///
+    /// ```no_run
+    /// use axum::extract::Request;
+    /// use axum::middleware::{self, Next};
+    /// use axum::response::Response;
+    /// use chopin_runtime::App;
+    ///
+    /// async fn served_by(req: Request, next: Next) -> Response {
+    ///     let mut res = next.run(req).await;
+    ///     res.headers_mut().insert("x-served-by", "chopin".parse().unwrap());
+    ///     res
+    /// }
+    ///
+    /// # async fn run() -> Result<(), chopin_runtime::Error> {
+    /// App::new().await?.layer(middleware::from_fn(served_by)).run().await
+    /// # }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> App<S, M>
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request<Body>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<Body>>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request<Body>>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router: Router| router.layer(layer)));
+        self
+    }
+
+    /// Wraps the dynamic routes in a tower layer that runs only when a route matched, as
+    /// [`axum::Router::route_layer`] does: a request no route answers gets its `404` without
+    /// it, so an authorization layer does not turn a `404` into a `401`. Applied when the
+    /// application binds, in order with [`App::layer`]'s.
+    pub fn route_layer<L>(mut self, layer: L) -> App<S, M>
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request<Body>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<Body>>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request<Body>>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router: Router| router.route_layer(layer)));
         self
     }
 

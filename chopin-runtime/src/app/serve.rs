@@ -21,6 +21,7 @@ use crate::fast_route::Prepared;
 use crate::manifest::Manifest;
 use crate::manifest::Methods;
 use crate::method::MethodSet;
+use crate::middleware::{self, observe::ObserveLayer, observe::Observer};
 use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
 use crate::response::ChopinError;
@@ -98,13 +99,13 @@ where
         self.fast_routes.extend(described.fast);
         if let Some(path) = described.script {
             // A dynamic route: its answer depends on `accept-encoding` (see `openapi::scalar`).
-            let router = self.router;
-            self.router = quietly(|| router.route(&path, get(openapi::scalar::script))).map_err(
-                |why| {
-                    Error::Routes(vec![format!(
-                        "`{path}` is where DOCS_PATH serves the API viewer's script, and the router refuses it there ({why}): set DOCS_PATH to another path, or `off`"
-                    )])
-                },
+            let what = "the API viewer's script";
+            self.router = serve_at(
+                self.router,
+                &path,
+                "DOCS_PATH",
+                what,
+                get(openapi::scalar::script),
             )?;
         }
         let limits = self.config.limits.clone();
@@ -139,7 +140,47 @@ where
         }
         // Turns every handler into a ready route now; otherwise axum boxes the handler into a
         // route again on every request (`axum::serve` does this once per connection).
-        let router = router.with_state(self.state);
+        let mut router = router.with_state(self.state);
+        for layer in self.layers {
+            router = layer(router);
+        }
+        let observer = Observer {
+            access_log: self.config.http.access_log,
+            #[cfg(feature = "metrics")]
+            metrics: self
+                .config
+                .http
+                .metrics_path
+                .is_some()
+                .then(middleware::metrics::Recorder::new),
+        };
+        #[cfg(feature = "metrics")]
+        let metrics = observer.metrics.clone();
+        if observer.any() {
+            router = router.layer(ObserveLayer(Arc::new(observer)));
+        }
+        #[cfg(feature = "metrics")]
+        if let (Some(path), Some(metrics)) = (self.config.http.metrics_path.clone(), metrics) {
+            router = serve_at(
+                router,
+                &path,
+                "METRICS_PATH",
+                "the metrics",
+                get(move || {
+                    let text = metrics.render();
+                    async move {
+                        (
+                            [(
+                                header::CONTENT_TYPE,
+                                "text/plain; version=0.0.4; charset=utf-8",
+                            )],
+                            text,
+                        )
+                    }
+                }),
+            )?;
+        }
+        let dynamic = middleware::wrap(router, &self.config.http);
         let addr = SocketAddr::new(self.config.host, self.config.port);
         let listeners =
             Listeners::bind(&self.config).map_err(|source| Error::Bind { addr, source })?;
@@ -147,13 +188,30 @@ where
             listeners,
             shared: Arc::new(Shared {
                 table,
-                router,
+                dynamic,
+                request_ids: self.config.http.request_id,
                 limits,
                 services: Arc::new(services),
             }),
             config: self.config,
         })
     }
+}
+
+/// `router` with `method_router` at `path`, where `variable` (which serves `what` there) says;
+/// or why the router refuses it there.
+fn serve_at<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    path: &str,
+    variable: &str,
+    what: &str,
+    method_router: MethodRouter<S>,
+) -> Result<Router<S>, Error> {
+    quietly(|| router.route(path, method_router)).map_err(|why| {
+        Error::Routes(vec![format!(
+            "`{path}` is where {variable} serves {what}, and the router refuses it there ({why}): set {variable} to another path, or `off`"
+        )])
+    })
 }
 
 /// What the configuration serves of the API description: its fast routes, and the path of the

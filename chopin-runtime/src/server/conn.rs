@@ -9,6 +9,7 @@
 //! does not arrive within the read timeout gets `408`, a malformed one gets `400`; each closes
 //! only this connection.
 
+use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -219,6 +220,7 @@ async fn handoff(
             peer: ClientAddr(peer),
             services: Arc::clone(&shared.services),
         },
+        dynamic: RefCell::new(shared.dynamic.clone()),
     };
     let conn = builder
         .serve_connection(TokioIo::new(Rewind::new(stream, read)), service)

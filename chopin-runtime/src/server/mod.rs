@@ -20,11 +20,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, Limits};
+use crate::middleware::Dynamic;
 use crate::service::Services;
 use crate::static_table::StaticTable;
 use shutdown::{Tasks, Token};
@@ -32,7 +32,10 @@ use shutdown::{Tasks, Token};
 /// What every connection of an application shares.
 pub(crate) struct Shared {
     pub(crate) table: StaticTable,
-    pub(crate) router: Router,
+    /// The dynamic routes, inside the HTTP layer's defaults.
+    pub(crate) dynamic: Dynamic,
+    /// Whether dynamic requests get request ids (`REQUEST_ID`).
+    pub(crate) request_ids: bool,
     pub(crate) limits: Limits,
     pub(crate) services: Arc<Services>,
 }

@@ -12,6 +12,7 @@
 //! entry, `catch_unwind` on the handler's future, and a task-local scope around it.
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future as StdFuture;
 use std::panic::AssertUnwindSafe;
@@ -22,7 +23,6 @@ use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
 use axum::response::IntoResponse;
-use axum::routing::future::RouteFuture;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{CatchUnwind, Either, Map, Ready, ready};
@@ -33,22 +33,25 @@ use tokio::time::Sleep;
 use tower::Service;
 
 use super::Shared;
+use crate::middleware::{self, Dynamic, X_REQUEST_ID};
 use crate::response::ChopinError;
 use crate::service::{self as context, RequestContext};
 use crate::static_table::Hit;
 
-#[derive(Clone)]
 pub(crate) struct HyperService {
     pub(crate) shared: Arc<Shared>,
     /// The connection's client and the application's services, for every request's handler.
     pub(crate) context: RequestContext,
+    /// The connection's own handle on the dynamic routes: cloned once per connection rather
+    /// than once per request (the clone of a boxed stack allocates). Borrowed only inside
+    /// `call`, which hyper never enters twice at once.
+    pub(crate) dynamic: RefCell<Dynamic>,
 }
 
 type Caught = std::thread::Result<Result<Result<Response<Body>, Infallible>, TimedOut>>;
+type DynamicFuture = <Dynamic as Service<Request<Body>>>::Future;
 type Handled = Map<
-    CatchUnwind<
-        AssertUnwindSafe<TaskLocalFuture<RequestContext, Deadline<RouteFuture<Infallible>>>>,
-    >,
+    CatchUnwind<AssertUnwindSafe<TaskLocalFuture<RequestContext, Deadline<DynamicFuture>>>>,
     fn(Caught) -> Result<Response<Body>, Infallible>,
 >;
 type Future = Either<Ready<Result<Response<Body>, Infallible>>, Handled>;
@@ -62,7 +65,7 @@ where
     type Error = Infallible;
     type Future = Future;
 
-    fn call(&self, req: Request<B>) -> Future {
+    fn call(&self, mut req: Request<B>) -> Future {
         let shared = &self.shared;
         let hit = shared.table.lookup(
             req.method().as_str().as_bytes(),
@@ -83,11 +86,21 @@ where
         }
         // A body that grows past the limit while streaming fails the extractor reading it, which
         // axum answers with 413.
+        // A client's request id that could forge a log line or bloat one is replaced by a new
+        // one rather than echoed.
+        if shared.request_ids
+            && req
+                .headers()
+                .get(X_REQUEST_ID)
+                .is_some_and(|id| !middleware::well_formed(id))
+        {
+            req.headers_mut().remove(X_REQUEST_ID);
+        }
         let req = req.map(|body| Body::new(Limited::new(body, max)));
-        let route = Deadline::new(
-            shared.router.clone().call(req),
-            shared.limits.handler_timeout,
-        );
+        // The router and the defaults around it are always ready (axum's `Router` is), so
+        // `poll_ready` is not awaited, as `axum::serve` does not.
+        let call = self.dynamic.borrow_mut().call(req);
+        let route = Deadline::new(call, shared.limits.handler_timeout);
         let handled = AssertUnwindSafe(context::scope(self.context.clone(), route)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }

@@ -1,0 +1,183 @@
+//! What runs around every dynamic request: the defaults of `Config::http` (request ids, CORS,
+//! compression, the access log and metrics) and the tower layers an application adds with
+//! `App::layer`.
+//!
+//! Two places, for two costs:
+//! - around the whole router, once per request, with tower-http's middleware: the request id is
+//!   set (the client's, when well-formed, or a new one) and echoed, CORS answered, the response
+//!   compressed. These need nothing of the route.
+//! - around each route ([`observe`], with `Router::layer`), where axum has put the matched route
+//!   in the request: the request's span, its access log line and its metrics, labelled by the
+//!   route's pattern (`/posts/{id}`), never by the raw path.
+//!
+//! Fast routes get none of this: their responses are the same bytes for every request.
+
+#[cfg(feature = "metrics")]
+pub(crate) mod metrics;
+pub(crate) mod observe;
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use http::{HeaderName, HeaderValue, Method, Request, Response};
+use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+
+use crate::config::{Cors, Http};
+
+/// The application's dynamic side, as the server calls it: the router inside the defaults.
+pub(crate) type Dynamic = BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>;
+
+/// The request id's header.
+pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `router` inside the defaults `http` turns on.
+pub(crate) fn wrap(router: Router, http: &Http) -> Dynamic {
+    let ids = http.request_id;
+    let stack = ServiceBuilder::new()
+        .option_layer(ids.then(|| SetRequestIdLayer::new(X_REQUEST_ID, NextId)))
+        .option_layer(ids.then(|| PropagateRequestIdLayer::new(X_REQUEST_ID)))
+        .option_layer(http.cors.as_ref().map(cors_layer));
+    // Compression is always in the stack (its body type is the stack's), with every encoding
+    // off when `COMPRESSION=false`: it then answers as if no client accepted any.
+    #[cfg(feature = "compression")]
+    let stack = stack
+        .map_response(|res: Response<_>| res.map(Body::new))
+        .layer(compression_layer(
+            http.compression,
+            http.compression_min_bytes,
+        ));
+    BoxCloneSyncService::new(stack.service(router))
+}
+
+/// Whether a client's `x-request-id` is kept: 1 to 128 characters of letters, digits and
+/// `-_.:+/=`, which covers UUIDs, ULIDs, W3C trace ids and base64; anything else (spaces,
+/// quotes, control characters, a value made to forge log lines) is replaced by a new one.
+pub(crate) fn well_formed(id: &HeaderValue) -> bool {
+    let bytes = id.as_bytes();
+    (1..=128).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:+/=".contains(b))
+}
+
+/// New request ids: 16 hex digits chosen when the process starts, then a counter, as
+/// `3f9a0c41d2e87b15-0000000000002a`. Unique within the process and, by the random start,
+/// across processes; no system call or lock per request.
+#[derive(Clone, Copy)]
+struct NextId;
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+fn process_prefix() -> u64 {
+    static PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *PREFIX.get_or_init(|| {
+        // Random enough to tell processes apart: the std hasher's per-process random keys
+        // over the start time and the process id.
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        h.write_u128(nanos);
+        h.write_u32(std::process::id());
+        h.finish()
+    })
+}
+
+impl MakeRequestId for NextId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{:016x}-{n:014x}", process_prefix());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+fn cors_layer(cors: &Cors) -> CorsLayer {
+    let values = |items: &[String]| -> Vec<HeaderValue> {
+        items
+            .iter()
+            .filter_map(|s| HeaderValue::from_str(s).ok())
+            .collect()
+    };
+    let origin = match &cors.allow_origins {
+        None => AllowOrigin::any(),
+        Some(list) => AllowOrigin::list(values(list)),
+    };
+    let methods: Vec<Method> = cors
+        .allow_methods
+        .iter()
+        .filter_map(|m| m.parse().ok())
+        .collect();
+    let names = |items: &[String]| -> Vec<HeaderName> {
+        items.iter().filter_map(|h| h.parse().ok()).collect()
+    };
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods(methods)
+        .allow_headers(names(&cors.allow_headers))
+        .expose_headers(names(&cors.expose_headers))
+        .allow_credentials(cors.allow_credentials)
+        .max_age(cors.max_age)
+}
+
+#[cfg(feature = "compression")]
+fn compression_layer(
+    on: bool,
+    min_bytes: u16,
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::CompressionLevel;
+    use tower_http::compression::CompressionLayer;
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    // Level 4 for both: brotli's default (11) spends tens of milliseconds on a page a client
+    // would have received sooner uncompressed; at 4 it still beats gzip's default ratio.
+    CompressionLayer::new()
+        .gzip(on)
+        .br(on)
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(
+            SizeAbove::new(min_bytes)
+                .and(NotForContentType::GRPC)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE)
+                .and(NotForContentType::const_new("application/octet-stream"))
+                .and(NotForContentType::const_new("application/zip"))
+                .and(NotForContentType::const_new("application/gzip"))
+                .and(NotForContentType::const_new("audio/"))
+                .and(NotForContentType::const_new("video/"))
+                .and(NotForContentType::const_new("font/woff")),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        for ok in [
+            "3f9a0c41-d2e8-7b15-9c1e-1234567890ab",
+            "01J9Z7K3QW",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "a",
+        ] {
+            assert!(well_formed(&HeaderValue::from_static(ok)), "{ok}");
+        }
+        let long = "a".repeat(129);
+        for bad in ["", "two words", "x\"y", "line\tbreak", long.as_str()] {
+            let value = HeaderValue::from_str(bad).expect("a header value");
+            assert!(!well_formed(&value), "{bad}");
+        }
+        let a = NextId.make_request_id(&Request::new(())).expect("an id");
+        let b = NextId.make_request_id(&Request::new(())).expect("an id");
+        assert_ne!(a.header_value(), b.header_value());
+        assert!(well_formed(a.header_value()));
+    }
+}
