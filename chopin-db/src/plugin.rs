@@ -9,6 +9,7 @@ use std::future::Future;
 
 use chopin_runtime::module::ModuleList;
 use chopin_runtime::plugin::{BoxFuture, Command, Mount, Plugin, Setup};
+use chopin_runtime::ready::Check;
 use chopin_runtime::{App, Config, ConfigError, Error};
 
 use crate::config::DbConfig;
@@ -61,6 +62,15 @@ async fn migrate_models(db: &Db, models: &[ModelDecl]) -> Result<Report, Error> 
         .map_err(Error::battery)
 }
 
+/// `READY_PATH`'s check of the database: a round trip on a pooled connection (which the pool's
+/// acquire timeout bounds, and the readiness route too).
+fn ready(db: Db) -> Check {
+    Check::new("database", move || {
+        let db = db.clone();
+        Box::pin(async move { db.conn().ping().await.map_err(|e| e.to_string()) })
+    })
+}
+
 const COMMANDS: &[Command] = &[Command {
     name: "migrate",
     usage: "migrate",
@@ -73,11 +83,16 @@ impl Plugin for Database {
 
     fn start<'a>(&'a mut self, app: &'a mut Setup<'_>) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            if app.service::<Db>().is_some() || self.models.is_empty() {
+            if let Some(db) = app.service::<Db>().cloned() {
+                app.ready_check(ready(db));
+                return Ok(());
+            }
+            if self.models.is_empty() {
                 return Ok(());
             }
             let db = open(app.config()).await?;
             app.provide(db.clone());
+            app.ready_check(ready(db.clone()));
             if app.config().section::<DbConfig>()?.auto_migrate {
                 // `migrate` logs each step it applies.
                 migrate_models(&db, &self.models).await?;

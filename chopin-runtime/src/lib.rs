@@ -28,6 +28,7 @@ pub mod module;
 pub mod openapi;
 pub mod perfect_hash;
 pub mod plugin;
+pub mod ready;
 mod response;
 mod server;
 pub mod service;

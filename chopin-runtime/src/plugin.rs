@@ -17,6 +17,7 @@ use std::pin::Pin;
 
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
+use crate::ready::{Check, Checks};
 use crate::service::Services;
 
 /// A boxed future, as the plugin methods return them.
@@ -135,6 +136,14 @@ impl<'a> Setup<'a> {
     /// Gives the application's handlers `service`, replacing one of its type.
     pub fn provide<T: Clone + Send + Sync + 'static>(&mut self, service: T) {
         self.services.insert(service);
+    }
+
+    /// Adds a readiness check: `READY_PATH` answers `503` while it fails (see
+    /// [`crate::ready`]). The database battery pings its pool with one.
+    pub fn ready_check(&mut self, check: Check) {
+        let mut checks = self.services.get::<Checks>().cloned().unwrap_or_default();
+        checks.0.push(check);
+        self.services.insert(checks);
     }
 }
 

@@ -402,3 +402,101 @@ async fn each_dynamic_request_gets_one_access_log_line() {
     }
     assert!(!line.contains("/pages/9"), "{line}");
 }
+
+/// A cache whose server is gone (`down`) or does not answer (`hangs`).
+struct Broken {
+    hangs: bool,
+}
+
+impl chopin::cache::CacheBackend for Broken {
+    fn name(&self) -> &'static str {
+        "broken"
+    }
+
+    fn get<'a>(&'a self, _: &'a str) -> chopin::cache::Op<'a, Option<Vec<u8>>> {
+        self.fail()
+    }
+
+    fn set<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a [u8],
+        _: Option<std::time::Duration>,
+    ) -> chopin::cache::Op<'a, ()> {
+        self.fail()
+    }
+
+    fn incr<'a>(
+        &'a self,
+        _: &'a str,
+        _: std::time::Duration,
+    ) -> chopin::cache::Op<'a, (i64, std::time::Duration)> {
+        self.fail()
+    }
+
+    fn ttl<'a>(&'a self, _: &'a str) -> chopin::cache::Op<'a, Option<std::time::Duration>> {
+        self.fail()
+    }
+
+    fn del<'a>(&'a self, _: &'a str) -> chopin::cache::Op<'a, bool> {
+        self.fail()
+    }
+
+    fn exists<'a>(&'a self, _: &'a str) -> chopin::cache::Op<'a, bool> {
+        self.fail()
+    }
+}
+
+impl Broken {
+    fn fail<'a, T: Send + 'a>(&'a self) -> chopin::cache::Op<'a, T> {
+        let hangs = self.hangs;
+        Box::pin(async move {
+            if hangs {
+                std::future::pending::<()>().await;
+            }
+            Err(chopin::cache::CacheError::Backend {
+                backend: "broken",
+                source: "connection refused by 10.1.2.3:6379".into(),
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn readiness_names_the_dependency_that_fails_within_its_bound() {
+    let ready = |cache: Cache| {
+        let mut config = quiet(Config::default());
+        config.http.ready_path = Some("/ready".to_owned());
+        app(config).with_cache(cache)
+    };
+    let server = TestApp::spawn(ready(Cache::memory())).await;
+    let res = server.get("/ready").send().await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        res.json::<serde_json::Value>(),
+        serde_json::json!({"status": "ready", "checks": {"cache": "ok"}})
+    );
+    server.shutdown().await;
+
+    for hangs in [false, true] {
+        let cache = Cache::with_backend(Arc::new(Broken { hangs }));
+        let server = TestApp::spawn(ready(cache)).await;
+        let started = std::time::Instant::now();
+        let res = server.get("/ready").send().await;
+        let took = started.elapsed();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "hangs: {hangs}");
+        assert_eq!(
+            res.json::<serde_json::Value>(),
+            serde_json::json!({"status": "unavailable", "checks": {"cache": "failed"}})
+        );
+        // Why it failed (an address, here) is for the log, not for whoever asks.
+        assert!(!res.text().contains("10.1.2.3"));
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+        server.shutdown().await;
+    }
+
+    let server = TestApp::spawn(app(quiet(Config::default()))).await;
+    assert_eq!(server.get("/ready").send().await.status(), StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}

@@ -24,6 +24,7 @@ use crate::method::MethodSet;
 use crate::middleware::{self, observe::ObserveLayer, observe::Observer};
 use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
+use crate::ready::{Check, Checks};
 use crate::response::ChopinError;
 use crate::server::{Listeners, Shared};
 use crate::static_table::StaticTable;
@@ -132,14 +133,14 @@ where
         } else {
             router
         };
+        // Turns every handler into a ready route now; otherwise axum boxes the handler into a
+        // route again on every request (`axum::serve` does this once per connection).
         // Without `connect`, the application serves the services it was given, and the
         // in-memory cache if it was given none.
         let mut services = self.services;
         if !services.contains::<Cache>() {
             services.insert(Cache::memory());
         }
-        // Turns every handler into a ready route now; otherwise axum boxes the handler into a
-        // route again on every request (`axum::serve` does this once per connection).
         let mut router = router.with_state(self.state);
         for layer in self.layers {
             router = layer(router);
@@ -178,6 +179,28 @@ where
                         )
                     }
                 }),
+            )?;
+        }
+        if let Some(path) = self.config.http.ready_path.clone() {
+            let mut checks = services.get::<Checks>().cloned().unwrap_or_default();
+            if let Some(cache) = services.get::<Cache>().cloned() {
+                checks.0.push(Check::new("cache", move || {
+                    let cache = cache.clone();
+                    Box::pin(async move {
+                        cache
+                            .exists("chopin:ready")
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    })
+                }));
+            }
+            router = serve_at(
+                router,
+                &path,
+                "READY_PATH",
+                "readiness",
+                get(move || checks.clone().answer()),
             )?;
         }
         let dynamic = middleware::wrap(router, &self.config.http);
