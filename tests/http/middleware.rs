@@ -485,7 +485,11 @@ async fn readiness_names_the_dependency_that_fails_within_its_bound() {
         let started = std::time::Instant::now();
         let res = server.get("/ready").send().await;
         let took = started.elapsed();
-        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "hangs: {hangs}");
+        assert_eq!(
+            res.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "hangs: {hangs}"
+        );
         assert_eq!(
             res.json::<serde_json::Value>(),
             serde_json::json!({"status": "unavailable", "checks": {"cache": "failed"}})
@@ -497,6 +501,9 @@ async fn readiness_names_the_dependency_that_fails_within_its_bound() {
     }
 
     let server = TestApp::spawn(app(quiet(Config::default()))).await;
-    assert_eq!(server.get("/ready").send().await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        server.get("/ready").send().await.status(),
+        StatusCode::NOT_FOUND
+    );
     server.shutdown().await;
 }

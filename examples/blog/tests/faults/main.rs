@@ -79,6 +79,7 @@ async fn start() -> Faulty {
         ("DB_ACQUIRE_TIMEOUT_MS", "1000".to_owned()),
         ("HANDLER_TIMEOUT_MS", "3000".to_owned()),
         ("REDIS_TIMEOUT_MS", "1000".to_owned()),
+        ("READY_PATH", "/ready".to_owned()),
         // The tests of this process all sign up from 127.0.0.1, on one Redis; login still
         // reads the lockout from Redis.
         ("SECURITY_RATE_LIMIT", "false".to_owned()),
@@ -200,9 +201,15 @@ async fn a_database_that_refuses_is_a_fast_503_and_the_blog_recovers_without_a_r
         );
         println!("the database refused: POST /posts, round {round}: 503 in {took:?}");
     }
-    // The fast route needs no database.
+    // The fast route needs no database; readiness names it.
     let health = blog.app.get("/health").send().await;
     assert_eq!((health.status().as_u16(), health.text()), (200, "ok"));
+    let ready = blog.app.get("/ready").send().await;
+    assert_eq!(ready.status(), 503, "{}", ready.text());
+    assert_eq!(
+        ready.json::<Value>()["checks"],
+        json!({"database": "failed", "cache": "ok"})
+    );
 
     blog.db.set(Mode::Forward);
     let took = until_status(
@@ -214,6 +221,7 @@ async fn a_database_that_refuses_is_a_fast_503_and_the_blog_recovers_without_a_r
     .await;
     println!("the database refused: recovered {took:?} after it returned");
     assert_eq!(blog.write(&bearer, "after").await.status(), 201);
+    assert_eq!(blog.app.get("/ready").send().await.status(), 200);
 }
 
 #[tokio::test]
@@ -291,6 +299,11 @@ async fn redis_refusing_or_hanging_fails_login_within_three_seconds_and_recovers
             );
             println!("Redis {mode:?}: login, round {round}: 503 in {took:?}");
         }
+        let start = Instant::now();
+        let ready = blog.app.get("/ready").send().await;
+        assert_eq!(ready.status(), 503, "Redis {mode:?}: {}", ready.text());
+        assert_eq!(ready.json::<Value>()["checks"]["cache"], "failed");
+        assert!(start.elapsed() < Duration::from_secs(3), "Redis {mode:?}");
         blog.cache.set(Mode::Forward);
         let took = until_status(
             200,
