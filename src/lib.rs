@@ -76,6 +76,8 @@ pub mod db {
 /// The user guide, one chapter a module, every example compiled.
 #[cfg(all(feature = "auth", feature = "testing", feature = "sqlite"))]
 pub mod guide;
+#[cfg(feature = "log")]
+pub mod log;
 
 #[cfg(feature = "auth")]
 pub use chopin_auth::AuthConfig;

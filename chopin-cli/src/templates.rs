@@ -75,7 +75,8 @@ pub(crate) struct Project<'a> {
 /// The features of `chopin` a project uses, as a TOML list's items: its database's driver and,
 /// with accounts, `AuthModule` and the Redis cache its rate limits share between processes.
 fn features(project: &Project<'_>) -> String {
-    let mut features = vec![project.db];
+    // The HTTP layer's defaults (compression, metrics) and the log, as in `chopin`'s own default.
+    let mut features = vec![project.db, "compression", "log", "metrics"];
     if project.auth {
         features.extend(["auth", "redis"]);
     }
@@ -162,7 +163,7 @@ mod tests {
         let with_auth = files(true, "sqlite");
         assert!(file(&with_auth, "Cargo.toml").starts_with("[package]\nname = \"my-app\"\n"));
         assert!(file(&with_auth, "Cargo.toml").contains(
-            "\nchopin = { version = \"0.1.0\", default-features = false, features = [\"sqlite\", \"auth\", \"redis\"] }\n"
+            "\nchopin = { version = \"0.1.0\", default-features = false, features = [\"sqlite\", \"compression\", \"log\", \"metrics\", \"auth\", \"redis\"] }\n"
         ));
         assert!(file(&with_auth, "Cargo.toml").contains(
             "\n[dev-dependencies]\nchopin = { version = \"0.1.0\", default-features = false, features = [\"testing\"] }\n"
@@ -180,7 +181,7 @@ mod tests {
 
         let open = files(false, "postgres");
         assert!(file(&open, "Cargo.toml").contains(
-            "\nchopin = { version = \"0.1.0\", default-features = false, features = [\"postgres\"] }\n"
+            "\nchopin = { version = \"0.1.0\", default-features = false, features = [\"postgres\", \"compression\", \"log\", \"metrics\"] }\n"
         ));
         assert!(
             file(&open, ".env.example")

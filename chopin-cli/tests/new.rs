@@ -98,7 +98,7 @@ fn new_writes_the_whole_project_and_nothing_else() {
     let manifest = std::fs::read_to_string(dir.join("my-app/Cargo.toml")).expect("Cargo.toml");
     assert!(
         manifest.contains(&format!(
-            "\nchopin = {{ path = \"{}\", default-features = false, features = [\"sqlite\", \"auth\", \"redis\"] }}\n",
+            "\nchopin = {{ path = \"{}\", default-features = false, features = [\"sqlite\", \"compression\", \"log\", \"metrics\", \"auth\", \"redis\"] }}\n",
             root.display()
         )),
         "{manifest}"
@@ -114,7 +114,7 @@ fn without_chopin_path_the_project_depends_on_the_published_version() {
     let manifest = std::fs::read_to_string(dir.join("shop/Cargo.toml")).expect("Cargo.toml");
     assert!(
         manifest.contains(&format!(
-            "\nchopin = {{ version = \"{}\", default-features = false, features = [\"postgres\"] }}\n",
+            "\nchopin = {{ version = \"{}\", default-features = false, features = [\"postgres\", \"compression\", \"log\", \"metrics\"] }}\n",
             env!("CARGO_PKG_VERSION")
         )),
         "{manifest}"

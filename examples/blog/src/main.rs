@@ -3,23 +3,16 @@
 //! `cargo run -p blog -- migrate` only migrates, `cargo run -p blog -- routes` prints its route
 //! table and `cargo run -p blog -- openapi` its API description.
 
-use tracing_subscriber::EnvFilter;
-
 #[tokio::main]
 async fn main() -> Result<(), chopin::Error> {
-    // The log goes to standard error: standard output is the commands' (`openapi` prints the
-    // description there) and, in development, the mail's.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     // The example starts on an empty database: it migrates at start-up unless told otherwise.
     let defaults = chopin::Config::default().with(chopin::DbConfig {
         auto_migrate: true,
         ..chopin::DbConfig::default()
     });
     let config = chopin::Config::from_env_with_defaults(defaults)?;
+    // On standard error (standard output is the commands'), filtered by `RUST_LOG`, as JSON
+    // lines with `LOG_FORMAT=json`.
+    chopin::log::init(&config)?;
     blog::app(config)?.run_command().await
 }

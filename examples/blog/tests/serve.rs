@@ -333,3 +333,51 @@ async fn the_admin_createadmin_makes_signs_in_and_cannot_demote_themself() {
     terminate(&blog);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn with_log_format_json_every_log_line_is_a_json_object_and_requests_are_logged() {
+    let dir = std::env::temp_dir().join(format!("chopin-blog-json-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut blog = Blog::start_with(&dir, &[("LOG_FORMAT", "json")]);
+    // Each line is one object; the address is in the message of the one that says so.
+    let addr = loop {
+        let line = blog.line().await;
+        let event: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(event["timestamp"].is_string(), "{event}");
+        let message = event["fields"]["message"].as_str().unwrap_or_default();
+        if let Some(rest) = message.strip_prefix("listening on http://") {
+            break rest.split_once(' ').expect("an address").0.to_owned();
+        }
+    };
+    let server = TestClient::new(addr.parse().expect("a socket address"));
+    let res = server
+        .get("/posts")
+        .header("x-request-id", "json-log-7")
+        .send()
+        .await;
+    assert_eq!(res.status(), 200);
+    let access = loop {
+        let line = blog.line().await;
+        let event: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if event["target"] == "chopin::access" {
+            break event;
+        }
+    };
+    let fields = &access["fields"];
+    assert_eq!(fields["method"], "GET", "{access}");
+    assert_eq!(fields["route"], "/posts", "{access}");
+    assert_eq!(fields["status"], 200, "{access}");
+    assert_eq!(fields["request_id"], "json-log-7", "{access}");
+    assert!(fields["latency_ms"].is_f64(), "{access}");
+    assert_eq!(access["level"], "INFO");
+    // The request's span, with its id, is around the line.
+    assert_eq!(access["spans"][0]["request_id"], "json-log-7", "{access}");
+    terminate(&blog);
+
+    let mut bad = Blog::start_with(&dir, &[("LOG_FORMAT", "xml")]);
+    let said = bad.until("Error: ").await;
+    assert!(said.contains("LOG_FORMAT"), "{said}");
+}
