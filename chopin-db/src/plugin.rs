@@ -7,6 +7,7 @@
 
 use std::future::Future;
 
+use chopin_runtime::gauges::Gauge;
 use chopin_runtime::module::ModuleList;
 use chopin_runtime::plugin::{BoxFuture, Command, Mount, Plugin, Setup};
 use chopin_runtime::ready::Check;
@@ -62,6 +63,50 @@ async fn migrate_models(db: &Db, models: &[ModelDecl]) -> Result<Report, Error> 
         .map_err(Error::battery)
 }
 
+/// The database's readiness check and its pool's gauges.
+fn watch(app: &mut Setup<'_>, db: &Db) {
+    app.ready_check(ready(db.clone()));
+    for (state, in_use) in [("idle", false), ("in_use", true)] {
+        let db = db.clone();
+        app.gauge(
+            Gauge::new(
+                "chopin_db_pool_connections",
+                "Connections the database pool holds, idle or in use.",
+                move || {
+                    pool_use(&db).map_or(0.0, |(size, idle)| {
+                        f64::from(if in_use {
+                            size.saturating_sub(idle)
+                        } else {
+                            idle
+                        })
+                    })
+                },
+            )
+            .label("state", state),
+        );
+    }
+}
+
+/// The pool's connections, and how many of them are idle.
+fn pool_use(db: &Db) -> Option<(u32, u32)> {
+    use sea_orm::DatabaseConnectionType as Kind;
+    let conn = db.conn();
+    let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    match &conn.inner {
+        #[cfg(feature = "postgres")]
+        Kind::SqlxPostgresPoolConnection(_) => {
+            let pool = conn.get_postgres_connection_pool();
+            Some((pool.size(), idle(pool.num_idle())))
+        }
+        #[cfg(feature = "sqlite")]
+        Kind::SqlxSqlitePoolConnection(_) => {
+            let pool = conn.get_sqlite_connection_pool();
+            Some((pool.size(), idle(pool.num_idle())))
+        }
+        _ => None,
+    }
+}
+
 /// `READY_PATH`'s check of the database: a round trip on a pooled connection (which the pool's
 /// acquire timeout bounds, and the readiness route too).
 fn ready(db: Db) -> Check {
@@ -84,7 +129,7 @@ impl Plugin for Database {
     fn start<'a>(&'a mut self, app: &'a mut Setup<'_>) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             if let Some(db) = app.service::<Db>().cloned() {
-                app.ready_check(ready(db));
+                watch(app, &db);
                 return Ok(());
             }
             if self.models.is_empty() {
@@ -92,7 +137,7 @@ impl Plugin for Database {
             }
             let db = open(app.config()).await?;
             app.provide(db.clone());
-            app.ready_check(ready(db.clone()));
+            watch(app, &db);
             if app.config().section::<DbConfig>()?.auto_migrate {
                 // `migrate` logs each step it applies.
                 migrate_models(&db, &self.models).await?;

@@ -21,6 +21,7 @@ mod date;
 mod error;
 pub mod extract;
 mod fast_route;
+pub mod gauges;
 pub mod manifest;
 mod method;
 mod middleware;

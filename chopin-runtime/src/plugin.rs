@@ -17,6 +17,7 @@ use std::pin::Pin;
 
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
+use crate::gauges::{Gauge, Gauges};
 use crate::ready::{Check, Checks};
 use crate::service::Services;
 
@@ -136,6 +137,14 @@ impl<'a> Setup<'a> {
     /// Gives the application's handlers `service`, replacing one of its type.
     pub fn provide<T: Clone + Send + Sync + 'static>(&mut self, service: T) {
         self.services.insert(service);
+    }
+
+    /// Adds a gauge that `METRICS_PATH` reads at each scrape (see [`crate::gauges`]): the
+    /// database battery reports its pool with them.
+    pub fn gauge(&mut self, gauge: Gauge) {
+        let mut gauges = self.services.get::<Gauges>().cloned().unwrap_or_default();
+        gauges.0.push(gauge);
+        self.services.insert(gauges);
     }
 
     /// Adds a readiness check: `READY_PATH` answers `503` while it fails (see

@@ -18,6 +18,8 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
 use crate::fast_route::Prepared;
+#[cfg(feature = "metrics")]
+use crate::gauges::Gauges;
 use crate::manifest::Manifest;
 use crate::manifest::Methods;
 use crate::method::MethodSet;
@@ -162,13 +164,14 @@ where
         }
         #[cfg(feature = "metrics")]
         if let (Some(path), Some(metrics)) = (self.config.http.metrics_path.clone(), metrics) {
+            let gauges = services.get::<Gauges>().cloned().unwrap_or_default();
             router = serve_at(
                 router,
                 &path,
                 "METRICS_PATH",
                 "the metrics",
                 get(move || {
-                    let text = metrics.render();
+                    let text = metrics.render(&gauges);
                     async move {
                         (
                             [(

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::MatchedPath;
+
+use crate::gauges::Gauges;
 use http::Method;
 use metrics::{Gauge, Key, Label, Metadata, Recorder as _, Unit};
 use metrics_exporter_prometheus::{
@@ -107,8 +109,21 @@ impl Recorder {
             .record(latency.as_secs_f64());
     }
 
-    /// Everything recorded, in Prometheus' text format.
-    pub(crate) fn render(&self) -> String {
+    /// Everything recorded, and the batteries' `gauges` read now, in Prometheus' text format.
+    pub(crate) fn render(&self, gauges: &Gauges) -> String {
+        for gauge in &gauges.0 {
+            self.recorder
+                .describe_gauge(gauge.name.into(), None, gauge.help.into());
+            let labels: Vec<Label> = gauge
+                .labels
+                .iter()
+                .map(|(k, v)| Label::new(*k, v.clone()))
+                .collect();
+            let key = Key::from_parts(gauge.name, labels);
+            self.recorder
+                .register_gauge(&key, &metadata())
+                .set(gauge.read());
+        }
         self.handle.render()
     }
 }

@@ -647,3 +647,62 @@ async fn hostile_text_in_every_field_of_every_operation_is_a_4xx_and_never_store
         .collect();
     assert_eq!(titles, ["A post"]);
 }
+
+#[tokio::test]
+async fn a_page_of_30_posts_is_compressed_when_asked_counted_and_tagged_with_a_request_id() {
+    let mut config = Config::default();
+    config.http.metrics_path = Some("/metrics".to_owned());
+    let (blog, _database) = blog_with(config).await;
+    for i in 0..30 {
+        let post = json!({"title": format!("Post {i}"), "body": "words ".repeat(40)});
+        let res = blog.post("/posts").json(&post).send().await;
+        assert_eq!(res.status(), 201, "{}", res.text());
+    }
+    let plain = blog.get("/posts?per_page=30").send().await;
+    assert_eq!(plain.status(), 200);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(
+        plain.json::<Value>()["items"].as_array().map(Vec::len),
+        Some(30)
+    );
+    assert!(plain.header("x-request-id").is_some());
+
+    let gzipped = blog
+        .get("/posts?per_page=30")
+        .header("accept-encoding", "gzip")
+        .header("x-request-id", "list-30")
+        .send()
+        .await;
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzipped.header("x-request-id"), Some("list-30"));
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&gzipped.bytes()[..]),
+        &mut text,
+    )
+    .expect("gzip");
+    assert_eq!(text, plain.text());
+    assert!(gzipped.bytes().len() * 4 < plain.bytes().len());
+
+    let metrics = blog.get("/metrics").send().await;
+    let text = metrics.text();
+    assert!(
+        text.contains(r#"http_requests_total{method="POST",route="/posts",status="201"} 30"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/posts",status="200"} 2"#),
+        "{text}"
+    );
+    // The pool the requests used: at least one connection, idle now.
+    let idle = text
+        .lines()
+        .find_map(|l| l.strip_prefix(r#"chopin_db_pool_connections{state="idle"} "#))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("the pool's idle connections: {text}"));
+    assert!(idle >= 1.0, "{text}");
+    assert!(
+        text.contains(r#"chopin_db_pool_connections{state="in_use"}"#),
+        "{text}"
+    );
+}
