@@ -12,14 +12,16 @@
 //!    their own.
 //! 4. [Dynamic routes](crate::guide::dynamic_routes): route attributes, extractors, responses, and the
 //!    mistakes the macro reports.
-//! 5. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, rows that
+//! 5. [The HTTP layer](crate::guide::http_layer): `App::layer`, request ids, compression, the
+//!    access log, CORS, metrics, readiness.
+//! 6. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, rows that
 //!    belong to a user, `migrate`.
-//! 6. [Authentication](crate::guide::authentication): `AuthModule`, guarded routes, roles, mail.
-//! 7. [The API description](crate::guide::api_description): OpenAPI from the handlers' types,
+//! 7. [Authentication](crate::guide::authentication): `AuthModule`, guarded routes, roles, mail.
+//! 8. [The API description](crate::guide::api_description): OpenAPI from the handlers' types,
 //!    `/openapi.json`, `/docs`.
-//! 8. [Testing](crate::guide::testing): `TestApp`, test databases and caches, mail, snapshots.
-//! 9. [Configuration](crate::guide::configuration): every variable, `.env`, and the errors.
-//! 10. [Deployment](crate::guide::deployment): release builds, workers, production settings, shutdown.
+//! 9. [Testing](crate::guide::testing): `TestApp`, test databases and caches, mail, snapshots.
+//! 10. [Configuration](crate::guide::configuration): every variable, `.env`, and the errors.
+//! 11. [Deployment](crate::guide::deployment): release builds, workers, production settings, shutdown.
 
 #[doc = include_str!("../docs/guide/getting-started.md")]
 pub mod getting_started {}
@@ -32,6 +34,9 @@ pub mod fast_routes {}
 
 #[doc = include_str!("../docs/guide/dynamic-routes.md")]
 pub mod dynamic_routes {}
+
+#[doc = include_str!("../docs/guide/http-layer.md")]
+pub mod http_layer {}
 
 #[doc = include_str!("../docs/guide/models.md")]
 pub mod models {}
