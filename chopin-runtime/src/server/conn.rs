@@ -6,8 +6,9 @@
 //! route, a body, an upgrade, `Connection: close`, HTTP/1.0) ends the fast path: the responses
 //! before it are flushed, then the connection and every byte not yet answered go to hyper, in
 //! order. Limits hold on both sides: an oversized head or too many headers get `431`, a head that
-//! does not arrive within the read timeout gets `408`, a malformed one gets `400`; each closes
-//! only this connection.
+//! does not arrive within the read timeout gets `408`, a malformed one gets `400`, and so does an
+//! HTTP/1.1 request without exactly one `host` line (RFC 9112, 3.2); each closes only this
+//! connection.
 
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
@@ -157,8 +158,22 @@ fn parse(
         Err(_) => return Step::Reject("400 Bad Request"),
     };
     // HTTP/1.0 has other keep-alive rules: hyper implements them.
-    if req.version != Some(1) || req.headers.iter().any(needs_hyper) {
+    if req.version != Some(1) {
         return Step::Miss;
+    }
+    // One pass over the headers: whether hyper must take the request, and how many `host`
+    // lines it has (RFC 9112, 3.2: an HTTP/1.1 request has exactly one).
+    let mut hosts = 0u32;
+    for h in &*req.headers {
+        match h.name.len() {
+            4 => hosts += u32::from(h.name.eq_ignore_ascii_case("host")),
+            // hyper's service refuses the same missing or repeated `host`.
+            _ if needs_hyper(h) => return Step::Miss,
+            _ => {}
+        }
+    }
+    if hosts != 1 {
+        return Step::Reject("400 Bad Request");
     }
     let (Some(method), Some(target)) = (req.method, req.path) else {
         return Step::Reject("400 Bad Request");
@@ -291,16 +306,25 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
         assert!(out.ends_with("\r\n\r\nhi"));
 
-        let cases: [(&[u8], Step); 9] = [
+        const BAD: Step = Step::Reject("400 Bad Request");
+        let cases: [(&[u8], Step); 15] = [
             (b"GET /t HTTP/1.1\r\nHost: x\r\n", Step::Partial),
-            (b"GET /other HTTP/1.1\r\n\r\n", Step::Miss),
+            (b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n", Step::Miss),
             (b"GET /t HTTP/1.0\r\n\r\n", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", Step::Miss),
-            (b"GET\x01/t HTTP/1.1\r\n\r\n", Step::Reject("400 Bad Request")),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", Step::Miss),
+            (b"GET\x01/t HTTP/1.1\r\nHost: x\r\n\r\n", BAD),
             (b"GET /t HTTP/1.1\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\ne: 1\r\nf: 1\r\ng: 1\r\nh: 1\r\ni: 1\r\n\r\n", Step::Reject(TOO_LARGE)),
+            // `host`: exactly one on HTTP/1.1, wherever the request would go.
+            (b"GET /t HTTP/1.1\r\n\r\n", BAD),
+            (b"GET /other HTTP/1.1\r\nAccept: */*\r\n\r\n", BAD),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nHOST: y\r\n\r\n", BAD),
+            (b"GET /t HTTP/1.1\r\nhost: x\r\nX: 1\r\n\r\n", Step::Served(34)),
+            (b"GET /t HTTP/1.1\r\nHosts: x\r\n\r\n", BAD),
+            // A request hyper takes anyway is refused there, with the same status.
+            (b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n", Step::Miss),
         ];
         for (input, expected) in cases {
             assert_eq!(
@@ -312,7 +336,7 @@ mod tests {
         }
         let (step, _) = run(
             &table,
-            b"GET /t HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            b"GET /t HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
         );
         assert!(matches!(step, Step::Served(_)));
         let long = [b"GET /t HTTP/1.1\r\nx: ".as_slice(), &[b'a'; 2000]].concat();

@@ -26,7 +26,7 @@ use axum::routing::future::RouteFuture;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{CatchUnwind, Either, Map, Ready, ready};
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body_util::Limited;
 use tokio::task::futures::TaskLocalFuture;
 use tokio::time::Sleep;
@@ -63,6 +63,9 @@ where
     type Future = Future;
 
     fn call(&self, req: Request<B>) -> Future {
+        if let Some(refused) = host_refused(&req) {
+            return Either::Left(ready(Ok(refused)));
+        }
         let shared = &self.shared;
         let hit = shared.table.lookup(
             req.method().as_str().as_bytes(),
@@ -91,6 +94,25 @@ where
         let handled = AssertUnwindSafe(context::scope(self.context.clone(), route)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }
+}
+
+/// The `400` of a request without exactly one `host` line (RFC 9112, 3.2): two on any request,
+/// none on an HTTP/1.1 one (HTTP/1.0 had no `host`). The connection closes after it, as the fast
+/// path's does: which host the client meant is unknown, so nothing it sends next is trusted.
+fn host_refused<B>(req: &Request<B>) -> Option<Response<Body>> {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let message = match (hosts.next(), hosts.next()) {
+        (Some(_), None) => return None,
+        (Some(_), Some(_)) => "the request has more than one `host` header: it names one host",
+        (None, _) if req.version() == Version::HTTP_11 => {
+            "the request has no `host` header, which HTTP/1.1 requires"
+        }
+        (None, _) => return None,
+    };
+    let mut res = ChopinError::bad_request(message).into_response();
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(res)
 }
 
 /// A handler that panicked gets the `500` of every internal error, one that ran out of time
