@@ -24,7 +24,7 @@ use crate::method::MethodSet;
 use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
 use crate::response::ChopinError;
-use crate::server::{Listeners, Shared};
+use crate::server::{Counters, Listeners, Shared};
 use crate::static_table::StaticTable;
 
 const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -150,6 +150,7 @@ where
                 router,
                 limits,
                 services: Arc::new(services),
+                counters: Counters::default(),
             }),
             config: self.config,
         })

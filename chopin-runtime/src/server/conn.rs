@@ -73,6 +73,7 @@ pub(crate) async fn serve(
     loop {
         let date = date::now();
         let before = buf.len();
+        let mut served = 0;
         let step = loop {
             if buf.is_empty() {
                 break Step::Partial;
@@ -86,7 +87,10 @@ pub(crate) async fn serve(
                 &mut out,
             );
             match step {
-                Step::Served(n) => buf.advance(n),
+                Step::Served(n) => {
+                    buf.advance(n);
+                    served += 1;
+                }
                 other => break other,
             }
         };
@@ -95,6 +99,8 @@ pub(crate) async fn serve(
                 return;
             }
             out.clear();
+            // Once per batch, on this thread's own counter.
+            shared.counters.fast_hits(served);
         }
         match step {
             Step::Partial | Step::Served(_) => {}
@@ -217,6 +223,7 @@ async fn handoff(
     shared: &Arc<Shared>,
     shutdown: &Token,
 ) {
+    shared.counters.handoff();
     let limits = &shared.limits;
     let mut builder = http1::Builder::new();
     builder
