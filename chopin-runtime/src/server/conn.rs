@@ -9,6 +9,11 @@
 //! does not arrive within the read timeout gets `408`, a malformed one gets `400`, and so does an
 //! HTTP/1.1 request without exactly one `host` line (RFC 9112, 3.2); each closes only this
 //! connection.
+//!
+//! A fast response is the same bytes for every request, the date aside: no `x-request-id`, no
+//! access log line; the fast path only counts its hits, per batch, for the metrics. Echoing an id
+//! or logging would cost per request more than the answer itself, and such a response carries no
+//! per-request state worth correlating. Dynamic responses, hyper's, carry `x-request-id`.
 
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
