@@ -14,6 +14,7 @@ use http::{Method, StatusCode, header};
 
 use super::App;
 use crate::cache::Cache;
+use crate::compression::Compression;
 use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
@@ -108,11 +109,13 @@ where
             )?;
         }
         let limits = self.config.limits.clone();
+        let http = &self.config.http;
+        let compression = Compression::new(http.compression, http.compression_min_bytes);
         let mut errors = Vec::new();
         let prepared: Vec<_> = self
             .fast_routes
             .into_iter()
-            .filter_map(|r| r.prepare().map_err(|e| errors.extend(e)).ok())
+            .filter_map(|r| r.prepare(compression).map_err(|e| errors.extend(e)).ok())
             .collect();
         let table = match StaticTable::new(prepared, seed) {
             Ok(table) if errors.is_empty() => table,

@@ -12,8 +12,10 @@
 //!
 //! A fast response is the same bytes for every request, the date aside: no `x-request-id`, no
 //! access log line; the fast path only counts its hits, per batch, for the metrics. Echoing an id
-//! or logging would cost per request more than the answer itself, and such a response carries no
-//! per-request state worth correlating. Dynamic responses, hyper's, carry `x-request-id`.
+//! or logging would cost more per request than the answer itself, and such a response carries no
+//! per-request state worth correlating. Dynamic responses, hyper's, carry `x-request-id`. A route
+//! with compressed variants (precomputed too) is the one place the fast path reads a header to
+//! answer: `accept-encoding`, to choose among them.
 
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
@@ -32,7 +34,9 @@ use super::rewind::Rewind;
 use super::service::HyperService;
 use super::shutdown::{Shutdown, Token};
 use super::timer::ConnectionTimer;
+use crate::compression::{self, Encoding};
 use crate::date::{self, DATE_LEN};
+use crate::fast_route::{Prepared, Variant};
 use crate::service::ClientAddr;
 use crate::service::RequestContext;
 use crate::static_table::{Hit, StaticTable};
@@ -190,12 +194,32 @@ fn parse(
         return Step::Reject("400 Bad Request");
     };
     match table.lookup(method.as_bytes(), target.as_bytes()) {
-        Some(Hit::Full(r)) => r.full.write_to(out, r.full.bytes.len(), date),
-        Some(Hit::Head(r)) => r.full.write_to(out, r.head_len, date),
+        Some(Hit::Full(r)) => {
+            let v = variant(r, req.headers);
+            v.full.write_to(out, v.full.bytes.len(), date);
+        }
+        Some(Hit::Head(r)) => {
+            let v = variant(r, req.headers);
+            v.full.write_to(out, v.head_len, date);
+        }
         Some(Hit::Preflight(p)) => p.wire.write_to(out, p.wire.bytes.len(), date),
         None => return Step::Miss,
     }
     Step::Served(len)
+}
+
+/// The response of `route` this request accepts. Only a route with compressed variants reads
+/// `accept-encoding`: the others cost nothing more.
+#[inline]
+fn variant<'r>(route: &'r Prepared, headers: &[httparse::Header<'_>]) -> Variant<'r> {
+    if route.compressed.is_none() {
+        return route.variant(Encoding::Identity);
+    }
+    let accepted = headers
+        .iter()
+        .filter(|h| h.name.len() == 15 && h.name.eq_ignore_ascii_case("accept-encoding"))
+        .map(|h| h.value);
+    route.variant(compression::negotiate(accepted))
 }
 
 /// The most header slots a request may use; `MAX_HEADERS` is capped at this.
@@ -291,6 +315,7 @@ async fn reject(mut stream: TcpStream, status: &str) {
 mod tests {
     use super::*;
     use crate::FastRoute;
+    use crate::compression::Compression;
 
     fn run(table: &StaticTable, input: &[u8]) -> (Step, String) {
         let mut out = Vec::new();
@@ -308,7 +333,11 @@ mod tests {
     #[test]
     fn steps() {
         let table = StaticTable::new(
-            vec![FastRoute::text("/t", "hi").prepare().expect("valid")],
+            vec![
+                FastRoute::text("/t", "hi")
+                    .prepare(Compression::OFF)
+                    .expect("valid"),
+            ],
             None,
         )
         .expect("table");
@@ -353,5 +382,58 @@ mod tests {
         assert!(matches!(step, Step::Served(_)));
         let long = [b"GET /t HTTP/1.1\r\nx: ".as_slice(), &[b'a'; 2000]].concat();
         assert_eq!(run(&table, &long).0, Step::Reject(TOO_LARGE));
+    }
+
+    #[test]
+    fn a_route_with_variants_is_answered_in_the_accepted_encoding() {
+        let table = StaticTable::new(
+            vec![
+                FastRoute::text("/big", "all work and no play ".repeat(100))
+                    .prepare(Compression::new(true, 1024))
+                    .expect("valid"),
+            ],
+            None,
+        )
+        .expect("table");
+        let cases: [(&str, &str, Option<&str>); 7] = [
+            ("GET", "", None),
+            ("GET", "Accept-Encoding: gzip, deflate, br\r\n", Some("br")),
+            ("GET", "accept-encoding: GZIP\r\n", Some("gzip")),
+            ("GET", "Accept-Encoding: br;q=0, *\r\n", Some("gzip")),
+            ("GET", "Accept-Encoding: identity\r\n", None),
+            (
+                "GET",
+                "Accept-Encoding: gzip\r\nAccept-Encoding: br\r\n",
+                Some("br"),
+            ),
+            ("HEAD", "Accept-Encoding: br\r\n", Some("br")),
+        ];
+        for (method, accept, expected) in cases {
+            let req = format!("{method} /big HTTP/1.1\r\nHost: x\r\n{accept}\r\n");
+            let (step, out) = {
+                let mut out = Vec::new();
+                let step = parse(req.as_bytes(), 8, &table, 1024, &date::now(), &mut out);
+                (step, out)
+            };
+            assert_eq!(step, Step::Served(req.len()), "{req}");
+            let head_end = out
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .expect("a head")
+                + 4;
+            let head = String::from_utf8_lossy(&out[..head_end]);
+            let encoding = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-encoding: "));
+            assert_eq!(encoding, expected, "{req}");
+            assert!(head.contains("\r\nvary: accept-encoding\r\n"), "{head}");
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|n| n.parse().ok())
+                .expect("a length");
+            let body = out.len() - head_end;
+            assert_eq!(body, if method == "HEAD" { 0 } else { length }, "{req}");
+        }
     }
 }

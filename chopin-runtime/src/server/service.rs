@@ -26,13 +26,15 @@ use axum::routing::future::RouteFuture;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{CatchUnwind, Either, Map, Ready, ready};
-use http::{HeaderValue, Request, Response, StatusCode, Version, header};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body_util::Limited;
 use tokio::task::futures::TaskLocalFuture;
 use tokio::time::Sleep;
 use tower::Service;
 
 use super::Shared;
+use crate::compression::{self, Encoding};
+use crate::fast_route::{Prepared, Variant};
 use crate::response::ChopinError;
 use crate::service::{self as context, RequestContext};
 use crate::static_table::Hit;
@@ -72,7 +74,7 @@ where
             req.uri().path().as_bytes(),
         );
         if let Some(hit) = hit {
-            return Either::Left(ready(Ok(respond(hit))));
+            return Either::Left(ready(Ok(respond(hit, req.headers()))));
         }
         let max = shared.limits.max_body_bytes;
         // hyper has parsed `content-length` into the body's size hint: no header lookup needed.
@@ -188,18 +190,43 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
-/// A fast route's response as hyper wants it: hyper adds the date, and drops the body of `HEAD`.
-fn respond(hit: Hit<'_>) -> Response<Body> {
-    let (status, headers, body) = match hit {
-        Hit::Full(r) | Hit::Head(r) => (StatusCode::OK, &r.headers, Body::from(r.body.clone())),
-        Hit::Preflight(p) => (StatusCode::NO_CONTENT, &p.headers, Body::empty()),
+/// A fast route's response as hyper wants it, in the encoding the request accepts (as the fast
+/// path chooses it): hyper adds the date, and drops the body of `HEAD`.
+fn respond(hit: Hit<'_>, request: &HeaderMap) -> Response<Body> {
+    fn variant<'r>(r: &'r Prepared, request: &HeaderMap) -> Variant<'r> {
+        let encoding = match r.compressed {
+            Some(_) => compression::negotiate(
+                request
+                    .get_all(header::ACCEPT_ENCODING)
+                    .iter()
+                    .map(HeaderValue::as_bytes),
+            ),
+            None => Encoding::Identity,
+        };
+        r.variant(encoding)
+    }
+    let (status, headers, body, head_len) = match hit {
+        Hit::Full(r) => {
+            let v = variant(r, request);
+            (StatusCode::OK, v.headers, Body::from(v.body.clone()), None)
+        }
+        Hit::Head(r) => {
+            let v = variant(r, request);
+            (
+                StatusCode::OK,
+                v.headers,
+                Body::from(v.body.clone()),
+                Some(v.body.len()),
+            )
+        }
+        Hit::Preflight(p) => (StatusCode::NO_CONTENT, &p.headers, Body::empty(), None),
     };
     let mut res = Response::new(body);
     *res.status_mut() = status;
     *res.headers_mut() = headers.clone();
-    if let Hit::Head(r) = hit {
+    if let Some(len) = head_len {
         res.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(r.body.len()));
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     res
 }
