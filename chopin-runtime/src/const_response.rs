@@ -82,6 +82,7 @@ const fn digits(mut n: usize) -> usize {
 mod tests {
     use super::*;
     use crate::FastRoute;
+    use crate::compression::Compression;
 
     const HEADERS: &[(&str, &str)] = &[
         ("content-type", "text/plain; charset=utf-8"),
@@ -99,7 +100,7 @@ mod tests {
             .cache_control("no-cache")
             .cors()
             .header("x-content-type-options", "nosniff")
-            .prepare()
+            .prepare(Compression::OFF)
             .expect("valid");
         assert_eq!(&BYTES[..], &prepared.full.bytes[..]);
         assert_eq!(DATE_AT, prepared.full.date_at);

@@ -15,6 +15,7 @@ mod app;
 pub mod auth;
 pub mod cache;
 pub mod classify;
+mod compression;
 pub mod config;
 pub mod const_response;
 mod date;

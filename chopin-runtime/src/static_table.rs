@@ -127,18 +127,21 @@ impl StaticTable {
 mod tests {
     use super::*;
     use crate::FastRoute;
+    use crate::compression::Compression;
 
     fn table() -> StaticTable {
         StaticTable::new(
             vec![
-                FastRoute::text("/a", "a").prepare().expect("valid"),
+                FastRoute::text("/a", "a")
+                    .prepare(Compression::OFF)
+                    .expect("valid"),
                 FastRoute::text("/cors", "c")
                     .cors()
-                    .prepare()
+                    .prepare(Compression::OFF)
                     .expect("valid"),
                 FastRoute::text("/post", "p")
                     .post_only()
-                    .prepare()
+                    .prepare(Compression::OFF)
                     .expect("valid"),
             ],
             None,
@@ -187,7 +190,7 @@ mod tests {
         let routes = (0..40)
             .map(|i| {
                 FastRoute::text(format!("/r/{i}"), "x")
-                    .prepare()
+                    .prepare(Compression::OFF)
                     .expect("valid")
             })
             .collect();
@@ -207,8 +210,12 @@ mod tests {
     fn duplicates_are_refused() {
         let errors = StaticTable::new(
             vec![
-                FastRoute::text("/a", "1").prepare().expect("valid"),
-                FastRoute::json("/a", "2").prepare().expect("valid"),
+                FastRoute::text("/a", "1")
+                    .prepare(Compression::OFF)
+                    .expect("valid"),
+                FastRoute::json("/a", "2")
+                    .prepare(Compression::OFF)
+                    .expect("valid"),
             ],
             None,
         )
@@ -226,7 +233,7 @@ mod tests {
         let routes: Vec<Prepared> = (0..MAX_KEYS + 1)
             .map(|i| {
                 FastRoute::text(format!("/r/{i}"), "r")
-                    .prepare()
+                    .prepare(Compression::OFF)
                     .expect("valid")
             })
             .collect();

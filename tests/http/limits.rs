@@ -254,3 +254,66 @@ async fn requests_answered_before_a_bad_one_in_a_batch_are_kept() {
     assert_eq!(statuses, ["200 OK", "400 Bad Request"]);
     assert!(all.contains("\r\n\r\nHello, World!HTTP/1.1 400"));
 }
+
+#[tokio::test]
+async fn an_http_1_1_request_without_exactly_one_host_is_400() {
+    let app = spawn(limited()).await;
+    let inputs: [&[u8]; 6] = [
+        b"GET /plaintext HTTP/1.1\r\n\r\n",
+        b"GET /users/1 HTTP/1.1\r\n\r\n",
+        b"GET /plaintext HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        b"GET /users/1 HTTP/1.1\r\nhost: x\r\nHOST: x\r\n\r\n",
+        // A request the fast path hands to hyper anyway.
+        b"POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi",
+        // Two hosts are one too many in any version.
+        b"GET /users/1 HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n",
+    ];
+    for input in inputs {
+        for on_hyper in [false, true] {
+            let mut c = conn(&app, on_hyper).await;
+            c.send(input).await;
+            let answer = String::from_utf8(c.until_closed().await).expect("ascii");
+            let what = format!("{:?} (hyper: {on_hyper})", String::from_utf8_lossy(input));
+            // hyper answers HTTP/1.0 in its version.
+            assert!(
+                answer.starts_with("HTTP/1.1 400 Bad Request\r\n")
+                    || answer.starts_with("HTTP/1.0 400 Bad Request\r\n"),
+                "{what}: {answer}"
+            );
+            // Refused in the fast path's parse, the answer is bare; by hyper's service (which
+            // takes bodies and HTTP/1.0), it is the JSON error of every other refusal.
+            let by_hyper = on_hyper
+                || input.starts_with(b"POST")
+                || input.windows(8).any(|w| w == b"HTTP/1.0");
+            if by_hyper {
+                assert!(
+                    answer.contains(r#"{"error":"bad_request","message":"the request has "#),
+                    "{what}: {answer}"
+                );
+                assert!(answer.contains("`host` header"), "{what}: {answer}");
+            } else {
+                assert!(
+                    answer.contains("\r\ncontent-length: 0\r\n"),
+                    "{what}: {answer}"
+                );
+            }
+        }
+    }
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn an_http_1_0_request_without_host_is_served() {
+    let app = spawn(limited()).await;
+    for (input, body) in [
+        (
+            b"GET /plaintext HTTP/1.0\r\n\r\n".as_slice(),
+            "Hello, World!",
+        ),
+        (b"GET /users/3 HTTP/1.0\r\n\r\n", "user 3"),
+    ] {
+        let mut c = Conn::open(app.addr()).await;
+        let res = c.roundtrip(input).await;
+        assert_eq!((res.status, res.text()), (200, body));
+    }
+}

@@ -7,6 +7,7 @@
 #![deny(warnings, unused_qualifications, clippy::all)]
 
 mod clashes;
+mod compression;
 mod fast_path;
 mod headers;
 mod lifecycle;

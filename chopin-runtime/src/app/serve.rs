@@ -14,6 +14,7 @@ use http::{Method, StatusCode, header};
 
 use super::App;
 use crate::cache::Cache;
+use crate::compression::Compression;
 use crate::config::Config;
 use crate::error::Error;
 use crate::fast_route::FastRoute;
@@ -28,7 +29,7 @@ use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
 use crate::ready::{Check, Checks};
 use crate::response::ChopinError;
-use crate::server::{Listeners, Shared};
+use crate::server::{Counters, Listeners, Shared};
 use crate::static_table::StaticTable;
 
 const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -112,11 +113,17 @@ where
             )?;
         }
         let limits = self.config.limits.clone();
+        let http = &self.config.http;
+        let compression = Compression::new(
+            // Without the feature, brotli is not built in: fast routes are served as they are.
+            cfg!(feature = "compression") && http.compression,
+            http.compression_min_bytes,
+        );
         let mut errors = Vec::new();
         let prepared: Vec<_> = self
             .fast_routes
             .into_iter()
-            .filter_map(|r| r.prepare().map_err(|e| errors.extend(e)).ok())
+            .filter_map(|r| r.prepare(compression).map_err(|e| errors.extend(e)).ok())
             .collect();
         let table = match StaticTable::new(prepared, seed) {
             Ok(table) if errors.is_empty() => table,
@@ -218,6 +225,7 @@ where
                 request_ids: self.config.http.request_id,
                 limits,
                 services: Arc::new(services),
+                counters: Counters::default(),
             }),
             config: self.config,
         })

@@ -20,10 +20,12 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 
+use crate::compression::Compression;
 use crate::method::{MethodSet, Methods};
 
 pub use declared::{DeclaredRoute, IntoFastRoute, Unchecked};
-pub(crate) use prepared::{Preflight, Prepared, Wire};
+use prepared::Encoded;
+pub(crate) use prepared::{Preflight, Prepared, Variant};
 pub use static_route::StaticRoute;
 
 /// A body a fast route can serve: any byte string the route can keep for the life of the server.
@@ -240,13 +242,14 @@ impl FastRoute {
         self
     }
 
-    /// Turns the declaration into its precomputed responses, or says everything wrong with it.
-    pub(crate) fn prepare(self) -> Result<Prepared, Vec<String>> {
+    /// Turns the declaration into its precomputed responses, compressed as `compression` says,
+    /// or says everything wrong with it.
+    pub(crate) fn prepare(self, compression: Compression) -> Result<Prepared, Vec<String>> {
         let origin = self
             .origin
             .unwrap_or_else(|| "a fast route added by hand".to_owned());
         if let Some(route) = self.precomputed {
-            return route.prepare(origin);
+            return route.prepare(origin, compression);
         }
         let mut errors = self.errors;
         let path = &self.path;
@@ -298,22 +301,20 @@ impl FastRoute {
             return Err(errors);
         }
 
-        let mut head = headers.clone();
-        head.insert(header::CONTENT_LENGTH, HeaderValue::from(self.body.len()));
-        let full = Wire::build("200 OK", &head, &self.body);
-        let head_len = full.bytes.len() - self.body.len();
-
+        let compressed = prepared::compressed(&headers, &self.body, compression);
+        if compressed.is_some() {
+            headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        let identity = Encoded::build(headers, self.body);
         let preflight = self.cors.then(|| prepared::preflight(methods));
-        Ok(Prepared {
-            path: self.path.into_owned().into_boxed_str(),
+        Ok(Prepared::new(
+            self.path.into_owned().into_boxed_str(),
             origin,
             methods,
-            full,
-            head_len,
-            headers: head,
-            body: self.body,
+            identity,
+            compressed,
             preflight,
-        })
+        ))
     }
 }
 
@@ -328,7 +329,9 @@ const RESERVED: [HeaderName; 5] = [
 
 #[cfg(test)]
 mod tests {
+    use super::prepared::Wire;
     use super::*;
+    use crate::compression::Encoding;
     use crate::date::DATE_LEN;
 
     fn text(w: &Wire) -> String {
@@ -342,7 +345,7 @@ mod tests {
         let p = FastRoute::json("/json", br#"{"message":"Hello, World!"}"#)
             .cache_control("no-cache")
             .header("x-content-type-options", "nosniff")
-            .prepare()
+            .prepare(Compression::OFF)
             .expect("valid");
         assert_eq!(
             text(&p.full),
@@ -357,7 +360,10 @@ mod tests {
 
     #[test]
     fn cors_routes_get_a_preflight() {
-        let p = FastRoute::text("/s", "ok").cors().prepare().expect("valid");
+        let p = FastRoute::text("/s", "ok")
+            .cors()
+            .prepare(Compression::OFF)
+            .expect("valid");
         let preflight = p.preflight.as_ref().expect("preflight");
         assert_eq!(
             text(&preflight.wire),
@@ -369,11 +375,156 @@ mod tests {
         assert_eq!(p.describe(), "/s [GET, HEAD] +cors (2 bytes)");
     }
 
+    /// The head of `v`'s `GET` response.
+    fn head(v: Variant<'_>) -> String {
+        let mut bytes = v.full.bytes[..v.head_len].to_vec();
+        let at = v.full.date_at;
+        bytes[at..at + DATE_LEN].copy_from_slice(b"Sun, 06 Nov 1994 08:49:37 GMT");
+        String::from_utf8(bytes).expect("utf-8")
+    }
+
+    #[cfg(feature = "compression")]
+    /// The head of `v`'s `GET` response, and its body inflated.
+    fn open(v: Variant<'_>) -> (String, Vec<u8>) {
+        use std::io::Read;
+        let head = head(v);
+        let body = &v.full.bytes[v.head_len..];
+        assert_eq!(body, &v.body[..]);
+        let mut out = Vec::new();
+        if head.contains("content-encoding: br") {
+            brotli::Decompressor::new(body, 4096)
+                .read_to_end(&mut out)
+                .expect("brotli");
+        } else if head.contains("content-encoding: gzip") {
+            flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut out)
+                .expect("gzip");
+        } else {
+            out = body.to_vec();
+        }
+        (head, out)
+    }
+
+    const ON: Compression = Compression::new(true, 1024);
+
+    #[cfg(feature = "compression")]
+    #[test]
+    fn a_large_compressible_body_gets_brotli_and_gzip_variants() {
+        let body = r#"{"name":"chopin","kind":"framework"}"#.repeat(40);
+        let p = FastRoute::json("/big", body.clone())
+            .cache_control("no-cache")
+            .prepare(ON)
+            .expect("valid");
+        let identity = p.variant(Encoding::Identity);
+        let (head, out) = open(identity);
+        assert_eq!(
+            head,
+            format!(
+                "HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-type: application/json\r\n\
+                 cache-control: no-cache\r\nvary: accept-encoding\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            )
+        );
+        assert_eq!(out, body.as_bytes());
+        for (encoding, name) in [(Encoding::Brotli, "br"), (Encoding::Gzip, "gzip")] {
+            let v = p.variant(encoding);
+            let (head, out) = open(v);
+            assert_eq!(
+                head,
+                format!(
+                    "HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-type: application/json\r\n\
+                     cache-control: no-cache\r\ncontent-encoding: {name}\r\nvary: accept-encoding\r\n\
+                     content-length: {}\r\n\r\n",
+                    v.body.len()
+                )
+            );
+            assert_eq!(out, body.as_bytes(), "{name}");
+            assert!(v.body.len() < body.len() / 4, "{name}: {}", v.body.len());
+            assert_eq!(
+                v.headers.get("content-encoding").map(|v| v.as_bytes()),
+                Some(name.as_bytes())
+            );
+            assert_eq!(
+                v.headers.get("content-length").map(|v| v.as_bytes()),
+                Some(v.body.len().to_string().as_bytes())
+            );
+        }
+        assert!(
+            p.describe()
+                .starts_with("/big [GET, HEAD] (1440 bytes; br "),
+            "{}",
+            p.describe()
+        );
+    }
+
+    #[test]
+    fn small_incompressible_encoded_or_switched_off_get_no_variants() {
+        let big = "a".repeat(4096);
+        let cases = [
+            FastRoute::json("/small", "a".repeat(1023)).prepare(ON),
+            FastRoute::new("/png", "image/png", big.clone()).prepare(ON),
+            FastRoute::new("/woff2", "font/woff2", big.clone()).prepare(ON),
+            FastRoute::text("/gz", big.clone())
+                .header("content-encoding", "gzip")
+                .prepare(ON),
+            FastRoute::text("/off", big).prepare(Compression::new(false, 1024)),
+        ];
+        for p in cases {
+            let p = p.expect("valid");
+            assert!(p.compressed.is_none(), "{}", p.path);
+            let head = head(p.variant(Encoding::Brotli));
+            assert!(!head.contains("vary"), "{}: {head}", p.path);
+            assert!(!head.contains("content-encoding: br"), "{}: {head}", p.path);
+        }
+        // Random bytes do not shrink: no variant is kept that would be larger.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                // xorshift64
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[0]
+            })
+            .collect();
+        let p = FastRoute::text("/noise", noise).prepare(ON).expect("valid");
+        assert!(p.compressed.is_none());
+    }
+
+    #[cfg(feature = "compression")]
+    #[test]
+    fn a_route_computed_at_compile_time_is_compressed_too() {
+        const BODY: &str = include_str!("../../assets/scalar/LICENSE");
+        const HEADERS: &[(&str, &str)] = &[("content-type", "text/plain; charset=utf-8")];
+        static RESPONSE: [u8; crate::const_response::response_len(HEADERS, BODY.as_bytes())] =
+            crate::const_response::response(HEADERS, BODY.as_bytes());
+        let route = StaticRoute::__new(
+            "/license",
+            Methods::GET,
+            false,
+            HEADERS,
+            BODY.len(),
+            &RESPONSE,
+        );
+        let p = FastRoute::from(route).prepare(ON).expect("valid");
+        let (head, out) = open(p.variant(Encoding::Identity));
+        assert!(head.contains("\r\nvary: accept-encoding\r\n"), "{head}");
+        assert_eq!(out, BODY.as_bytes());
+        let (head, out) = open(p.variant(Encoding::Brotli));
+        assert!(head.contains("\r\ncontent-encoding: br\r\n"), "{head}");
+        assert_eq!(out, BODY.as_bytes());
+        // Off, the bytes computed at compile time are served as they are.
+        let p = FastRoute::from(route)
+            .prepare(Compression::OFF)
+            .expect("valid");
+        assert!(std::ptr::eq(&p.full.bytes[..], &RESPONSE[..]));
+    }
+
     #[test]
     fn method_filters() {
         let p = FastRoute::text("/p", "ok")
             .post_only()
-            .prepare()
+            .prepare(Compression::OFF)
             .expect("valid");
         assert!(
             p.methods
@@ -385,7 +536,11 @@ mod tests {
 
     #[test]
     fn paths_follow_the_route_grammar_without_parameters() {
-        let message = |path: &'static str| FastRoute::text(path, "x").prepare().expect_err(path);
+        let message = |path: &'static str| {
+            FastRoute::text(path, "x")
+                .prepare(Compression::OFF)
+                .expect_err(path)
+        };
         assert_eq!(
             message("/users/{id}"),
             ["fast route `/users/{id}`: a fast route answers one literal path, without parameters"]
@@ -406,7 +561,7 @@ mod tests {
             .header("bad name", "v")
             .header("x-ok", "line\nbreak")
             .methods(&[ext])
-            .prepare()
+            .prepare(Compression::OFF)
             .expect_err("invalid");
         assert_eq!(
             errors,

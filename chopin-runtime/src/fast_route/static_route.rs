@@ -6,7 +6,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use super::FastRoute;
-use super::prepared::{Prepared, Wire, preflight};
+use super::prepared::{self, Encoded, Prepared, Wire, preflight};
+use crate::compression::Compression;
 use crate::method::{MethodSet, Methods};
 
 /// A fast route whose response bytes were computed at compile time, by `#[fast_route]`.
@@ -85,7 +86,11 @@ impl StaticRoute {
             .map_or("", |(_, value)| value)
     }
 
-    pub(super) fn prepare(self, origin: String) -> Result<Prepared, Vec<String>> {
+    pub(super) fn prepare(
+        self,
+        origin: String,
+        compression: Compression,
+    ) -> Result<Prepared, Vec<String>> {
         let path = self.path;
         let mut errors = Vec::new();
         let mut headers = HeaderMap::new();
@@ -112,21 +117,34 @@ impl StaticRoute {
         if !errors.is_empty() {
             return Err(errors);
         }
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         let methods = MethodSet::of_manifest(self.methods);
-        Ok(Prepared {
-            path: path.into(),
+        let body = Bytes::from_static(body);
+        let compressed = prepared::compressed(&headers, &body, compression);
+        let identity = if compressed.is_some() {
+            // The response as it is says `vary` too: built again, the bytes computed at compile
+            // time do not.
+            headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+            Encoded::build(headers, body)
+        } else {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            Encoded::precomputed(
+                Wire {
+                    bytes: Bytes::from_static(self.response),
+                    date_at: crate::const_response::DATE_AT,
+                },
+                head_len,
+                headers,
+                body,
+            )
+        };
+        Ok(Prepared::new(
+            path.into(),
             origin,
             methods,
-            full: Wire {
-                bytes: Bytes::from_static(self.response),
-                date_at: crate::const_response::DATE_AT,
-            },
-            head_len,
-            headers,
-            body: Bytes::from_static(body),
-            preflight: self.cors.then(|| preflight(methods)),
-        })
+            identity,
+            compressed,
+            self.cors.then(|| preflight(methods)),
+        ))
     }
 }
 

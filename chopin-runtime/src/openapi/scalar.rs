@@ -4,11 +4,12 @@
 //!
 //! `assets/scalar/` holds it compressed twice, with brotli and with gzip, as `update.sh` wrote
 //! them from the pinned npm tarball (whose integrity it checks); nothing is downloaded when the
-//! crate builds. A response is chosen by the request's `accept-encoding`, so the script is an
-//! axum route rather than a fast route: the fast path looks requests up by method and path only,
-//! and answers one set of bytes per path. It is one request per page load, and a browser keeps
-//! the answer for a year: the version is in its path. A client that accepts neither encoding
-//! gets the script inflated from the gzip copy, once, when the first such client asks.
+//! crate builds. A response is chosen by the request's `accept-encoding` with the function that
+//! chooses a fast route's variant (`crate::compression::negotiate`). The script is an axum route
+//! rather than a fast route: its variants come compressed, and a client that accepts neither
+//! encoding gets the script inflated from the gzip copy, once, when the first such client asks.
+//! It is one request per page load, and a browser keeps the answer for a year: the version is in
+//! its path.
 
 use std::io::Read;
 use std::sync::OnceLock;
@@ -18,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use crate::compression::{Encoding, negotiate};
 use crate::response::ChopinError;
 
 /// The script, compressed with brotli (quality 11).
@@ -31,103 +33,6 @@ static IDENTITY: OnceLock<Result<Bytes, String>> = OnceLock::new();
 const CONTENT_TYPE: &str = "text/javascript; charset=utf-8";
 /// A year, never revalidated: a new version has a new path.
 const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
-
-/// A content coding the script is served in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-impl Encoding {
-    /// Its name in `content-encoding`, or `None` for the script as it is.
-    fn name(self) -> Option<&'static str> {
-        match self {
-            Encoding::Brotli => Some("br"),
-            Encoding::Gzip => Some("gzip"),
-            Encoding::Identity => None,
-        }
-    }
-}
-
-/// The encoding to answer a request with these `accept-encoding` values (RFC 9110, 12.5.3): the
-/// one the client weighs highest, brotli before gzip before none when it weighs them alike. A
-/// coding weighed `q=0` is refused; `*` weighs every coding the header does not name. Without
-/// the header, or when the client refuses all three, the script as it is.
-pub(crate) fn negotiate<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Encoding {
-    // Weights in thousandths; `None` where the header does not name the coding.
-    let (mut br, mut gzip, mut identity, mut any) = (None, None, None, None);
-    for value in values {
-        let Ok(value) = std::str::from_utf8(value) else {
-            continue;
-        };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim();
-            let mut q = Some(1000);
-            for param in parts {
-                if let Some((name, value)) = param.split_once('=')
-                    && name.trim().eq_ignore_ascii_case("q")
-                {
-                    q = weight(value.trim());
-                }
-            }
-            let Some(q) = q else {
-                continue;
-            };
-            let slot = if coding.eq_ignore_ascii_case("br") {
-                &mut br
-            } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-                &mut gzip
-            } else if coding.eq_ignore_ascii_case("identity") {
-                &mut identity
-            } else if coding == "*" {
-                &mut any
-            } else {
-                continue;
-            };
-            *slot = Some(q);
-        }
-    }
-    let br = br.or(any).unwrap_or(0);
-    let gzip = gzip.or(any).unwrap_or(0);
-    // The script as it is is acceptable unless refused by name, or by `*` without its name.
-    let identity = identity.or(any).unwrap_or(1);
-    // Equal weights keep the earlier: brotli, then gzip, then none.
-    let (best, q) = [
-        (Encoding::Brotli, br),
-        (Encoding::Gzip, gzip),
-        (Encoding::Identity, identity),
-    ]
-    .into_iter()
-    .fold((Encoding::Identity, 0), |best, (e, q)| {
-        if q > best.1 { (e, q) } else { best }
-    });
-    if q == 0 { Encoding::Identity } else { best }
-}
-
-/// A `qvalue` (`0`, `0.5`, `1.000`) in thousandths, or `None` when it is not one.
-fn weight(s: &str) -> Option<u32> {
-    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole = match whole {
-        "0" => 0,
-        "1" => 1000,
-        _ => return None,
-    };
-    let fraction = fraction
-        .bytes()
-        .zip([100, 10, 1])
-        .map(|(b, scale)| u32::from(b - b'0') * scale)
-        .sum::<u32>();
-    match whole + fraction {
-        q if q <= 1000 => Some(q),
-        _ => None,
-    }
-}
 
 /// The script's bytes in `encoding`.
 pub(crate) fn bytes(encoding: Encoding) -> Result<Bytes, String> {
@@ -187,53 +92,6 @@ pub(crate) async fn script(headers: HeaderMap) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn choose(values: &[&str]) -> Encoding {
-        negotiate(values.iter().map(|v| v.as_bytes()))
-    }
-
-    #[test]
-    fn brotli_then_gzip_then_none_unless_the_client_weighs_them_otherwise() {
-        use Encoding::*;
-        let cases: &[(&[&str], Encoding)] = &[
-            (&[], Identity),
-            (&[""], Identity),
-            (&["gzip, deflate, br, zstd"], Brotli),
-            (&["gzip, deflate"], Gzip),
-            (&["GZip"], Gzip),
-            (&["x-gzip"], Gzip),
-            (&["deflate"], Identity),
-            (&["identity"], Identity),
-            (&["*"], Brotli),
-            (&["br;q=0, *"], Gzip),
-            (&["br;q=0, gzip;q=0"], Identity),
-            (&["*;q=0"], Identity),
-            (&["gzip;q=1.0, br;q=0.5"], Gzip),
-            (&["br;q=0.5, identity"], Identity),
-            (&["br ; q=0.001"], Brotli),
-            (&["gzip", "br"], Brotli),
-            (&["br;q=2, gzip"], Gzip),
-            (&["br;q=0.1234, gzip;q=0.1"], Gzip),
-            (&["br;q=, gzip"], Gzip),
-            (&["br;level=1"], Brotli),
-        ];
-        for (values, expected) in cases {
-            assert_eq!(choose(values), *expected, "{values:?}");
-        }
-    }
-
-    #[test]
-    fn weights_in_thousandths() {
-        assert_eq!(weight("0"), Some(0));
-        assert_eq!(weight("1"), Some(1000));
-        assert_eq!(weight("1.000"), Some(1000));
-        assert_eq!(weight("0.5"), Some(500));
-        assert_eq!(weight("0.05"), Some(50));
-        assert_eq!(weight("0.999"), Some(999));
-        for bad in ["1.001", "2", "0.5555", "-1", "", ".5", "0.x", "0x1"] {
-            assert_eq!(weight(bad), None, "{bad}");
-        }
-    }
 
     /// `VERSION` as `update.sh` wrote it.
     fn pinned(key: &str) -> &'static str {

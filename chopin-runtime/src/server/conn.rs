@@ -6,8 +6,16 @@
 //! route, a body, an upgrade, `Connection: close`, HTTP/1.0) ends the fast path: the responses
 //! before it are flushed, then the connection and every byte not yet answered go to hyper, in
 //! order. Limits hold on both sides: an oversized head or too many headers get `431`, a head that
-//! does not arrive within the read timeout gets `408`, a malformed one gets `400`; each closes
-//! only this connection.
+//! does not arrive within the read timeout gets `408`, a malformed one gets `400`, and so does an
+//! HTTP/1.1 request without exactly one `host` line (RFC 9112, 3.2); each closes only this
+//! connection.
+//!
+//! A fast response is the same bytes for every request, the date aside: no `x-request-id`, no
+//! access log line; the fast path only counts its hits, per batch, for the metrics. Echoing an id
+//! or logging would cost more per request than the answer itself, and such a response carries no
+//! per-request state worth correlating. Dynamic responses, hyper's, carry `x-request-id`. A route
+//! with compressed variants (precomputed too) is the one place the fast path reads a header to
+//! answer: `accept-encoding`, to choose among them.
 
 use std::cell::RefCell;
 use std::mem::MaybeUninit;
@@ -27,7 +35,9 @@ use super::rewind::Rewind;
 use super::service::HyperService;
 use super::shutdown::{Shutdown, Token};
 use super::timer::ConnectionTimer;
+use crate::compression::{self, Encoding};
 use crate::date::{self, DATE_LEN};
+use crate::fast_route::{Prepared, Variant};
 use crate::service::ClientAddr;
 use crate::service::RequestContext;
 use crate::static_table::{Hit, StaticTable};
@@ -73,6 +83,7 @@ pub(crate) async fn serve(
     loop {
         let date = date::now();
         let before = buf.len();
+        let mut served = 0;
         let step = loop {
             if buf.is_empty() {
                 break Step::Partial;
@@ -86,7 +97,10 @@ pub(crate) async fn serve(
                 &mut out,
             );
             match step {
-                Step::Served(n) => buf.advance(n),
+                Step::Served(n) => {
+                    buf.advance(n);
+                    served += 1;
+                }
                 other => break other,
             }
         };
@@ -95,6 +109,8 @@ pub(crate) async fn serve(
                 return;
             }
             out.clear();
+            // Once per batch, on this thread's own counter.
+            shared.counters.fast_hits(served);
         }
         match step {
             Step::Partial | Step::Served(_) => {}
@@ -158,19 +174,53 @@ fn parse(
         Err(_) => return Step::Reject("400 Bad Request"),
     };
     // HTTP/1.0 has other keep-alive rules: hyper implements them.
-    if req.version != Some(1) || req.headers.iter().any(needs_hyper) {
+    if req.version != Some(1) {
         return Step::Miss;
+    }
+    // One pass over the headers: whether hyper must take the request, and how many `host`
+    // lines it has (RFC 9112, 3.2: an HTTP/1.1 request has exactly one).
+    let mut hosts = 0u32;
+    for h in &*req.headers {
+        match h.name.len() {
+            4 => hosts += u32::from(h.name.eq_ignore_ascii_case("host")),
+            // hyper's service refuses the same missing or repeated `host`.
+            _ if needs_hyper(h) => return Step::Miss,
+            _ => {}
+        }
+    }
+    if hosts != 1 {
+        return Step::Reject("400 Bad Request");
     }
     let (Some(method), Some(target)) = (req.method, req.path) else {
         return Step::Reject("400 Bad Request");
     };
     match table.lookup(method.as_bytes(), target.as_bytes()) {
-        Some(Hit::Full(r)) => r.full.write_to(out, r.full.bytes.len(), date),
-        Some(Hit::Head(r)) => r.full.write_to(out, r.head_len, date),
+        Some(Hit::Full(r)) => {
+            let v = variant(r, req.headers);
+            v.full.write_to(out, v.full.bytes.len(), date);
+        }
+        Some(Hit::Head(r)) => {
+            let v = variant(r, req.headers);
+            v.full.write_to(out, v.head_len, date);
+        }
         Some(Hit::Preflight(p)) => p.wire.write_to(out, p.wire.bytes.len(), date),
         None => return Step::Miss,
     }
     Step::Served(len)
+}
+
+/// The response of `route` this request accepts. Only a route with compressed variants reads
+/// `accept-encoding`: the others cost nothing more.
+#[inline]
+fn variant<'r>(route: &'r Prepared, headers: &[httparse::Header<'_>]) -> Variant<'r> {
+    if route.compressed.is_none() {
+        return route.variant(Encoding::Identity);
+    }
+    let accepted = headers
+        .iter()
+        .filter(|h| h.name.len() == 15 && h.name.eq_ignore_ascii_case("accept-encoding"))
+        .map(|h| h.value);
+    route.variant(compression::negotiate(accepted))
 }
 
 /// The most header slots a request may use; `MAX_HEADERS` is capped at this.
@@ -203,6 +253,7 @@ async fn handoff(
     shared: &Arc<Shared>,
     shutdown: &Token,
 ) {
+    shared.counters.handoff();
     let limits = &shared.limits;
     let mut builder = http1::Builder::new();
     builder
@@ -266,6 +317,7 @@ async fn reject(mut stream: TcpStream, status: &str) {
 mod tests {
     use super::*;
     use crate::FastRoute;
+    use crate::compression::Compression;
 
     fn run(table: &StaticTable, input: &[u8]) -> (Step, String) {
         let mut out = Vec::new();
@@ -283,7 +335,11 @@ mod tests {
     #[test]
     fn steps() {
         let table = StaticTable::new(
-            vec![FastRoute::text("/t", "hi").prepare().expect("valid")],
+            vec![
+                FastRoute::text("/t", "hi")
+                    .prepare(Compression::OFF)
+                    .expect("valid"),
+            ],
             None,
         )
         .expect("table");
@@ -293,16 +349,25 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
         assert!(out.ends_with("\r\n\r\nhi"));
 
-        let cases: [(&[u8], Step); 9] = [
+        const BAD: Step = Step::Reject("400 Bad Request");
+        let cases: [(&[u8], Step); 15] = [
             (b"GET /t HTTP/1.1\r\nHost: x\r\n", Step::Partial),
-            (b"GET /other HTTP/1.1\r\n\r\n", Step::Miss),
+            (b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n", Step::Miss),
             (b"GET /t HTTP/1.0\r\n\r\n", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Step::Miss),
-            (b"GET /t HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", Step::Miss),
-            (b"GET\x01/t HTTP/1.1\r\n\r\n", Step::Reject("400 Bad Request")),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", Step::Miss),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", Step::Miss),
+            (b"GET\x01/t HTTP/1.1\r\nHost: x\r\n\r\n", BAD),
             (b"GET /t HTTP/1.1\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\ne: 1\r\nf: 1\r\ng: 1\r\nh: 1\r\ni: 1\r\n\r\n", Step::Reject(TOO_LARGE)),
+            // `host`: exactly one on HTTP/1.1, wherever the request would go.
+            (b"GET /t HTTP/1.1\r\n\r\n", BAD),
+            (b"GET /other HTTP/1.1\r\nAccept: */*\r\n\r\n", BAD),
+            (b"GET /t HTTP/1.1\r\nHost: x\r\nHOST: y\r\n\r\n", BAD),
+            (b"GET /t HTTP/1.1\r\nhost: x\r\nX: 1\r\n\r\n", Step::Served(34)),
+            (b"GET /t HTTP/1.1\r\nHosts: x\r\n\r\n", BAD),
+            // A request hyper takes anyway is refused there, with the same status.
+            (b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n", Step::Miss),
         ];
         for (input, expected) in cases {
             assert_eq!(
@@ -314,10 +379,64 @@ mod tests {
         }
         let (step, _) = run(
             &table,
-            b"GET /t HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            b"GET /t HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
         );
         assert!(matches!(step, Step::Served(_)));
         let long = [b"GET /t HTTP/1.1\r\nx: ".as_slice(), &[b'a'; 2000]].concat();
         assert_eq!(run(&table, &long).0, Step::Reject(TOO_LARGE));
+    }
+
+    #[test]
+    #[cfg(feature = "compression")]
+    fn a_route_with_variants_is_answered_in_the_accepted_encoding() {
+        let table = StaticTable::new(
+            vec![
+                FastRoute::text("/big", "all work and no play ".repeat(100))
+                    .prepare(Compression::new(true, 1024))
+                    .expect("valid"),
+            ],
+            None,
+        )
+        .expect("table");
+        let cases: [(&str, &str, Option<&str>); 7] = [
+            ("GET", "", None),
+            ("GET", "Accept-Encoding: gzip, deflate, br\r\n", Some("br")),
+            ("GET", "accept-encoding: GZIP\r\n", Some("gzip")),
+            ("GET", "Accept-Encoding: br;q=0, *\r\n", Some("gzip")),
+            ("GET", "Accept-Encoding: identity\r\n", None),
+            (
+                "GET",
+                "Accept-Encoding: gzip\r\nAccept-Encoding: br\r\n",
+                Some("br"),
+            ),
+            ("HEAD", "Accept-Encoding: br\r\n", Some("br")),
+        ];
+        for (method, accept, expected) in cases {
+            let req = format!("{method} /big HTTP/1.1\r\nHost: x\r\n{accept}\r\n");
+            let (step, out) = {
+                let mut out = Vec::new();
+                let step = parse(req.as_bytes(), 8, &table, 1024, &date::now(), &mut out);
+                (step, out)
+            };
+            assert_eq!(step, Step::Served(req.len()), "{req}");
+            let head_end = out
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .expect("a head")
+                + 4;
+            let head = String::from_utf8_lossy(&out[..head_end]);
+            let encoding = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-encoding: "));
+            assert_eq!(encoding, expected, "{req}");
+            assert!(head.contains("\r\nvary: accept-encoding\r\n"), "{head}");
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|n| n.parse().ok())
+                .expect("a length");
+            let body = out.len() - head_end;
+            assert_eq!(body, if method == "HEAD" { 0 } else { length }, "{req}");
+        }
     }
 }

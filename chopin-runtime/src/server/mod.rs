@@ -9,6 +9,7 @@
 //! flight finish (up to the shutdown timeout), and `serve` returns.
 
 mod conn;
+mod counters;
 mod rewind;
 mod service;
 mod shutdown;
@@ -27,6 +28,7 @@ use crate::config::{Config, Limits};
 use crate::middleware::Dynamic;
 use crate::service::Services;
 use crate::static_table::StaticTable;
+pub(crate) use counters::Counters;
 use shutdown::{Tasks, Token};
 
 /// What every connection of an application shares.
@@ -38,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) request_ids: bool,
     pub(crate) limits: Limits,
     pub(crate) services: Arc<Services>,
+    /// Fast-path hits, handoffs and connections, for the metrics.
+    pub(crate) counters: Counters,
 }
 
 /// Listening sockets, bound but not yet accepting.
@@ -162,7 +166,13 @@ async fn accept_loop(
             () = token.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(conn::serve(stream, peer, Arc::clone(&shared), token.clone()));
+                    // Counted closed when the connection's task ends, or is dropped unstarted.
+                    let open = shared.counters.accepted();
+                    let serve = conn::serve(stream, peer, Arc::clone(&shared), token.clone());
+                    connections.spawn(async move {
+                        serve.await;
+                        drop(open);
+                    });
                 }
                 // Out of file descriptors or memory: back off instead of spinning on the error.
                 Err(e) if is_resource_exhaustion(&e) => {

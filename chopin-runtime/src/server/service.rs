@@ -26,13 +26,15 @@ use axum::response::IntoResponse;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{CatchUnwind, Either, Map, Ready, ready};
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body_util::Limited;
 use tokio::task::futures::TaskLocalFuture;
 use tokio::time::Sleep;
 use tower::Service;
 
 use super::Shared;
+use crate::compression::{self, Encoding};
+use crate::fast_route::{Prepared, Variant};
 use crate::middleware::{self, Dynamic, X_REQUEST_ID};
 use crate::response::ChopinError;
 use crate::service::{self as context, RequestContext};
@@ -66,13 +68,16 @@ where
     type Future = Future;
 
     fn call(&self, mut req: Request<B>) -> Future {
+        if let Some(refused) = host_refused(&req) {
+            return Either::Left(ready(Ok(refused)));
+        }
         let shared = &self.shared;
         let hit = shared.table.lookup(
             req.method().as_str().as_bytes(),
             req.uri().path().as_bytes(),
         );
         if let Some(hit) = hit {
-            return Either::Left(ready(Ok(respond(hit))));
+            return Either::Left(ready(Ok(respond(hit, req.headers()))));
         }
         let max = shared.limits.max_body_bytes;
         // hyper has parsed `content-length` into the body's size hint: no header lookup needed.
@@ -104,6 +109,25 @@ where
         let handled = AssertUnwindSafe(context::scope(self.context.clone(), route)).catch_unwind();
         Either::Right(handled.map(recover as fn(Caught) -> Result<Response<Body>, Infallible>))
     }
+}
+
+/// The `400` of a request without exactly one `host` line (RFC 9112, 3.2): two on any request,
+/// none on an HTTP/1.1 one (HTTP/1.0 had no `host`). The connection closes after it, as the fast
+/// path's does: which host the client meant is unknown, so nothing it sends next is trusted.
+fn host_refused<B>(req: &Request<B>) -> Option<Response<Body>> {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let message = match (hosts.next(), hosts.next()) {
+        (Some(_), None) => return None,
+        (Some(_), Some(_)) => "the request has more than one `host` header: it names one host",
+        (None, _) if req.version() == Version::HTTP_11 => {
+            "the request has no `host` header, which HTTP/1.1 requires"
+        }
+        (None, _) => return None,
+    };
+    let mut res = ChopinError::bad_request(message).into_response();
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(res)
 }
 
 /// A handler that panicked gets the `500` of every internal error, one that ran out of time
@@ -179,18 +203,43 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
-/// A fast route's response as hyper wants it: hyper adds the date, and drops the body of `HEAD`.
-fn respond(hit: Hit<'_>) -> Response<Body> {
-    let (status, headers, body) = match hit {
-        Hit::Full(r) | Hit::Head(r) => (StatusCode::OK, &r.headers, Body::from(r.body.clone())),
-        Hit::Preflight(p) => (StatusCode::NO_CONTENT, &p.headers, Body::empty()),
+/// A fast route's response as hyper wants it, in the encoding the request accepts (as the fast
+/// path chooses it): hyper adds the date, and drops the body of `HEAD`.
+fn respond(hit: Hit<'_>, request: &HeaderMap) -> Response<Body> {
+    fn variant<'r>(r: &'r Prepared, request: &HeaderMap) -> Variant<'r> {
+        let encoding = match r.compressed {
+            Some(_) => compression::negotiate(
+                request
+                    .get_all(header::ACCEPT_ENCODING)
+                    .iter()
+                    .map(HeaderValue::as_bytes),
+            ),
+            None => Encoding::Identity,
+        };
+        r.variant(encoding)
+    }
+    let (status, headers, body, head_len) = match hit {
+        Hit::Full(r) => {
+            let v = variant(r, request);
+            (StatusCode::OK, v.headers, Body::from(v.body.clone()), None)
+        }
+        Hit::Head(r) => {
+            let v = variant(r, request);
+            (
+                StatusCode::OK,
+                v.headers,
+                Body::from(v.body.clone()),
+                Some(v.body.len()),
+            )
+        }
+        Hit::Preflight(p) => (StatusCode::NO_CONTENT, &p.headers, Body::empty(), None),
     };
     let mut res = Response::new(body);
     *res.status_mut() = status;
     *res.headers_mut() = headers.clone();
-    if let Hit::Head(r) = hit {
+    if let Some(len) = head_len {
         res.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(r.body.len()));
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     res
 }
