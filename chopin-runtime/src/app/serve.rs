@@ -25,6 +25,7 @@ use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
 use crate::response::ChopinError;
 use crate::server::{Listeners, Shared};
+use crate::service::AppContext;
 use crate::static_table::StaticTable;
 
 const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -149,7 +150,10 @@ where
                 table,
                 router,
                 limits,
-                services: Arc::new(services),
+                context: Arc::new(AppContext {
+                    services,
+                    trusted_proxies: self.config.http.trusted_proxies.clone().into(),
+                }),
             }),
             config: self.config,
         })

@@ -27,7 +27,6 @@ use super::service::HyperService;
 use super::shutdown::{Shutdown, Token};
 use super::timer::ConnectionTimer;
 use crate::date::{self, DATE_LEN};
-use crate::service::ClientAddr;
 use crate::service::RequestContext;
 use crate::static_table::{Hit, StaticTable};
 
@@ -216,8 +215,8 @@ async fn handoff(
     let service = HyperService {
         shared: Arc::clone(shared),
         context: RequestContext {
-            peer: ClientAddr(peer),
-            services: Arc::clone(&shared.services),
+            peer,
+            app: Arc::clone(&shared.context),
         },
     };
     let conn = builder

@@ -25,7 +25,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, Limits};
-use crate::service::Services;
+use crate::service::AppContext;
 use crate::static_table::StaticTable;
 use shutdown::{Tasks, Token};
 
@@ -34,7 +34,8 @@ pub(crate) struct Shared {
     pub(crate) table: StaticTable,
     pub(crate) router: Router,
     pub(crate) limits: Limits,
-    pub(crate) services: Arc<Services>,
+    /// The services and the trusted proxies, for every request's context.
+    pub(crate) context: Arc<AppContext>,
 }
 
 /// Listening sockets, bound but not yet accepting.
