@@ -14,6 +14,8 @@ mod limits;
 mod modules;
 mod openapi;
 mod raw;
+#[cfg(feature = "ws")]
+mod ws;
 
 use std::time::Duration;
 
