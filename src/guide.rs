@@ -10,8 +10,8 @@
 //!    whole-application check, state.
 //! 3. [Fast routes](crate::guide::fast_routes): responses computed at compile time, in a module or on
 //!    their own.
-//! 4. [Dynamic routes](crate::guide::dynamic_routes): route attributes, extractors, responses, and the
-//!    mistakes the macro reports.
+//! 4. [Dynamic routes](crate::guide::dynamic_routes): route attributes, extractors, responses,
+//!    plain axum routes, WebSockets, and the mistakes the macro reports.
 //! 5. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, rows that
 //!    belong to a user, `migrate`.
 //! 6. [Authentication](crate::guide::authentication): `AuthModule`, guarded routes, roles, mail.
