@@ -10,8 +10,8 @@
 //!    whole-application check, state.
 //! 3. [Fast routes](crate::guide::fast_routes): responses computed at compile time, in a module or on
 //!    their own.
-//! 4. [Dynamic routes](crate::guide::dynamic_routes): route attributes, extractors, responses, and the
-//!    mistakes the macro reports.
+//! 4. [Dynamic routes](crate::guide::dynamic_routes): route attributes, extractors, responses,
+//!    plain axum routes, WebSockets, and the mistakes the macro reports.
 //! 5. [The HTTP layer](crate::guide::http_layer): `App::layer`, request ids, compression, the
 //!    access log, CORS, metrics, readiness.
 //! 6. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, rows that

@@ -73,8 +73,23 @@ pub mod db {
     pub use chopin_db::*;
 }
 
+#[cfg(feature = "ws")]
+pub mod ws {
+    //! WebSockets (the `ws` feature, on by default): a route whose handler takes a
+    //! [`WebSocketUpgrade`] answers `101 Switching Protocols` and continues as a [`WebSocket`]
+    //! exchanging [`Message`]s. These are axum's; the guide's dynamic routes chapter shows a
+    //! route, and what the handler's time limit and shutdown do to an open socket.
+
+    pub use chopin_runtime::ws::*;
+}
+
 /// The user guide, one chapter a module, every example compiled.
-#[cfg(all(feature = "auth", feature = "testing", feature = "sqlite"))]
+#[cfg(all(
+    feature = "auth",
+    feature = "testing",
+    feature = "sqlite",
+    feature = "ws"
+))]
 pub mod guide;
 #[cfg(feature = "log")]
 pub mod log;

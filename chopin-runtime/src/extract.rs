@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::response::ChopinError;
-pub use crate::service::ClientAddr;
+pub use crate::service::{ClientAddr, Scheme};
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = ChopinError;

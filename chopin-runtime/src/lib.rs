@@ -46,6 +46,11 @@ pub use module::{Module, ModuleList, Routes};
 pub use response::{ChopinError, Created, FieldError, NoContent};
 
 pub use axum;
+/// WebSockets (feature `ws`): axum's [`WebSocketUpgrade`](ws::WebSocketUpgrade) extractor, the
+/// [`WebSocket`](ws::WebSocket) it upgrades to and its [`Message`](ws::Message)s. A route whose
+/// handler takes a `WebSocketUpgrade` is described with a `101 Switching Protocols` response.
+#[cfg(feature = "ws")]
+pub use axum::extract::ws;
 pub use http;
 #[doc(hidden)]
 pub use serde;

@@ -6,6 +6,7 @@
 mod flows;
 mod openapi;
 mod protections;
+mod proxies;
 mod recovery;
 mod switches;
 mod tokens;
@@ -204,6 +205,17 @@ impl Harness {
     /// POSTs `body` to `path` from the loopback address `ip` (`127.0.0.2`): another client, as
     /// the server's per-address limits see it. The status and the JSON body.
     async fn post_from(&self, ip: &str, path: &str, body: &Value) -> (u16, Value) {
+        self.post_from_with(ip, path, body, "").await
+    }
+
+    /// [`Harness::post_from`] with `headers` (`Name: value\r\n` lines) added.
+    async fn post_from_with(
+        &self,
+        ip: &str,
+        path: &str,
+        body: &Value,
+        headers: &str,
+    ) -> (u16, Value) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
         socket
@@ -212,7 +224,7 @@ impl Harness {
         let mut stream = socket.connect(self.app.addr()).await.expect("connect");
         let body = body.to_string();
         let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: x\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(request.as_bytes()).await.expect("send");

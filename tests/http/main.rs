@@ -16,6 +16,8 @@ mod middleware;
 mod modules;
 mod openapi;
 mod raw;
+#[cfg(feature = "ws")]
+mod ws;
 
 use std::time::Duration;
 

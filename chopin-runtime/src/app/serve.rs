@@ -30,6 +30,7 @@ use crate::openapi::{self, Viewer};
 use crate::ready::{Check, Checks};
 use crate::response::ChopinError;
 use crate::server::{Counters, Listeners, Shared};
+use crate::service::AppContext;
 use crate::static_table::StaticTable;
 
 const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -224,7 +225,10 @@ where
                 dynamic,
                 request_ids: self.config.http.request_id,
                 limits,
-                services: Arc::new(services),
+                context: Arc::new(AppContext {
+                    services,
+                    trusted_proxies: self.config.http.trusted_proxies.clone().into(),
+                }),
                 counters: Counters::default(),
             }),
             config: self.config,

@@ -109,9 +109,15 @@ impl Http {
 
     /// Whether a peer at `addr` is a trusted proxy.
     pub fn trusts(&self, addr: IpAddr) -> bool {
-        let addr = canonical(addr);
-        self.trusted_proxies.iter().any(|net| net.contains(&addr))
+        trusted(&self.trusted_proxies, addr)
     }
+}
+
+/// Whether `addr` is in one of `proxies`, an IPv4 address mapped into IPv6 being the IPv4
+/// address it is.
+pub(crate) fn trusted(proxies: &[IpNet], addr: IpAddr) -> bool {
+    let addr = canonical(addr);
+    proxies.iter().any(|net| net.contains(&addr))
 }
 
 /// An IPv4 address mapped into IPv6 (`::ffff:10.0.0.1`, as a dual-stack socket reports it) as

@@ -20,6 +20,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 pub use http::{Cors, Http};
+pub(crate) use http::{canonical, trusted};
 pub use section::{Section, Sections};
 pub use vars::{Var, Vars, redact_url};
 

@@ -405,14 +405,33 @@ impl<T: OperationOutput> OperationOutput for (StatusCode, HeaderMap, T) {
     }
 }
 
-/// A response built by hand can be anything: the description says so.
+/// A response built by hand can be anything: the description says so. On a route that switches
+/// protocols (a `WebSocketUpgrade` argument), it is the `101` the upgrade builds.
 impl OperationOutput for Response {
     fn describe(op: &mut Operation<'_>) {
+        if op.switches_protocols {
+            return;
+        }
         op.response(
             "default",
             "any response: the handler builds it by hand",
             None,
         );
+    }
+}
+
+/// A WebSocket handshake: the `101` that switches the connection to the WebSocket protocol, or
+/// axum's `text/plain` rejection of a request that is not one.
+#[cfg(feature = "ws")]
+impl<F> OperationInput for crate::ws::WebSocketUpgrade<F> {
+    fn describe(op: &mut Operation<'_>) {
+        op.switching_protocols("websocket");
+        plain_error(
+            op,
+            "400",
+            "not a WebSocket handshake: `Connection: upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Key` or `Sec-WebSocket-Version: 13` is missing",
+        );
+        plain_error(op, "426", "the connection cannot be upgraded (HTTP/1.0)");
     }
 }
 

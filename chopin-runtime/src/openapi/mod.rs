@@ -106,6 +106,9 @@ pub struct Operation<'a> {
     pub(crate) secured: bool,
     /// Whether a bearer token is read when sent, without being required.
     pub(crate) optionally_secured: bool,
+    /// Whether the operation answers `101` and leaves HTTP: a response built by hand is then the
+    /// `101`, not any response.
+    pub(crate) switches_protocols: bool,
     schemas: &'a mut Schemas,
 }
 
@@ -120,6 +123,7 @@ impl<'a> Operation<'a> {
             responses: BTreeMap::new(),
             secured: false,
             optionally_secured: false,
+            switches_protocols: false,
             schemas,
         }
     }
@@ -348,6 +352,21 @@ impl<'a> Operation<'a> {
             &format!("{what} cannot be reached or did not answer in time"),
         );
         self.response_header("503", "retry-after", "Seconds to wait before retrying");
+    }
+
+    /// The operation answers `101 Switching Protocols` and continues in `protocol` (`websocket`)
+    /// over the same connection, for an extractor that upgrades it. A [`Response`] the handler
+    /// returns is then the upgrade's.
+    ///
+    /// [`Response`]: axum::response::Response
+    pub fn switching_protocols(&mut self, protocol: &str) {
+        self.switches_protocols = true;
+        self.response(
+            "101",
+            &format!("Switching Protocols: the connection continues as a {protocol} connection"),
+            None,
+        );
+        self.response_header("101", "upgrade", &format!("`{protocol}`"));
     }
 
     /// The operation needs a bearer token: a `401` without one.

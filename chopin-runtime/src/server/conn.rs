@@ -38,7 +38,6 @@ use super::timer::ConnectionTimer;
 use crate::compression::{self, Encoding};
 use crate::date::{self, DATE_LEN};
 use crate::fast_route::{Prepared, Variant};
-use crate::service::ClientAddr;
 use crate::service::RequestContext;
 use crate::static_table::{Hit, StaticTable};
 
@@ -268,8 +267,8 @@ async fn handoff(
     let service = HyperService {
         shared: Arc::clone(shared),
         context: RequestContext {
-            peer: ClientAddr(peer),
-            services: Arc::clone(&shared.services),
+            peer,
+            app: Arc::clone(&shared.context),
         },
         dynamic: RefCell::new(shared.dynamic.clone()),
     };

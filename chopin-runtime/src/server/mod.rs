@@ -26,7 +26,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, Limits};
 use crate::middleware::Dynamic;
-use crate::service::Services;
+use crate::service::AppContext;
 use crate::static_table::StaticTable;
 pub(crate) use counters::Counters;
 use shutdown::{Tasks, Token};
@@ -39,7 +39,8 @@ pub(crate) struct Shared {
     /// Whether dynamic requests get request ids (`REQUEST_ID`).
     pub(crate) request_ids: bool,
     pub(crate) limits: Limits,
-    pub(crate) services: Arc<Services>,
+    /// The services and the trusted proxies, for every request's context.
+    pub(crate) context: Arc<AppContext>,
     /// Fast-path hits, handoffs and connections, for the metrics.
     pub(crate) counters: Counters,
 }

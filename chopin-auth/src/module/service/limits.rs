@@ -14,7 +14,7 @@ pub(super) async fn rate_limit(
     if !config.rate_limit {
         return Ok(());
     }
-    let key = format!("auth:rate:{action}:{}", client.0.ip());
+    let key = format!("auth:rate:{action}:{}", client.ip());
     let counter = cache.incr(&key, config.rate_limit_window).await?;
     if counter.count > u64::from(config.rate_limit_max_attempts) {
         return Err(ChopinError::too_many_requests(
@@ -32,7 +32,7 @@ pub(super) async fn rate_limit(
 /// of their account from another (OWASP's "account lockout as denial of service"). Guesses
 /// spread over many addresses meet the per-address rate limit and [`account_failures`]' delay.
 fn lockout_keys(email: &str, client: ClientAddr) -> (String, String) {
-    let id = hash_token(&format!("{email}|{}", client.0.ip()));
+    let id = hash_token(&format!("{email}|{}", client.ip()));
     (format!("auth:fail:{id}"), format!("auth:lock:{id}"))
 }
 

@@ -24,7 +24,7 @@ pub(super) async fn start_session(
     let session = session::ActiveModel {
         user_id: Set(user.id),
         user_agent: Set(user_agent),
-        ip: Set(Some(client.0.ip().to_string())),
+        ip: Set(Some(client.ip().to_string())),
         created_at: Set(now),
         last_used_at: Set(now),
         expires_at: Set(now + span(auth.config().refresh_token_ttl)),

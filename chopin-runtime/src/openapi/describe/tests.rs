@@ -362,3 +362,44 @@ fn two_types_with_one_name_are_not_confused() {
     );
     assert_eq!(schemas["Item"]["required"], json!(["x"]));
 }
+
+#[test]
+fn a_response_built_by_hand_is_any_response() {
+    let (doc, _) = described(&[], <Response as OperationOutput>::describe);
+    assert_eq!(
+        doc["responses"],
+        json!({"default": {"description": "any response: the handler builds it by hand"}})
+    );
+}
+
+#[cfg(feature = "ws")]
+#[test]
+fn a_websocket_upgrade_answers_101_and_its_response_is_the_upgrade() {
+    fn chat(op: &mut Operation<'_>) {
+        <crate::ws::WebSocketUpgrade as OperationInput>::describe(op);
+        <Result<Response, ChopinError> as OperationOutput>::describe(op);
+    }
+    let (doc, _) = described(&[], chat);
+    let responses = &doc["responses"];
+    assert_eq!(
+        responses["101"],
+        json!({
+            "description": "Switching Protocols: the connection continues as a websocket connection",
+            "headers": {"upgrade": {"schema": {"type": "string"}, "description": "`websocket`"}},
+        })
+    );
+    let statuses: Vec<&String> = responses
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    // No `200`, and the `Response` adds no "any response": the handler's errors are the default.
+    assert_eq!(statuses, ["101", "400", "426", "default"]);
+    assert_eq!(
+        responses["400"]["content"]["text/plain"]["schema"],
+        json!({"type": "string"})
+    );
+    assert_eq!(
+        responses["default"],
+        error_response("an error: the status says which, the body says why")
+    );
+}

@@ -11,6 +11,11 @@
 //! request (callgrind, `/users/42` of `hello`), while entering the scope costs a thread-local write
 //! per poll. [`of`] looks in the request's extensions first, so a value put there by hand (a test,
 //! a layer) still wins.
+//!
+//! - `client.rs`: [`ClientAddr`], who sent the request: the TCP peer, or the client a trusted
+//!   proxy names in its forwarding headers, worked out only when a handler asks.
+
+mod client;
 
 use std::fmt;
 use std::future::Future;
@@ -19,7 +24,10 @@ use std::sync::Arc;
 
 use http::Extensions;
 use http::request::Parts;
+use ipnet::IpNet;
 use tokio::task::futures::TaskLocalFuture;
+
+pub use client::{ClientAddr, Scheme};
 
 /// An application's services, one of each type.
 #[derive(Clone, Default)]
@@ -50,26 +58,6 @@ impl fmt::Debug for Services {
     }
 }
 
-/// The address of the client a request came from: the TCP peer, as the server accepted it.
-///
-/// A proxy in front of the server makes this the proxy's address; Chopin does not read
-/// `x-forwarded-for`, which any client can forge, unless it is told which proxies to trust
-/// (not yet supported).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ClientAddr(pub SocketAddr);
-
-impl ClientAddr {
-    /// The address of the request: one put in its extensions, or the one the server gives every
-    /// request it hands to the router.
-    pub fn of(parts: &Parts) -> Option<ClientAddr> {
-        parts
-            .extensions
-            .get::<ClientAddr>()
-            .copied()
-            .or_else(|| CONTEXT.try_with(|c| c.peer).ok())
-    }
-}
-
 /// The service `T` of the request being handled: one put in its extensions, or the
 /// application's.
 ///
@@ -86,17 +74,26 @@ pub fn of<T: Clone + Send + Sync + 'static>(parts: &Parts) -> Option<T> {
     match parts.extensions.get::<T>() {
         Some(service) => Some(service.clone()),
         None => CONTEXT
-            .try_with(|c| c.services.get::<T>().cloned())
+            .try_with(|c| c.app.services.get::<T>().cloned())
             .ok()
             .flatten(),
     }
 }
 
-/// One connection's context: its client, and the application's services.
+/// What every request of an application may read besides its own: the services, and the
+/// proxies trusted to say who the client is. One `Arc` of it per connection, so that entering a
+/// request's scope clones one pointer however much it holds.
+pub(crate) struct AppContext {
+    pub(crate) services: Services,
+    /// `TRUSTED_PROXIES`: read only when a handler asks for the [`ClientAddr`].
+    pub(crate) trusted_proxies: Box<[IpNet]>,
+}
+
+/// One connection's context: its TCP peer, and the application's.
 #[derive(Clone)]
 pub(crate) struct RequestContext {
-    pub(crate) peer: ClientAddr,
-    pub(crate) services: Arc<Services>,
+    pub(crate) peer: SocketAddr,
+    pub(crate) app: Arc<AppContext>,
 }
 
 tokio::task_local! {
