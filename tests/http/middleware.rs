@@ -11,6 +11,8 @@ use chopin::http::HeaderValue;
 use chopin::prelude::*;
 use chopin::testing::TestApp;
 
+use crate::raw::Conn;
+
 /// A module's route, a route added by hand, and a fast route, with a body worth compressing.
 struct Pages;
 
@@ -312,7 +314,19 @@ async fn layers_reach_every_dynamic_route_in_axum_order_and_no_fast_route() {
 async fn metrics_count_requests_by_route_never_by_raw_path() {
     let mut config = quiet(Config::default());
     config.http.metrics_path = Some("/metrics".to_owned());
-    let server = TestApp::spawn(app(config)).await;
+    let server = TestApp::spawn(app(config).fast_route(FastRoute::text("/fast", "fast"))).await;
+    // Three fast requests pipelined on a connection of their own, then one dynamic request on
+    // it: three fast-path hits and a handoff.
+    let mut conn = Conn::open(server.addr()).await;
+    conn.send(&b"GET /fast HTTP/1.1\r\nhost: x\r\n\r\n".repeat(3))
+        .await;
+    for _ in 0..3 {
+        assert_eq!(conn.response(false).await.status, 200);
+    }
+    let res = conn
+        .roundtrip(b"GET /short HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(res.status, 200);
     for id in [1, 2, 3] {
         let res = server.get(&format!("/pages/{id}")).send().await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -338,6 +352,15 @@ async fn metrics_count_requests_by_route_never_by_raw_path() {
         "{text}"
     );
     assert!(text.contains("http_requests_in_flight"), "{text}");
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    assert_eq!(value("chopin_fast_path_hits_total"), 3.0);
+    assert!(value("chopin_handoffs_total") >= 2.0, "{text}");
+    assert!(value("chopin_connections_accepted_total") >= 2.0, "{text}");
+    assert!(value("chopin_connections_open") >= 1.0, "{text}");
     assert!(!text.contains("/pages/1"), "{text}");
     assert!(!text.contains("/nowhere"), "{text}");
     server.shutdown().await;

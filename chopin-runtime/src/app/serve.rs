@@ -24,11 +24,15 @@ use crate::gauges::Gauges;
 use crate::manifest::Manifest;
 use crate::manifest::Methods;
 use crate::method::MethodSet;
+#[cfg(feature = "metrics")]
+use crate::middleware::metrics::Count;
 use crate::middleware::{self, observe::ObserveLayer, observe::Observer};
 use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
 use crate::ready::{Check, Checks};
 use crate::response::ChopinError;
+#[cfg(feature = "metrics")]
+use crate::server::CounterSnapshot;
 use crate::server::{Counters, Listeners, Shared};
 use crate::service::AppContext;
 use crate::static_table::StaticTable;
@@ -155,6 +159,7 @@ where
         for layer in self.layers {
             router = layer(router);
         }
+        let counters = Counters::default();
         let observer = Observer {
             access_log: self.config.http.access_log,
             #[cfg(feature = "metrics")]
@@ -173,13 +178,14 @@ where
         #[cfg(feature = "metrics")]
         if let (Some(path), Some(metrics)) = (self.config.http.metrics_path.clone(), metrics) {
             let gauges = services.get::<Gauges>().cloned().unwrap_or_default();
+            let counters = counters.clone();
             router = serve_at(
                 router,
                 &path,
                 "METRICS_PATH",
                 "the metrics",
                 get(move || {
-                    let text = metrics.render(&gauges);
+                    let text = metrics.render(&counts(counters.snapshot()), &gauges);
                     async move {
                         (
                             [(
@@ -229,11 +235,48 @@ where
                     services,
                     trusted_proxies: self.config.http.trusted_proxies.clone().into(),
                 }),
-                counters: Counters::default(),
+                counters,
             }),
             config: self.config,
         })
     }
+}
+
+/// The server's counts, as the metrics name them.
+#[cfg(feature = "metrics")]
+fn counts(s: CounterSnapshot) -> [Count; 4] {
+    let count = |name, help, value, total| Count {
+        name,
+        help,
+        value,
+        total,
+    };
+    [
+        count(
+            "chopin_fast_path_hits_total",
+            "Requests answered from precomputed bytes by the fast path.",
+            s.fast_hits,
+            true,
+        ),
+        count(
+            "chopin_handoffs_total",
+            "Connections handed from the fast path to hyper.",
+            s.handoffs,
+            true,
+        ),
+        count(
+            "chopin_connections_accepted_total",
+            "Connections accepted.",
+            s.connections_accepted,
+            true,
+        ),
+        count(
+            "chopin_connections_open",
+            "Connections accepted and not yet closed.",
+            s.connections_open,
+            false,
+        ),
+    ]
 }
 
 /// `router` with `method_router` at `path`, where `variable` (which serves `what` there) says;

@@ -24,6 +24,15 @@ const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// One of the server's own counts, read when Prometheus scrapes.
+pub(crate) struct Count {
+    pub(crate) name: &'static str,
+    pub(crate) help: &'static str,
+    pub(crate) value: u64,
+    /// A total that only grows (a counter), or a level (a gauge).
+    pub(crate) total: bool,
+}
+
 /// An application's metrics of its dynamic requests.
 #[derive(Clone)]
 pub(crate) struct Recorder {
@@ -109,8 +118,26 @@ impl Recorder {
             .record(latency.as_secs_f64());
     }
 
-    /// Everything recorded, and the batteries' `gauges` read now, in Prometheus' text format.
-    pub(crate) fn render(&self, gauges: &Gauges) -> String {
+    /// Everything recorded, the server's `counts` and the batteries' `gauges` read now, in
+    /// Prometheus' text format.
+    pub(crate) fn render(&self, counts: &[Count], gauges: &Gauges) -> String {
+        for count in counts {
+            let key = Key::from_name(count.name);
+            if count.total {
+                self.recorder
+                    .describe_counter(count.name.into(), None, count.help.into());
+                self.recorder
+                    .register_counter(&key, &metadata())
+                    .absolute(count.value);
+            } else {
+                self.recorder
+                    .describe_gauge(count.name.into(), None, count.help.into());
+                #[allow(clippy::cast_precision_loss, reason = "a count of connections")]
+                self.recorder
+                    .register_gauge(&key, &metadata())
+                    .set(count.value as f64);
+            }
+        }
         for gauge in &gauges.0 {
             self.recorder
                 .describe_gauge(gauge.name.into(), None, gauge.help.into());

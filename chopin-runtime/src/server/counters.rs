@@ -17,21 +17,17 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 /// The server's counters, summed over every thread that counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[allow(
-    unreachable_pub,
-    reason = "public for the metrics endpoint, which will re-export it"
-)]
-pub struct CounterSnapshot {
+pub(crate) struct CounterSnapshot {
     /// Requests answered from the socket buffer by the fast path (not those of fast routes that
     /// hyper answered after a handoff).
-    pub fast_hits: u64,
+    pub(crate) fast_hits: u64,
     /// Connections handed to hyper: at their first request the fast path does not serve, or at
     /// once when the application has no fast route.
-    pub handoffs: u64,
+    pub(crate) handoffs: u64,
     /// Connections accepted since the server started.
-    pub connections_accepted: u64,
+    pub(crate) connections_accepted: u64,
     /// Connections accepted and not yet closed.
-    pub connections_open: u64,
+    pub(crate) connections_open: u64,
 }
 
 /// One thread's counts for one application, alone on its cache line (128 bytes: two 64-byte
@@ -63,8 +59,8 @@ thread_local! {
     static SLOTS: RefCell<Vec<(Weak<Registry>, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The counters of one application's server.
-#[derive(Debug, Default)]
+/// The counters of one application's server; clones count together.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Counters {
     registry: Arc<Registry>,
 }
@@ -88,9 +84,9 @@ impl Counters {
     }
 
     /// The sums over every thread.
-    #[allow(
-        dead_code,
-        reason = "read by the metrics endpoint, which another change adds"
+    #[cfg_attr(
+        not(feature = "metrics"),
+        allow(dead_code, reason = "read by the metrics endpoint")
     )]
     pub(crate) fn snapshot(&self) -> CounterSnapshot {
         let slots = self

@@ -28,6 +28,8 @@ use crate::config::{Config, Limits};
 use crate::middleware::Dynamic;
 use crate::service::AppContext;
 use crate::static_table::StaticTable;
+#[cfg(feature = "metrics")]
+pub(crate) use counters::CounterSnapshot;
 pub(crate) use counters::Counters;
 use shutdown::{Tasks, Token};
 
