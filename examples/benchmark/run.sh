@@ -38,7 +38,10 @@ if command -v perf >/dev/null && perf stat -e instructions,cycles true >/dev/nul
 fi
 
 cd "$ROOT"
-cargo build --release -p hello -p benchmark
+# hello with the HTTP layer's defaults that need a feature (compression); the others are on in
+# every build.
+cargo build --release -p hello --features chopin/compression
+cargo build --release -p benchmark
 BIN=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release
 
@@ -61,8 +64,13 @@ trap cleanup EXIT
 # server process itself.
 server_cmd() {
     case $1 in
+        # Every default of the HTTP layer on: request ids, compression, the access log at info.
         chopin) CMD=(env REUSEPORT=true WORKERS=1 HOST=127.0.0.1 PORT="$PORT" RUST_LOG=info "$BIN/hello") ;;
+        # The same with every default off: what Chopin costs around axum by itself.
+        chopin-bare) CMD=(env REUSEPORT=true WORKERS=1 HOST=127.0.0.1 PORT="$PORT" RUST_LOG=info
+            REQUEST_ID=false COMPRESSION=false ACCESS_LOG=false "$BIN/hello") ;;
         axum) CMD=(env PORT="$PORT" "$BIN/baseline-axum") ;;
+        axum-layers) CMD=(env PORT="$PORT" RUST_LOG=info "$BIN/baseline-axum-layers") ;;
         hyper) CMD=(env PORT="$PORT" "$BIN/baseline-hyper") ;;
         raw) CMD=(env PORT="$PORT" "$BIN/baseline-raw") ;;
         *) die "unknown server $1" ;;
@@ -169,7 +177,7 @@ for repeat in $(seq "$REPEATS"); do
             done
         fi
         if [[ " $CASES " == *" dynamic "* ]]; then
-            for server in chopin axum; do
+            for server in chopin axum-layers chopin-bare axum; do
                 run_case "/users/42, $mode" "$server" /users/42 "$depth"
             done
         fi
@@ -229,6 +237,11 @@ def ratio(r):
         return ", ".join(p for p in parts if p)
     if r["server"] == "axum":
         return "reference"
+    if r["server"] == "axum-layers":
+        return vs("axum", "axum CPU/req (the layers' cost in axum)", True) or ""
+    if r["server"] == "chopin":
+        parts = [vs("axum-layers", "axum-layers CPU/req", True), vs("chopin-bare", "chopin-bare (the defaults' cost)", True)]
+        return ", ".join(p for p in parts if p)
     return vs("axum", "axum CPU/req", True) or ""
 
 print(f"Machine: {machine}")
@@ -248,7 +261,9 @@ spread = max(r["spread"] for r in rows)
 print(f"Each row is the server's best of {max(r['rounds'] for r in rows)} rounds by CPU per request "
       f"(the worst round of any row cost {spread:.2f}x its best: that is the machine's noise).")
 print("Plaintext ratios: req per CPU-s relative to the raw ceiling (and for chopin, to axum) in the same mode;")
-print("higher is better. /users/42 ratios: server CPU per request relative to axum; lower is better.")
+print("higher is better. /users/42 ratios: server CPU per request relative to the baseline named; lower is better.")
+print("chopin and axum-layers run request ids, compression and an access log line per request at info;")
+print("chopin-bare and axum run none of them.")
 print("Instructions are counted by `perf stat` over the whole server process, kernel included.")
 print("p99 latency is wrk's; wrk cannot time the individual requests of a pipelined batch.")
 PY

@@ -18,13 +18,16 @@ pub(crate) mod observe;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
+use axum::routing::future::RouteFuture;
+use futures_util::future::Either;
 use http::{HeaderName, HeaderValue, Method, Request, Response};
-use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceBuilder};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -32,8 +35,39 @@ use tower_http::request_id::{
 
 use crate::config::{Cors, Http};
 
-/// The application's dynamic side, as the server calls it: the router inside the defaults.
-pub(crate) type Dynamic = BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>;
+/// The application's dynamic side, as the server calls it: the router alone when every default
+/// around it is off (so that turning them off costs nothing: no box, no wrapper), or the router
+/// inside them.
+#[derive(Clone)]
+pub(crate) enum Dynamic {
+    /// The router by itself.
+    Router(Router),
+    /// The router inside the defaults, boxed once (each default's type differs).
+    Layered(BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>),
+}
+
+impl Service<Request<Body>> for Dynamic {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Either<
+        RouteFuture<Infallible>,
+        <BoxCloneSyncService<Request<Body>, Response<Body>, Infallible> as Service<
+            Request<Body>,
+        >>::Future,
+    >;
+
+    /// Always ready: axum's router is, and the defaults add no back-pressure.
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        match self {
+            Dynamic::Router(router) => Either::Left(router.call(req)),
+            Dynamic::Layered(stack) => Either::Right(stack.call(req)),
+        }
+    }
+}
 
 /// The request id's header.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -41,20 +75,22 @@ pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-i
 /// `router` inside the defaults `http` turns on.
 pub(crate) fn wrap(router: Router, http: &Http) -> Dynamic {
     let ids = http.request_id;
+    let compress = cfg!(feature = "compression") && http.compression;
+    if !ids && http.cors.is_none() && !compress {
+        return Dynamic::Router(router);
+    }
     let stack = ServiceBuilder::new()
         .option_layer(ids.then(|| SetRequestIdLayer::new(X_REQUEST_ID, NextId)))
         .option_layer(ids.then(|| PropagateRequestIdLayer::new(X_REQUEST_ID)))
         .option_layer(http.cors.as_ref().map(cors_layer));
-    // Compression is always in the stack (its body type is the stack's), with every encoding
-    // off when `COMPRESSION=false`: it then answers as if no client accepted any.
     #[cfg(feature = "compression")]
-    let stack = stack
-        .map_response(|res: Response<_>| res.map(Body::new))
-        .layer(compression_layer(
-            http.compression,
-            http.compression_min_bytes,
-        ));
-    BoxCloneSyncService::new(stack.service(router))
+    if compress {
+        let stack = stack
+            .map_response(|res: Response<_>| res.map(Body::new))
+            .layer(compression_layer(http.compression_min_bytes));
+        return Dynamic::Layered(BoxCloneSyncService::new(stack.service(router)));
+    }
+    Dynamic::Layered(BoxCloneSyncService::new(stack.service(router)))
 }
 
 /// Whether a client's `x-request-id` is kept: 1 to 128 characters of letters, digits and
@@ -130,7 +166,6 @@ fn cors_layer(cors: &Cors) -> CorsLayer {
 
 #[cfg(feature = "compression")]
 fn compression_layer(
-    on: bool,
     min_bytes: u16,
 ) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
     use tower_http::CompressionLevel;
@@ -139,8 +174,6 @@ fn compression_layer(
     // Level 4 for both: brotli's default (11) spends tens of milliseconds on a page a client
     // would have received sooner uncompressed; at 4 it still beats gzip's default ratio.
     CompressionLayer::new()
-        .gzip(on)
-        .br(on)
         .quality(CompressionLevel::Precise(4))
         .compress_when(
             SizeAbove::new(min_bytes)
