@@ -67,6 +67,10 @@ enum Error {
     NoProject(PathBuf),
     #[error("cannot run cargo ({0})")]
     Cargo(String),
+    #[error("the project's dependencies did not resolve, so nothing was written; cargo says:\n{0}")]
+    Resolve(String),
+    #[error("{0}")]
+    Git(String),
 }
 
 fn main() -> ExitCode {
