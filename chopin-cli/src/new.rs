@@ -284,12 +284,28 @@ fn git_init(dir: &Path) -> Result<(), Error> {
 /// Resolves the project's dependencies into its `Cargo.lock`, so that what `chopin new` writes
 /// is known to build: from the local registry cache first (`--offline`, which needs no network
 /// and is how CI runs), then, unless Cargo is told to stay offline, from the network.
+///
+/// With a checkout, its own `Cargo.lock` is the starting point (`cargo update --workspace`
+/// keeps every version it locks that the project needs): those are the versions Chopin was
+/// tested with, and they are the ones in the local cache after building it. Resolving afresh
+/// could pick newer ones; offline, Cargo may even pick a version it has not downloaded, when a
+/// downloaded crate pins it exactly (`zerocopy` and `zerocopy-derive`).
 fn resolve(dir: &Path, source: &Source) -> Result<(), Error> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let seeded = match source {
+        Source::Checkout { dir: checkout, .. } => {
+            std::fs::copy(checkout.join("Cargo.lock"), dir.join("Cargo.lock")).is_ok()
+        }
+        Source::Published => false,
+    };
     let attempt = |offline: bool| {
         let mut command = std::process::Command::new(&cargo);
+        if seeded {
+            command.args(["update", "--workspace"]);
+        } else {
+            command.arg("generate-lockfile");
+        }
         command
-            .arg("generate-lockfile")
             .arg("--quiet")
             .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
