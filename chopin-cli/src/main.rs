@@ -2,6 +2,7 @@
 //! project `chopin routes`, `chopin migrate`, `chopin openapi` and `chopin createadmin` run the
 //! application's own management commands.
 
+mod generate;
 mod name;
 mod new;
 mod project;
@@ -25,6 +26,9 @@ enum Cmd {
     /// Creates a project in a new directory: a notes feature (model, services, handlers),
     /// accounts, a health check, tests and a snapshot of its API description
     New(new::Options),
+    /// Adds to the project around the current directory
+    #[command(subcommand)]
+    Generate(generate::What),
     /// Prints the project's route table (`cargo run -- routes`)
     Routes,
     /// Brings the project's tables up to date (`cargo run -- migrate`)
@@ -71,12 +75,20 @@ enum Error {
     Resolve(String),
     #[error("{0}")]
     Git(String),
+    #[error("{0}")]
+    Generate(String),
+    #[error("no Chopin project in `{}` or above it: `chopin generate` looks for a Cargo.toml that depends on `chopin` beside a `src/apps/` folder, as `chopin new` makes; run it inside one", .0.display())]
+    NotAProject(PathBuf),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Cmd::New(options) => new::run(options).map(|done| {
+            print!("{done}");
+            ExitCode::SUCCESS
+        }),
+        Cmd::Generate(what) => generate::run(what).map(|done| {
             print!("{done}");
             ExitCode::SUCCESS
         }),
