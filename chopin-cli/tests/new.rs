@@ -389,3 +389,45 @@ fn management_commands_need_a_project() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn without_git_the_default_goes_on_and_an_explicit_vcs_git_is_refused() {
+    let dir = scratch("no-git");
+    // A `PATH` of the toolchain's own directory (cargo, rustc), with no git on it.
+    let toolchain = Path::new(env!("CARGO"))
+        .parent()
+        .expect("cargo's directory");
+    if toolchain.join("git").exists() {
+        return;
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chopin"))
+            .current_dir(&dir)
+            .env_remove("CHOPIN_PATH")
+            .env("PATH", toolchain)
+            .env("CARGO", env!("CARGO"))
+            .args(args)
+            .output()
+            .expect("run chopin")
+    };
+    let out = run(&["new", "app"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\ngit: no repository (cannot run git: ")
+            && stdout.contains("; `git init` in it once git is installed, or pass `--vcs none`)\n"),
+        "{stdout}"
+    );
+    assert!(dir.join("app/Cargo.toml").is_file() && !dir.join("app/.git").exists());
+
+    let out = run(&["new", "strict", "--vcs", "git"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: `--vcs git` needs git, and it cannot run: ")
+            && stderr(&out).ends_with("; install git, or pass `--vcs none`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("strict").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
