@@ -469,3 +469,59 @@ fn update_snapshot(root: &Path) -> Result<(), Error> {
         source,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{package_name, render, spec};
+
+    #[test]
+    fn every_kind_of_module_renders_whole() {
+        let fields = ["Invoice", "number:string", "paid:bool"].map(str::to_owned);
+        for (auth, app_auth) in [(true, true), (false, true), (false, false)] {
+            let spec = spec::parse("invoices", &fields, auth).expect("valid");
+            let files = render(&spec, "my_app", app_auth).expect("renders");
+            let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+            assert_eq!(
+                paths,
+                [
+                    "src/apps/invoices/mod.rs",
+                    "src/apps/invoices/models.rs",
+                    "src/apps/invoices/services.rs",
+                    "src/apps/invoices/handlers.rs",
+                    "tests/invoices.rs",
+                ]
+            );
+            for (path, text) in &files {
+                assert!(
+                    !text.contains("{{") && !text.contains("{%"),
+                    "{path}: {text}"
+                );
+                assert!(!text.contains("\n\n\n"), "{path}: {text}");
+                if path.ends_with("services.rs") || path.ends_with("handlers.rs") {
+                    assert_eq!(text.contains("AuthUser"), auth, "{path}");
+                }
+            }
+            let models = &files[1].1;
+            assert!(
+                models.contains("#[chopin::model(table = \"invoices\")]\npub struct Invoice {")
+            );
+            assert!(models.contains(
+                "    /// The number.\n    #[model(max_len = 255)]\n    pub number: String,\n"
+            ));
+            assert!(models.contains("    /// Whether paid.\n    pub paid: bool,\n"));
+            assert_eq!(models.contains("#[model(owner, belongs_to = User"), auth);
+            let test = &files[4].1;
+            assert_eq!(test.contains("use my_app::app_with_mailer;"), app_auth);
+            assert!(test.contains("json!({ \"number\": \"number 1\", \"paid\": true })"));
+        }
+    }
+
+    #[test]
+    fn the_package_name_is_read_from_the_manifest() {
+        assert_eq!(
+            package_name("[package]\nname = \"my-app\"\nversion = \"0.1.0\"\n").as_deref(),
+            Some("my-app")
+        );
+        assert_eq!(package_name("[workspace]\n"), None);
+    }
+}

@@ -294,3 +294,80 @@ fn snake_case(name: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Field, FieldType, parse};
+
+    #[test]
+    fn names_follow_from_the_module_and_the_model() {
+        let spec = parse(
+            "line_items",
+            &[
+                "LineItem".to_owned(),
+                "qty:i32".to_owned(),
+                "due:date".to_owned(),
+            ],
+            true,
+        )
+        .expect("valid");
+        assert_eq!(spec.path, "/line-items");
+        assert_eq!(spec.module_type, "LineItems");
+        assert_eq!(spec.model, "LineItem");
+        assert_eq!(spec.model_snake, "line_item");
+        assert_eq!(
+            spec.fields,
+            [
+                Field {
+                    name: "qty".to_owned(),
+                    ty: FieldType::I32
+                },
+                Field {
+                    name: "due".to_owned(),
+                    ty: FieldType::Date
+                },
+            ]
+        );
+        assert!(spec.auth);
+    }
+
+    #[test]
+    fn without_a_model_the_name_in_the_singular_with_a_name() {
+        let spec = parse("tasks", &[], false).expect("valid");
+        assert_eq!(
+            (spec.model.as_str(), spec.module_type.as_str()),
+            ("Task", "Tasks")
+        );
+        assert_eq!(
+            spec.fields,
+            [Field {
+                name: "name".to_owned(),
+                ty: FieldType::String
+            }]
+        );
+        assert_eq!(
+            parse("stock", &[], false),
+            Err(
+                "no model named for `stock`: pass `--model Model field:type ...`, such as \
+                 `--model Invoice number:string amount:i64`"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn sample_values_differ() {
+        for ty in [
+            FieldType::String,
+            FieldType::Text,
+            FieldType::Email,
+            FieldType::I16,
+            FieldType::F64,
+            FieldType::Bool,
+            FieldType::Date,
+            FieldType::DateTime,
+        ] {
+            assert_ne!(ty.sample("x", false), ty.sample("x", true), "{ty:?}");
+        }
+    }
+}
