@@ -1,6 +1,6 @@
 //! The `chopin` command: `chopin new` creates a project from Chopin's templates, and inside a
-//! project `chopin routes`, `chopin migrate`, `chopin openapi` and `chopin createadmin` run the
-//! application's own management commands.
+//! project `chopin generate module` adds a feature to it, and `chopin routes`, `chopin migrate`,
+//! `chopin openapi` and `chopin createadmin` run the application's own management commands.
 
 mod generate;
 mod name;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Chopin's command: new projects, and a project's management commands.
+/// Chopin's command: new projects, new modules in them, and a project's management commands.
 #[derive(Debug, Parser)]
 #[command(name = "chopin", version)]
 struct Cli {
@@ -24,9 +24,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Creates a project in a new directory: a notes feature (model, services, handlers),
-    /// accounts, a health check, tests and a snapshot of its API description
+    /// accounts, a health check, tests and a snapshot of its API description; its Cargo.lock
+    /// resolved and, by default, a git repository
     New(new::Options),
-    /// Adds to the project around the current directory
+    /// Adds a module to the project around the current directory (`chopin generate module NAME
+    /// --model Model field:type ... [--auth]`)
     #[command(subcommand)]
     Generate(generate::What),
     /// Prints the project's route table (`cargo run -- routes`)
