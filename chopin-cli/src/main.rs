@@ -1,7 +1,8 @@
 //! The `chopin` command: `chopin new` creates a project from Chopin's templates, and inside a
-//! project `chopin routes`, `chopin migrate`, `chopin openapi` and `chopin createadmin` run the
-//! application's own management commands.
+//! project `chopin generate module` adds a feature to it, and `chopin routes`, `chopin migrate`,
+//! `chopin openapi` and `chopin createadmin` run the application's own management commands.
 
+mod generate;
 mod name;
 mod new;
 mod project;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Chopin's command: new projects, and a project's management commands.
+/// Chopin's command: new projects, new modules in them, and a project's management commands.
 #[derive(Debug, Parser)]
 #[command(name = "chopin", version)]
 struct Cli {
@@ -23,8 +24,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Creates a project in a new directory: a notes feature (model, services, handlers),
-    /// accounts, a health check, tests and a snapshot of its API description
+    /// accounts, a health check, tests and a snapshot of its API description; its Cargo.lock
+    /// resolved and, by default, a git repository
     New(new::Options),
+    /// Adds a module to the project around the current directory (`chopin generate module NAME
+    /// --model Model field:type ... [--auth]`)
+    #[command(subcommand)]
+    Generate(generate::What),
     /// Prints the project's route table (`cargo run -- routes`)
     Routes,
     /// Brings the project's tables up to date (`cargo run -- migrate`)
@@ -67,12 +73,24 @@ enum Error {
     NoProject(PathBuf),
     #[error("cannot run cargo ({0})")]
     Cargo(String),
+    #[error("the project's dependencies did not resolve, so nothing was written; cargo says:\n{0}")]
+    Resolve(String),
+    #[error("{0}")]
+    Git(String),
+    #[error("{0}")]
+    Generate(String),
+    #[error("no Chopin project in `{}` or above it: `chopin generate` looks for a Cargo.toml that depends on `chopin` beside a `src/apps/` folder, as `chopin new` makes; run it inside one", .0.display())]
+    NotAProject(PathBuf),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Cmd::New(options) => new::run(options).map(|done| {
+            print!("{done}");
+            ExitCode::SUCCESS
+        }),
+        Cmd::Generate(what) => generate::run(what).map(|done| {
             print!("{done}");
             ExitCode::SUCCESS
         }),

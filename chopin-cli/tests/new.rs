@@ -62,13 +62,17 @@ fn new_writes_the_whole_project_and_nothing_else() {
             "my-app",
             "--chopin-path",
             root.to_str().expect("utf-8"),
+            "--vcs",
+            "none",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!(
-            "created my-app: `my-app`, SQLite, accounts from AuthModule, Chopin from {}\n\
+            "created my-app: `my-app`, SQLite, accounts from AuthModule\n\
+             chopin: by path, from {}\n\
+             git: no repository (`--vcs none`)\n\
              \n\
              next:\n    cd my-app\n    cargo run     # serves http://127.0.0.1:3000, its API reference at /docs\n    cargo test\n",
             root.display()
@@ -81,6 +85,7 @@ fn new_writes_the_whole_project_and_nothing_else() {
         [
             ".env.example",
             ".gitignore",
+            "Cargo.lock",
             "Cargo.toml",
             "README.md",
             "src/apps/mod.rs",
@@ -103,19 +108,38 @@ fn new_writes_the_whole_project_and_nothing_else() {
         )),
         "{manifest}"
     );
+    // The dependency was resolved: the lock file names the checkout's `chopin`.
+    let lock = std::fs::read_to_string(dir.join("my-app/Cargo.lock")).expect("Cargo.lock");
+    assert!(lock.contains("\nname = \"chopin\"\n"), "{lock}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
-fn without_chopin_path_the_project_depends_on_the_published_version() {
-    let dir = scratch("published");
+fn by_default_the_project_depends_on_the_checkout_the_command_was_built_from() {
+    let dir = scratch("built-from");
+    let root = checkout();
     let out = chopin(&dir, &["new", "shop", "--db", "postgres", "--no-auth"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "created shop: `shop`, PostgreSQL, no accounts\n\
+             chopin: by path, from {}, the checkout this command was built from \
+             (`--chopin-path DIR` for another, `--published` for the registry's {})\n",
+            root.display(),
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cp .env.example .env && createdb shop"),
+        "{stdout}"
+    );
     let manifest = std::fs::read_to_string(dir.join("shop/Cargo.toml")).expect("Cargo.toml");
     assert!(
         manifest.contains(&format!(
-            "\nchopin = {{ version = \"{}\", default-features = false, features = [\"postgres\", \"compression\", \"log\", \"metrics\"] }}\n",
-            env!("CARGO_PKG_VERSION")
+            "\nchopin = {{ path = \"{}\", default-features = false, features = [\"postgres\", \"compression\", \"log\", \"metrics\"] }}\n",
+            root.display()
         )),
         "{manifest}"
     );
@@ -124,10 +148,89 @@ fn without_chopin_path_the_project_depends_on_the_published_version() {
         env.contains("\nDATABASE_URL=postgres://postgres@127.0.0.1:5432/shop\n"),
         "{env}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_dependency_that_does_not_resolve_leaves_nothing_and_says_what_to_pass() {
+    let dir = scratch("unresolved");
+    // The registry's `chopin`, which is not published: offline, so the test needs no network.
+    let out = Command::new(env!("CARGO_BIN_EXE_chopin"))
+        .current_dir(&dir)
+        .env_remove("CHOPIN_PATH")
+        .env("CARGO_NET_OFFLINE", "true")
+        .args(["new", "shop", "--published"])
+        .output()
+        .expect("run chopin");
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("cp .env.example .env && createdb shop"),
-        "{out:?}"
+        message.starts_with(
+            "error: the project's dependencies did not resolve, so nothing was written; cargo says:\n"
+        ) && message.contains("no matching package named `chopin` found")
+            && message.ends_with(&format!(
+                "\nChopin {} is not reachable in the registry (it is not published yet): pass \
+                 `--chopin-path DIR` (or set `CHOPIN_PATH=DIR`) with DIR a checkout of Chopin, \
+                 to depend on it by path",
+                env!("CARGO_PKG_VERSION")
+            )),
+        "{message}"
     );
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        0,
+        "nothing left"
+    );
+
+    let out = chopin(&dir, &["new", "shop", "--published", "--chopin-path", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether `git` runs here: the repository tests say nothing without it.
+fn has_git() -> bool {
+    Command::new("git").arg("--version").output().is_ok()
+}
+
+#[test]
+fn a_git_repository_unless_none_or_inside_one() {
+    if !has_git() {
+        return;
+    }
+    let dir = scratch("vcs");
+    let out = chopin(&dir, &["new", "with-git"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("\ngit: a new repository, nothing committed\n")
+    );
+    assert!(dir.join("with-git/.git").is_dir());
+    assert!(dir.join("with-git/.gitignore").is_file());
+    let log = Command::new("git")
+        .args(["log", "--oneline"])
+        .current_dir(dir.join("with-git"))
+        .output()
+        .expect("git log");
+    assert!(!log.status.success(), "no commit: {log:?}");
+
+    let out = chopin(&dir, &["new", "without", "--vcs", "none"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!dir.join("without/.git").exists());
+
+    // Inside the repository just made: the project joins it, as with `cargo new`.
+    let out = chopin(&dir.join("with-git"), &["new", "inner"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(
+        "\ngit: no repository (it is inside a git work tree, whose repository it joins)\n"
+    ));
+    assert!(!dir.join("with-git/inner/.git").exists());
+    assert!(dir.join("with-git/inner/Cargo.toml").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -138,7 +241,7 @@ fn chopin_path_comes_from_the_environment_too_and_must_be_a_checkout() {
     let out = Command::new(env!("CARGO_BIN_EXE_chopin"))
         .current_dir(&dir)
         .env("CHOPIN_PATH", &root)
-        .args(["new", "from-env"])
+        .args(["new", "from-env", "--vcs", "none"])
         .output()
         .expect("run chopin");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -284,5 +387,47 @@ fn management_commands_need_a_project() {
             dir.display()
         )
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_git_the_default_goes_on_and_an_explicit_vcs_git_is_refused() {
+    let dir = scratch("no-git");
+    // A `PATH` of the toolchain's own directory (cargo, rustc), with no git on it.
+    let toolchain = Path::new(env!("CARGO"))
+        .parent()
+        .expect("cargo's directory");
+    if toolchain.join("git").exists() {
+        return;
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chopin"))
+            .current_dir(&dir)
+            .env_remove("CHOPIN_PATH")
+            .env("PATH", toolchain)
+            .env("CARGO", env!("CARGO"))
+            .args(args)
+            .output()
+            .expect("run chopin")
+    };
+    let out = run(&["new", "app"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\ngit: no repository (cannot run git: ")
+            && stdout.contains("; `git init` in it once git is installed, or pass `--vcs none`)\n"),
+        "{stdout}"
+    );
+    assert!(dir.join("app/Cargo.toml").is_file() && !dir.join("app/.git").exists());
+
+    let out = run(&["new", "strict", "--vcs", "git"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: `--vcs git` needs git, and it cannot run: ")
+            && stderr(&out).ends_with("; install git, or pass `--vcs none`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("strict").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
