@@ -147,6 +147,28 @@ impl<'a> Setup<'a> {
         self.services.insert(gauges);
     }
 
+    /// Lets requests whose body is of `media_type` (`multipart/form-data`) carry up to `bytes`,
+    /// for the battery's own extractor that reads such bodies as streams and bounds them itself
+    /// (the storage battery's uploads, up to `MAX_UPLOAD_BYTES`). Other bodies, and every other
+    /// extractor (`Json`, `String`, axum's `Bytes` and `Multipart`, …), still stop at
+    /// `MAX_BODY_BYTES` with `413`.
+    pub fn stream_bodies(&mut self, media_type: &'static str, bytes: usize) {
+        let mut streamed = self
+            .services
+            .get::<StreamedBodies>()
+            .cloned()
+            .unwrap_or_default();
+        match streamed
+            .0
+            .iter_mut()
+            .find(|(t, _)| t.eq_ignore_ascii_case(media_type))
+        {
+            Some((_, limit)) => *limit = (*limit).max(bytes),
+            None => streamed.0.push((media_type, bytes)),
+        }
+        self.services.insert(streamed);
+    }
+
     /// Adds a readiness check: `READY_PATH` answers `503` while it fails (see
     /// [`crate::ready`]). The database battery pings its pool with one.
     pub fn ready_check(&mut self, check: Check) {
@@ -155,6 +177,11 @@ impl<'a> Setup<'a> {
         self.services.insert(checks);
     }
 }
+
+/// The media types whose bodies a battery's streaming extractor reads, each with its limit
+/// ([`Setup::stream_bodies`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StreamedBodies(pub(crate) Vec<(&'static str, usize)>);
 
 /// An application's plugins, one of each type, in the order they were added.
 #[derive(Default)]

@@ -29,6 +29,7 @@ use crate::middleware::metrics::Count;
 use crate::middleware::{self, observe::ObserveLayer, observe::Observer};
 use crate::module::{self, ModuleList};
 use crate::openapi::{self, Viewer};
+use crate::plugin::StreamedBodies;
 use crate::ready::{Check, Checks};
 use crate::response::ChopinError;
 #[cfg(feature = "metrics")]
@@ -140,9 +141,18 @@ where
             // error has. (A method router's own `405`s keep their `allow` header.)
             .method_not_allowed_fallback(method_not_allowed)
             .fallback(not_found);
-        // The server enforces `MAX_BODY_BYTES` on every body. axum's extractors also apply their
-        // own 2 MiB default, which only matters when the configured limit is larger.
-        let router = if limits.max_body_bytes > AXUM_DEFAULT_BODY_LIMIT {
+        // The server enforces `MAX_BODY_BYTES` on every body, or the larger limit a battery's
+        // streaming extractor asked for on bodies of its media type (uploads): then axum's
+        // extractors are held to `MAX_BODY_BYTES` by their own limit. They apply a 2 MiB
+        // default otherwise, which only matters when the configured limit is larger.
+        let streamed = self
+            .services
+            .get::<StreamedBodies>()
+            .map(|s| s.0.clone())
+            .unwrap_or_default();
+        let router = if streamed.iter().any(|(_, n)| *n > limits.max_body_bytes) {
+            router.layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        } else if limits.max_body_bytes > AXUM_DEFAULT_BODY_LIMIT {
             router.layer(DefaultBodyLimit::disable())
         } else {
             router
@@ -231,6 +241,7 @@ where
                 dynamic,
                 request_ids: self.config.http.request_id,
                 limits,
+                streamed,
                 context: Arc::new(AppContext {
                     services,
                     trusted_proxies: self.config.http.trusted_proxies.clone().into(),

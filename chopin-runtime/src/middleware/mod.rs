@@ -185,8 +185,22 @@ fn compression_layer(
                 .and(NotForContentType::const_new("application/gzip"))
                 .and(NotForContentType::const_new("audio/"))
                 .and(NotForContentType::const_new("video/"))
-                .and(NotForContentType::const_new("font/woff")),
+                .and(NotForContentType::const_new("font/woff"))
+                .and(not_ranged),
         )
+}
+
+/// A response served by ranges (`accept-ranges`, or a `206`'s `content-range`) stays as it is:
+/// its ranges count the bytes of the uncompressed representation.
+#[cfg(feature = "compression")]
+fn not_ranged(
+    _: http::StatusCode,
+    _: http::Version,
+    headers: &http::HeaderMap,
+    _: &http::Extensions,
+) -> bool {
+    !headers.contains_key(http::header::ACCEPT_RANGES)
+        && !headers.contains_key(http::header::CONTENT_RANGE)
 }
 
 #[cfg(test)]

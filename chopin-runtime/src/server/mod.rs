@@ -41,10 +41,34 @@ pub(crate) struct Shared {
     /// Whether dynamic requests get request ids (`REQUEST_ID`).
     pub(crate) request_ids: bool,
     pub(crate) limits: Limits,
+    /// The media types whose bodies may exceed `MAX_BODY_BYTES`, with their limits (uploads).
+    pub(crate) streamed: Vec<(&'static str, usize)>,
     /// The services and the trusted proxies, for every request's context.
     pub(crate) context: Arc<AppContext>,
     /// Fast-path hits, handoffs and connections, for the metrics.
     pub(crate) counters: Counters,
+}
+
+impl Shared {
+    /// The largest body a request with `headers` may carry: `MAX_BODY_BYTES`, or the limit a
+    /// battery set for the media type it declares.
+    pub(crate) fn body_limit(&self, headers: &http::HeaderMap) -> usize {
+        let max = self.limits.max_body_bytes;
+        if self.streamed.is_empty() {
+            return max;
+        }
+        let Some(essence) = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+        else {
+            return max;
+        };
+        self.streamed
+            .iter()
+            .find(|(media_type, _)| media_type.eq_ignore_ascii_case(essence.trim()))
+            .map_or(max, |(_, limit)| (*limit).max(max))
+    }
 }
 
 /// Listening sockets, bound but not yet accepting.

@@ -79,13 +79,17 @@ where
         if let Some(hit) = hit {
             return Either::Left(ready(Ok(respond(hit, req.headers()))));
         }
-        let max = shared.limits.max_body_bytes;
+        let max = shared.body_limit(req.headers());
         // hyper has parsed `content-length` into the body's size hint: no header lookup needed.
         if req.body().size_hint().lower() > max as u64 {
             let error = ChopinError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!("the body is over the limit of {max} bytes (`MAX_BODY_BYTES`)"),
+                if max == shared.limits.max_body_bytes {
+                    format!("the body is over the limit of {max} bytes (`MAX_BODY_BYTES`)")
+                } else {
+                    format!("the body is over the limit of {max} bytes on uploads")
+                },
             );
             return Either::Left(ready(Ok(error.into_response())));
         }
