@@ -73,6 +73,16 @@ pub mod db {
     pub use chopin_db::*;
 }
 
+#[cfg(feature = "storage")]
+pub mod storage {
+    //! File storage (the `storage` feature): [`Storage`] on local disk, in memory or (feature
+    //! `s3`) in an S3-compatible bucket, [`Upload`] for `multipart/form-data` files, and
+    //! [`Download`] to serve them back. The guide's storage chapter shows the whole path.
+
+    #[doc(inline)]
+    pub use chopin_storage::*;
+}
+
 #[cfg(feature = "ws")]
 pub mod ws {
     //! WebSockets (the `ws` feature, on by default): a route whose handler takes a
@@ -272,6 +282,8 @@ pub mod prelude {
     pub use crate::extract::{Json, Path, Query};
     pub use crate::http::{Method, StatusCode, header};
     pub use crate::openapi::ToSchema;
+    #[cfg(feature = "storage")]
+    pub use crate::storage::{Download, Storage, StoredFile, Upload};
     pub use crate::utoipa;
     pub use crate::{App, ChopinError, Config, Created, FastRoute, NoContent};
     pub use chopin_macros::{any, delete, fast_route, get, head, options, patch, post, put};
@@ -307,7 +319,9 @@ pub mod __private {
     pub fn batteries(app: &mut crate::plugin::Mount<'_>) {
         #[cfg(feature = "redis")]
         app.plugin::<chopin_redis::Redis>();
-        #[cfg(not(feature = "redis"))]
+        #[cfg(feature = "storage")]
+        app.plugin::<chopin_storage::StoragePlugin>();
+        #[cfg(not(any(feature = "redis", feature = "storage")))]
         let _ = app;
     }
 }
