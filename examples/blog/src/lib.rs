@@ -2,17 +2,20 @@
 //! validation come from one struct, served as CRUD routes by one module, with accounts from
 //! `AuthModule`: signed-in users write posts, which belong to them (`#[model(owner)]`): only
 //! their author changes or deletes one, or a moderator (or an admin); moderators delete comments.
-//! `/health` is a fast route, answered from precomputed bytes.
+//! Authors attach files to their posts (`chopin::storage`: streamed to `STORAGE_URL`, checked by
+//! their bytes, served back by ranges). `/health` is a fast route, answered from precomputed
+//! bytes.
 
 use chopin::ConfigError;
 use chopin::auth::mail::Mailer;
 // `User` and its module `user`: a model with two relations names each target's module.
 use chopin::auth::{AuthModule, User, user};
-use chopin::db::sea_orm::QuerySelect;
+use chopin::db::sea_orm::{ActiveValue::Set, QuerySelect};
+use chopin::http::HeaderMap;
 use chopin::prelude::*;
 
 /// A blog post.
-#[chopin::model(table = "posts", has_many(Comment))]
+#[chopin::model(table = "posts", has_many(Comment, Attachment))]
 pub struct Post {
     /// Assigned by the database.
     #[model(primary_key)]
@@ -60,10 +63,90 @@ pub struct Comment {
     pub created_at: DateTimeUtc,
 }
 
+/// A file attached to a post: the row keeps what was recorded when it was uploaded, and the
+/// bytes live in the application's storage under `key`.
+///
+/// Deleting an attachment deletes its row, then its object; deleting a post deletes its
+/// attachments' rows (by the foreign key) and then their objects. An object whose deletion
+/// failed after its row was gone is an orphan, which `POST /attachments/sweep` removes.
+#[chopin::model(table = "attachments")]
+pub struct Attachment {
+    /// Assigned by the database.
+    #[model(primary_key)]
+    pub id: i64,
+    /// The post it is attached to.
+    #[model(belongs_to = Post, on_delete = "cascade")]
+    pub post_id: i64,
+    /// Where the bytes are stored: random, never the client's file name.
+    #[model(unique, max_len = 64, private)]
+    pub key: String,
+    /// The name the file was uploaded with.
+    #[model(max_len = 255)]
+    pub filename: String,
+    /// The media type its bytes say it is.
+    #[model(max_len = 255)]
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// The SHA-256 of its bytes, in hex.
+    #[model(max_len = 64, private)]
+    pub sha256: String,
+    /// When it was uploaded.
+    #[model(created_at)]
+    pub created_at: DateTimeUtc,
+}
+
+impl attachment::Model {
+    /// The stored file this row describes.
+    fn file(&self) -> StoredFile {
+        StoredFile {
+            key: self.key.clone(),
+            filename: self.filename.clone(),
+            content_type: self.content_type.clone(),
+            size: u64::try_from(self.size).unwrap_or_default(),
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
+/// An attachment, as clients see it.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct AttachmentInfo {
+    /// Its id.
+    pub id: i64,
+    /// The name it was uploaded with.
+    pub filename: String,
+    /// The media type its bytes say it is.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// Where to download it.
+    pub url: String,
+}
+
+impl From<attachment::Model> for AttachmentInfo {
+    fn from(row: attachment::Model) -> AttachmentInfo {
+        AttachmentInfo {
+            url: format!("/attachments/{}", row.id),
+            id: row.id,
+            filename: row.filename,
+            content_type: row.content_type,
+            size: row.size,
+        }
+    }
+}
+
+/// What a sweep removed.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct Swept {
+    /// The keys of the objects deleted: stored, and named by no attachment.
+    pub deleted: Vec<String>,
+}
+
 /// The blog's routes.
 pub struct Blog;
 
-#[chopin::module(name = "blog", requires(AuthModule), models(Post, Comment))]
+#[chopin::module(name = "blog", requires(AuthModule), models(Post, Comment, Attachment))]
 impl Blog {
     /// Whether the blog is up: for load balancers and uptime checks, answered from the socket.
     #[fast_route("/health", text, cache_control = "no-store")]
@@ -125,11 +208,115 @@ impl Blog {
     #[delete("/posts/{id}", auth, tag = "posts")]
     async fn delete_post(
         db: Db,
+        storage: Storage,
         user: AuthUser,
         Path(id): Path<i64>,
     ) -> Result<NoContent, ChopinError> {
+        let post = post::Entity::find_for(&*db, id, &user, EDITORS).await?;
+        let files = post.find_related(attachment::Entity).all(&*db).await?;
         post::Entity::delete_for(&*db, id, &user, EDITORS).await?;
+        for file in files {
+            forget(&storage, &file.key).await;
+        }
         Ok(NoContent)
+    }
+
+    /// Attaches a file to a post: a `multipart/form-data` body with a `file` part, of at most
+    /// `MAX_UPLOAD_BYTES`. Its author, or a moderator, only; to anyone else it is a `404`.
+    #[post("/posts/{id}/attachments", auth, tag = "attachments")]
+    async fn attach(
+        db: Db,
+        storage: Storage,
+        user: AuthUser,
+        Path(id): Path<i64>,
+        upload: Upload,
+    ) -> Result<Created<AttachmentInfo>, ChopinError> {
+        // Who may attach is settled before a byte of the file is read.
+        let post = post::Entity::find_for(&*db, id, &user, EDITORS).await?;
+        let file = upload.store().await?;
+        let row = attachment::ActiveModel {
+            post_id: Set(post.id),
+            key: Set(file.key.clone()),
+            filename: Set(file.filename.clone()),
+            content_type: Set(file.content_type.clone()),
+            size: Set(i64::try_from(file.size).unwrap_or(i64::MAX)),
+            sha256: Set(file.sha256.clone()),
+            created_at: Set(chopin::db::chrono::Utc::now()),
+            ..Default::default()
+        };
+        let row = match row.insert(&*db).await {
+            Ok(row) => row,
+            Err(e) => {
+                forget(&storage, &file.key).await;
+                return Err(e.into());
+            }
+        };
+        let location = format!("/attachments/{}", row.id);
+        Ok(Created::new(AttachmentInfo::from(row)).at(location))
+    }
+
+    /// A post's attachments, oldest first.
+    #[get("/posts/{id}/attachments", tag = "attachments")]
+    async fn list_attachments(
+        db: Db,
+        Path(id): Path<i64>,
+    ) -> Result<Json<Vec<AttachmentInfo>>, ChopinError> {
+        let rows = find_post(&db, id)
+            .await?
+            .find_related(attachment::Entity)
+            .order_by_asc(attachment::Column::Id)
+            .all(&*db)
+            .await?;
+        Ok(Json(rows.into_iter().map(AttachmentInfo::from).collect()))
+    }
+
+    /// An attachment's bytes, with its type; `range` asks for a part of it.
+    #[get("/attachments/{id}", tag = "attachments")]
+    async fn download(
+        db: Db,
+        storage: Storage,
+        Path(id): Path<i64>,
+        headers: HeaderMap,
+    ) -> Result<Download, ChopinError> {
+        let row = find_attachment(&db, id).await?;
+        storage.download(&row.file(), &headers).await
+    }
+
+    /// Deletes an attachment. Its post's author, or a moderator, only; to anyone else it is a
+    /// `404`.
+    #[delete("/attachments/{id}", auth, tag = "attachments")]
+    async fn delete_attachment(
+        db: Db,
+        storage: Storage,
+        user: AuthUser,
+        Path(id): Path<i64>,
+    ) -> Result<NoContent, ChopinError> {
+        let row = find_attachment(&db, id).await?;
+        // Not the post's author (nor a moderator): as if there were no such attachment.
+        post::Entity::find_for(&*db, row.post_id, &user, EDITORS)
+            .await
+            .map_err(|_| ChopinError::not_found(format!("no attachment {id}")))?;
+        attachment::Entity::delete_by_id(id).exec(&*db).await?;
+        forget(&storage, &row.key).await;
+        Ok(NoContent)
+    }
+
+    /// Deletes the stored objects that no attachment names and that are older than an hour
+    /// (younger ones may be uploads whose row is being written). Admins only.
+    #[post("/attachments/sweep", auth(role = "admin"), tag = "attachments")]
+    async fn sweep_attachments(db: Db, storage: Storage) -> Result<Json<Swept>, ChopinError> {
+        let known = attachment::Entity::find()
+            .select_only()
+            .column(attachment::Column::Key)
+            .into_tuple::<String>()
+            .all(&*db)
+            .await?
+            .into_iter()
+            .collect();
+        let deleted = storage
+            .sweep(std::time::Duration::from_secs(3600), &known)
+            .await?;
+        Ok(Json(Swept { deleted }))
     }
 
     /// A post's comments, oldest first, a page at a time.
@@ -178,6 +365,22 @@ async fn find_post(db: &Db, id: i64) -> Result<post::Model, ChopinError> {
         .one(&**db)
         .await?
         .ok_or_else(|| ChopinError::not_found(format!("no post {id}")))
+}
+
+/// The attachment `id`, or a `404`.
+async fn find_attachment(db: &Db, id: i64) -> Result<attachment::Model, ChopinError> {
+    attachment::Entity::find_by_id(id)
+        .one(&**db)
+        .await?
+        .ok_or_else(|| ChopinError::not_found(format!("no attachment {id}")))
+}
+
+/// Deletes an object whose row is gone. A failure is logged: the object is then an orphan,
+/// which the next sweep removes.
+async fn forget(storage: &Storage, key: &str) {
+    if let Err(e) = storage.delete(key).await {
+        tracing::warn!(%key, error = %e, "an attachment's object could not be deleted; the sweep will");
+    }
 }
 
 chopin::modules! {

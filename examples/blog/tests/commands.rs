@@ -28,6 +28,8 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
          migrate: create index `idx-posts-author_id` on `posts` (`author_id`)\n\
          migrate: create table `comments`\n\
          migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n\
+         migrate: create table `attachments`\n\
+         migrate: create index `idx-attachments-post_id` on `attachments` (`post_id`)\n\
          migrate: create table `auth_sessions`\n\
          migrate: create index `idx-auth_sessions-user_id` on `auth_sessions` (`user_id`)\n\
          migrate: create table `auth_refresh_tokens`\n\

@@ -3,10 +3,11 @@
 
 mod common;
 
+use common::{set_role, sign_in};
+
 use chopin::Config;
 use chopin::auth::mail::Outbox;
 use chopin::auth::user;
-use chopin::db::sea_orm::sea_query::Expr;
 use chopin::db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use chopin::db::test_db::{TestDatabase, test_database};
 use chopin::db::{AppDbExt, Db};
@@ -38,18 +39,6 @@ impl Blog {
     }
 }
 
-/// Signs `email` up, verifies it from the mail and signs in: the access token.
-async fn sign_in(app: &TestApp, outbox: &Outbox, email: &str) -> String {
-    common::sign_up(app, outbox, email).await;
-    let credentials = json!({"email": email, "password": common::PASSWORD});
-    let res = app.post("/auth/login").json(&credentials).send().await;
-    assert_eq!(res.status(), 200, "{}", res.text());
-    res.json::<Value>()["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_owned()
-}
-
 /// The blog on a fresh, migrated database, with a moderator signed in.
 async fn blog() -> (Blog, TestDatabase) {
     blog_with(Config::default()).await
@@ -74,6 +63,7 @@ async fn blog_with(config: Config) -> (Blog, TestDatabase) {
             "create table `auth_users`",
             "create table `posts`",
             "create table `comments`",
+            "create table `attachments`",
             "create table `auth_sessions`",
             "create table `auth_refresh_tokens`",
             "create table `auth_tokens`",
@@ -179,16 +169,6 @@ async fn posts_are_created_read_listed_changed_and_deleted() {
         app.delete(&format!("/posts/{id}")).send().await.status(),
         404
     );
-}
-
-/// `email`'s role set to `role` in the database: the next request sees it.
-async fn set_role(database: &TestDatabase, email: &str, role: &str) {
-    user::Entity::update_many()
-        .col_expr(user::Column::Role, Expr::value(role))
-        .filter(user::Column::Email.eq(email))
-        .exec(&database.conn)
-        .await
-        .expect("set the role");
 }
 
 /// The id of `email`'s account.
