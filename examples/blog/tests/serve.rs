@@ -1,7 +1,8 @@
 //! The blog as its README runs it: the built binary, in an empty directory, with nothing but a
 //! port and a log level set. It migrates its new SQLite file, says where it serves, serves its
 //! reference and description, and a reader signs up (the code from the mail it prints), signs
-//! in, writes a post with the token and reads it back, over real HTTP; SIGTERM stops it with 0.
+//! in, writes a post with the token and reads it back, attaches a picture to it and downloads it,
+//! over real HTTP; SIGTERM stops it with 0.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -187,6 +188,36 @@ async fn the_blog_migrates_serves_its_docs_and_a_reader_signs_up_and_posts() {
         (&read["title"], &read["body"]),
         (&post["title"], &post["body"])
     );
+
+    // A picture attached to the post, as `curl -F file=@photo.png` sends it, lands in
+    // `uploads/` (the default `STORAGE_URL`) under a random name, and comes back whole.
+    let picture = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+    let mut form =
+        b"--x7\r\ncontent-disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\n\r\n"
+            .to_vec();
+    form.extend_from_slice(picture);
+    form.extend_from_slice(b"\r\n--x7--\r\n");
+    let attached = server
+        .post(&format!("{location}/attachments"))
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", "multipart/form-data; boundary=x7")
+        .body(form)
+        .send()
+        .await;
+    assert_eq!(attached.status(), 201, "{}", attached.text());
+    let stored: Vec<_> = std::fs::read_dir(dir.join("uploads"))
+        .expect("the uploads directory")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], "photo.png");
+    let download = server
+        .get(attached.header("location").expect("a location"))
+        .send()
+        .await;
+    assert_eq!(download.header("content-type"), Some("image/png"));
+    assert_eq!(download.bytes().as_ref(), picture);
 
     let status = Command::new("kill")
         .args(["-TERM", &blog.child.id().to_string()])
