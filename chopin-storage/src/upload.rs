@@ -39,7 +39,8 @@ pub(crate) const FRAMING_BYTES: u64 = 64 * 1024;
 /// - The content type is detected from the file's first bytes, never taken from the client.
 /// - A file larger than [`Storage::max_upload_bytes`] (`MAX_UPLOAD_BYTES`) gets `413`, a type
 ///   outside [`Upload::accept`] `415`, a malformed body, a missing `file` part, a part without a
-///   file name or a second `file` part `400`; in each case nothing stays stored.
+///   file name, a second `file` part or any other part `400`; in each case nothing stays
+///   stored.
 /// - The file is streamed: at most one part of the upload (256 KiB on local files, 5 MiB on S3)
 ///   is in memory at a time.
 pub struct Upload {
@@ -120,10 +121,16 @@ impl OperationInput for Upload {
             .content_media_type("application/octet-stream")
             .description(Some("the file; its type is detected from its bytes"))
             .build();
+        // One part: any other is refused.
         let form = ObjectBuilder::new()
             .schema_type(Type::Object)
             .property("file", file)
             .required("file")
+            .additional_properties(Some(
+                chopin_runtime::openapi::utoipa::openapi::schema::AdditionalProperties::FreeForm(
+                    false,
+                ),
+            ))
             .build();
         op.request_body("multipart/form-data", RefOr::T(Schema::Object(form)), true);
         op.error_response(
@@ -189,19 +196,12 @@ impl Upload {
                 Err(e) => break Err(refusal(&e, max_bytes)),
             };
             if part.name() != Some(field) {
-                // Other fields are read past: they count towards the body's limit only.
-                let mut part = part;
-                let skipped = loop {
-                    match part.chunk().await {
-                        Ok(Some(_)) => {}
-                        Ok(None) => break Ok(()),
-                        Err(e) => break Err(refusal(&e, max_bytes)),
-                    }
-                };
-                match skipped {
-                    Ok(()) => continue,
-                    Err(e) => break Err(e),
-                }
+                // The handler has no way to read another part: a client that sends one is
+                // mistaken about the route.
+                let name = part.name().unwrap_or_default().escape_debug().to_string();
+                break Err(ChopinError::bad_request(format!(
+                    "the form has a part `{name}`: this route takes one part, `{field}`"
+                )));
             }
             if stored.is_some() {
                 break Err(ChopinError::bad_request(format!(
