@@ -17,11 +17,14 @@
 //! 6. [Models](crate::guide::models): `#[chopin::model]`, validation, relations, rows that
 //!    belong to a user, `migrate`.
 //! 7. [Authentication](crate::guide::authentication): `AuthModule`, guarded routes, roles, mail.
-//! 8. [The API description](crate::guide::api_description): OpenAPI from the handlers' types,
+//! 8. [Storage](crate::guide::storage): `STORAGE_URL`, uploads checked by their bytes, files kept
+//!    in model rows and served back by ranges, orphans, security.
+//! 9. [The API description](crate::guide::api_description): OpenAPI from the handlers' types,
 //!    `/openapi.json`, `/docs`.
-//! 9. [Testing](crate::guide::testing): `TestApp`, test databases and caches, mail, snapshots.
-//! 10. [Configuration](crate::guide::configuration): every variable, `.env`, and the errors.
-//! 11. [Deployment](crate::guide::deployment): release builds, workers, production settings, shutdown.
+//! 10. [Testing](crate::guide::testing): `TestApp`, test databases, caches and stores, mail,
+//!     snapshots.
+//! 11. [Configuration](crate::guide::configuration): every variable, `.env`, and the errors.
+//! 12. [Deployment](crate::guide::deployment): release builds, workers, production settings, shutdown.
 
 #[doc = include_str!("../docs/guide/getting-started.md")]
 pub mod getting_started {}
@@ -43,6 +46,9 @@ pub mod models {}
 
 #[doc = include_str!("../docs/guide/authentication.md")]
 pub mod authentication {}
+
+#[doc = include_str!("../docs/guide/storage.md")]
+pub mod storage {}
 
 #[doc = include_str!("../docs/guide/api-description.md")]
 pub mod api_description {}

@@ -98,6 +98,7 @@ pub mod ws {
     feature = "auth",
     feature = "testing",
     feature = "sqlite",
+    feature = "storage",
     feature = "ws"
 ))]
 pub mod guide;

@@ -3,15 +3,17 @@
 use chopin_runtime::Error;
 use chopin_runtime::config::ConfigError;
 use chopin_runtime::plugin::{BoxFuture, Plugin, Setup};
+use chopin_runtime::ready::Check;
 
 use crate::config::StorageConfig;
-use crate::store::Storage;
+use crate::store::{Storage, StorageError};
 use crate::upload::FRAMING_BYTES;
 
 /// The storage battery's plugin: when the application starts it opens the store `STORAGE_URL`
-/// names (creating a local directory that does not exist yet), gives handlers its [`Storage`],
-/// and lets the server read upload bodies up to `MAX_UPLOAD_BYTES` (every other extractor still
-/// stops at `MAX_BODY_BYTES`). A `Storage` given by hand (`App::with_service`) is kept.
+/// names (a local directory is created by the first file written), gives handlers its
+/// [`Storage`],
+/// lets the server read upload bodies up to `MAX_UPLOAD_BYTES` (every other extractor still
+/// stops at `MAX_BODY_BYTES`), and adds a readiness check (`READY_PATH`) that the store answers. A `Storage` given by hand (`App::with_service`) is kept.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StoragePlugin;
 
@@ -45,6 +47,17 @@ impl Plugin for StoragePlugin {
                     storage
                 }
             };
+            // Ready while the store answers: a key that is never written, looked up.
+            let probe = storage.clone();
+            app.ready_check(Check::new("storage", move || {
+                let storage = probe.clone();
+                Box::pin(async move {
+                    match storage.head(".chopin-ready").await {
+                        Ok(_) | Err(StorageError::NotFound(_)) => Ok(()),
+                        Err(e) => Err(e.to_string()),
+                    }
+                })
+            }));
             let body = storage.max_upload_bytes().saturating_add(FRAMING_BYTES);
             app.stream_bodies(
                 "multipart/form-data",

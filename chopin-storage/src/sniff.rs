@@ -26,17 +26,10 @@ pub(crate) fn content_type(head: &[u8]) -> &'static str {
     if text.contains('\0') {
         return "application/octet-stream";
     }
-    let start = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .get(..256)
-        .unwrap_or(text.trim_start_matches('\u{feff}').trim_start())
-        .to_ascii_lowercase();
-    // Browsers sniff markup anywhere near the start; so do we, for the types they would run.
-    let lower = text
-        .get(..text.len().min(1024))
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let start = prefix(text.trim_start_matches('\u{feff}').trim_start(), 256).to_ascii_lowercase();
+    // Browsers sniff markup near the start; we look at every byte sniffed, for the types they
+    // would run.
+    let lower = text.to_ascii_lowercase();
     if lower.contains("<svg") {
         "image/svg+xml"
     } else if start.starts_with("<!doctype html")
@@ -51,6 +44,15 @@ pub(crate) fn content_type(head: &[u8]) -> &'static str {
     } else {
         "text/plain"
     }
+}
+
+/// The longest start of `text` of at most `bytes` bytes that ends between characters.
+fn prefix(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Whether a browser given `content_type` inline on the application's origin could run script
@@ -143,6 +145,24 @@ mod tests {
             "text/html"
         );
         assert_eq!(content_type(b"\0\x01\x02\xff"), "application/octet-stream");
+        // Markup is found wherever it is in the sniffed bytes, and wherever a character falls.
+        for pad in 250..260 {
+            let mut text = "é".repeat(pad);
+            text.push_str(" notes <script>alert(1)</script>");
+            text.push_str(&"a".repeat(5000));
+            assert_eq!(content_type(text.as_bytes()), "text/html", "{pad}");
+        }
+        for pad in 1010..1020 {
+            let mut text = format!("<script>alert(1)</script>{}", "a".repeat(pad));
+            text.push_str(&"é".repeat(20));
+            assert_eq!(content_type(text.as_bytes()), "text/html", "{pad}");
+            let svg = format!(
+                "   {}<svg/onload=alert(1)>{}",
+                "b".repeat(pad),
+                "é".repeat(10)
+            );
+            assert_eq!(content_type(svg.as_bytes()), "image/svg+xml", "{pad}");
+        }
     }
 
     #[test]

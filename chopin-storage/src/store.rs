@@ -233,11 +233,11 @@ impl fmt::Debug for Storage {
 }
 
 impl Storage {
-    /// Opens the store `config` names: creates a local directory that does not exist yet, and
-    /// for S3 builds the client (it connects at the first operation).
+    /// Opens the store `config` names. Nothing is created or connected to yet: a local directory
+    /// is created by the first write, and the S3 client connects at its first operation.
     ///
     /// # Errors
-    /// When the directory cannot be created or the S3 settings are incomplete.
+    /// When the directory's path cannot be made absolute, or the S3 settings are incomplete.
     pub async fn open(config: &StorageConfig) -> Result<Storage, StorageError> {
         classify::register(outage);
         let max = config.max_upload_bytes;
@@ -424,7 +424,8 @@ impl Storage {
         if let Some(r) = &range
             && r.start >= r.end
         {
-            return Err(StorageError::InvalidRange { size: 0 });
+            let size = self.head(key).await?.size;
+            return Err(StorageError::InvalidRange { size });
         }
         let options = GetOptions {
             range: range.clone().map(GetRange::Bounded),
@@ -465,10 +466,12 @@ impl Storage {
         }
     }
 
-    /// Deletes the objects under the store that `known` does not name and that were last
-    /// written more than `grace` ago: the orphans a failure between deleting a row and deleting
-    /// its object leaves behind. `grace` spares uploads whose rows are still being written.
-    /// Returns the keys it deleted.
+    /// Deletes the objects [`Upload`](crate::Upload) stored (keys that are UUIDs, at the store's
+    /// root) that `known` does not name and that were last written more than `grace` ago: the
+    /// orphans a failure between deleting a row and deleting its object leaves behind. `grace`
+    /// spares uploads whose rows are still being written; any other key is left alone, so that a
+    /// store shared with other files (a bucket, `file://.`) loses nothing else. Returns the keys
+    /// it deleted.
     ///
     /// # Errors
     /// The store failing to list or delete; what was deleted before stays deleted.
@@ -500,7 +503,10 @@ impl Storage {
                 .map(|part| part.as_ref().to_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            if std::time::SystemTime::from(meta.last_modified) < cutoff && !known.contains(&key) {
+            if is_upload_key(&key)
+                && std::time::SystemTime::from(meta.last_modified) < cutoff
+                && !known.contains(&key)
+            {
                 orphans.push(key);
             }
         }
@@ -538,6 +544,15 @@ impl Storage {
     }
 }
 
+/// Whether `key` is one [`Upload`](crate::Upload) writes: a UUID in its hyphenated form.
+fn is_upload_key(key: &str) -> bool {
+    key.len() == 36
+        && key.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 fn info(meta: &object_store::ObjectMeta) -> ObjectInfo {
     ObjectInfo {
         size: meta.size,
@@ -567,7 +582,8 @@ fn with_deadline(
 ///
 /// The first part is held in memory; an object that fits in it is stored with one request, a
 /// larger one as a multipart upload of parts of that size (5 MiB on S3, 256 KiB on local
-/// files), so that at most about two parts are in memory at a time.
+/// files): one part is sent while the next fills, so about two parts are in memory at a time.
+/// Dropping a writer that has sent parts aborts its upload in the background.
 pub struct Writer {
     storage: Storage,
     path: Path,
@@ -582,6 +598,19 @@ impl fmt::Debug for Writer {
             .field("path", &self.path.as_ref())
             .field("written", &self.written)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(upload) = self.multipart.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let timeout = self.storage.inner.timeout;
+            runtime.spawn(async move {
+                let _ = tokio::time::timeout(timeout, upload.abort()).await;
+            });
+        }
     }
 }
 
@@ -601,7 +630,8 @@ impl Writer {
         if let Some(upload) = &mut self.multipart {
             upload.put(chunk);
             let storage = self.storage.clone();
-            return storage.bounded(upload.wait_for_capacity(1)).await;
+            // At most one part in flight while the next one fills.
+            return storage.bounded(upload.wait_for_capacity(2)).await;
         }
         self.first.extend_from_slice(&chunk);
         if self.first.len() < part {
@@ -634,6 +664,8 @@ impl Writer {
             }
             Some(upload) => {
                 // Finishing waits for the parts still in flight, each bounded by the timeout.
+                // Past it the upload is given up without an abort: on S3 its parts stay until
+                // the bucket's lifecycle rule removes them.
                 let deadline = storage.inner.timeout.saturating_mul(4);
                 match tokio::time::timeout(deadline, upload.finish()).await {
                     Ok(done) => done.map(drop).map_err(StorageError::from),
@@ -644,7 +676,8 @@ impl Writer {
     }
 
     /// Gives the object up: nothing is stored under the key, and parts already sent are
-    /// deleted.
+    /// deleted (on S3, a part still in flight when the abort is sent may stay until the
+    /// bucket's lifecycle rule for incomplete uploads removes it).
     ///
     /// # Errors
     /// The store failing to delete the parts (S3 then removes them by its lifecycle rules).

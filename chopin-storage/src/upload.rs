@@ -6,7 +6,7 @@ use chopin_runtime::axum::extract::{FromRequest, Request};
 use chopin_runtime::http::{StatusCode, header};
 use chopin_runtime::openapi::utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use chopin_runtime::openapi::utoipa::openapi::{KnownFormat, RefOr};
-use chopin_runtime::openapi::{Operation, OperationInput};
+use chopin_runtime::openapi::{Operation, OperationInput, utoipa};
 use chopin_runtime::{ChopinError, service};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::sniff;
 use crate::store::{Storage, Writer};
 
-/// Room in an upload's body for the multipart framing and small text fields besides the file.
+/// Room in an upload's body, beyond the file, for the multipart framing: boundaries and the
+/// part's headers.
 pub(crate) const FRAMING_BYTES: u64 = 64 * 1024;
 
 /// A file uploaded as `multipart/form-data`, not yet read: the handler decides (after its own
@@ -64,7 +65,7 @@ impl std::fmt::Debug for Upload {
 
 /// A stored file: its key in [`Storage`] and what was recorded of it. A model row keeps these
 /// (see the guide's storage chapter), and [`Download`](crate::Download) serves it back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoredFile {
     /// Where it is stored: random, never derived from the client's name.
     pub key: String,

@@ -212,6 +212,23 @@ async fn a_store_that_is_down_is_an_outage() {
         "{:?}",
         started.elapsed()
     );
+
+    // Readiness names it, within the check's bound.
+    let mut server = Config::default();
+    server.http.ready_path = Some("/ready".to_owned());
+    let app = App::with_config(server)
+        .with_plugin(chopin_storage::StoragePlugin)
+        .with_service(storage);
+    let app = TestApp::spawn(app).await;
+    let res = app.get("/ready").send().await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        res.text()
+    );
+    assert!(res.text().contains("storage"), "{}", res.text());
+    app.shutdown().await;
 }
 
 async fn upload(storage: Storage, upload: Upload) -> Result<Json<StoredFile>, ChopinError> {

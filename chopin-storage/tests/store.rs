@@ -91,8 +91,14 @@ async fn exercise(storage: &Storage) {
         "{signed:?}"
     );
 
-    // The sweep spares known keys, and everything younger than the grace period.
-    let known: HashSet<String> = ["big.bin".to_owned()].into();
+    // The sweep spares known keys, everything younger than the grace period, and every key an
+    // upload would not have written.
+    let orphan = "0190aaaa-0000-7000-8000-00000000000f";
+    let kept = "0190bbbb-0000-7000-8000-00000000000f";
+    for key in [orphan, kept] {
+        storage.put(key, bytes.clone()).await.expect("put");
+    }
+    let known: HashSet<String> = ["big.bin".to_owned(), kept.to_owned()].into();
     let spared = storage
         .sweep(Duration::from_secs(3600), &known)
         .await
@@ -100,8 +106,12 @@ async fn exercise(storage: &Storage) {
     assert_eq!(spared, Vec::<String>::new());
     let mut swept = storage.sweep(Duration::ZERO, &known).await.expect("sweep");
     swept.sort();
-    assert_eq!(swept, ["a/b/c.txt"]);
-    assert!(storage.head("big.bin").await.is_ok());
+    assert_eq!(swept, [orphan]);
+    for key in ["big.bin", kept, "a/b/c.txt"] {
+        assert!(storage.head(key).await.is_ok(), "{key}");
+    }
+    storage.delete(kept).await.expect("delete");
+    storage.delete("a/b/c.txt").await.expect("delete");
 
     storage.delete("big.bin").await.expect("delete");
     storage

@@ -295,7 +295,10 @@ impl Blog {
         // Not the post's author (nor a moderator): as if there were no such attachment.
         post::Entity::find_for(&*db, row.post_id, &user, EDITORS)
             .await
-            .map_err(|_| ChopinError::not_found(format!("no attachment {id}")))?;
+            .map_err(|e| match e.status() {
+                StatusCode::NOT_FOUND => ChopinError::not_found(format!("no attachment {id}")),
+                _ => e,
+            })?;
         attachment::Entity::delete_by_id(id).exec(&*db).await?;
         forget(&storage, &row.key).await;
         Ok(NoContent)
