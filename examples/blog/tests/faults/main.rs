@@ -208,7 +208,7 @@ async fn a_database_that_refuses_is_a_fast_503_and_the_blog_recovers_without_a_r
     assert_eq!(ready.status(), 503, "{}", ready.text());
     assert_eq!(
         ready.json::<Value>()["checks"],
-        json!({"database": "failed", "cache": "ok"})
+        json!({"database": "failed", "cache": "ok", "storage": "ok"})
     );
 
     blog.db.set(Mode::Forward);
