@@ -603,11 +603,12 @@ impl fmt::Debug for Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        if let Some(upload) = self.multipart.take()
+        if let Some(mut upload) = self.multipart.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             let timeout = self.storage.inner.timeout;
             runtime.spawn(async move {
+                let _ = tokio::time::timeout(timeout, upload.wait_for_capacity(0)).await;
                 let _ = tokio::time::timeout(timeout, upload.abort()).await;
             });
         }
@@ -676,16 +677,18 @@ impl Writer {
     }
 
     /// Gives the object up: nothing is stored under the key, and parts already sent are
-    /// deleted (on S3, a part still in flight when the abort is sent may stay until the
-    /// bucket's lifecycle rule for incomplete uploads removes it).
+    /// deleted, once the part in flight (if any) has landed.
     ///
     /// # Errors
     /// The store failing to delete the parts (S3 then removes them by its lifecycle rules).
     pub async fn abort(mut self) -> Result<(), StorageError> {
         match self.multipart.take() {
             None => Ok(()),
-            Some(upload) => {
+            Some(mut upload) => {
                 let storage = self.storage.clone();
+                // A part still being sent when the abort is would be stored after it (S3
+                // keeps such parts until the upload is aborted again): let it land first.
+                let _ = storage.bounded(upload.wait_for_capacity(0)).await;
                 storage.bounded(upload.abort()).await
             }
         }
