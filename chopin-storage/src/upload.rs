@@ -8,7 +8,7 @@ use chopin_runtime::openapi::utoipa::openapi::schema::{ObjectBuilder, Schema, Sc
 use chopin_runtime::openapi::utoipa::openapi::{KnownFormat, RefOr};
 use chopin_runtime::openapi::{Operation, OperationInput, utoipa};
 use chopin_runtime::{ChopinError, service};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -45,7 +45,8 @@ pub(crate) const FRAMING_BYTES: u64 = 64 * 1024;
 /// - The file is streamed: at most one part of the upload (256 KiB on local files, 5 MiB on S3)
 ///   is in memory at a time.
 pub struct Upload {
-    body: Body,
+    /// `None` once [`Upload::store`] has taken it.
+    body: Option<Body>,
     boundary: String,
     storage: Storage,
     field: &'static str,
@@ -103,7 +104,7 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
             })?;
         let max_bytes = storage.max_upload_bytes();
         Ok(Upload {
-            body,
+            body: Some(body),
             boundary,
             storage,
             field: "file",
@@ -174,15 +175,11 @@ impl Upload {
     /// # Errors
     /// `413`, `415` or `400` (see [`Upload`]) with nothing stored, or `503` when the store
     /// does not answer.
-    pub async fn store(self) -> Result<StoredFile, ChopinError> {
-        let Upload {
-            body,
-            boundary,
-            storage,
-            field,
-            accept,
-            max_bytes,
-        } = self;
+    pub async fn store(mut self) -> Result<StoredFile, ChopinError> {
+        let body = self.body.take().unwrap_or_else(Body::empty);
+        let boundary = std::mem::take(&mut self.boundary);
+        let accept = std::mem::take(&mut self.accept);
+        let (storage, field, max_bytes) = (self.storage.clone(), self.field, self.max_bytes);
         let constraints = multer::Constraints::new().size_limit(
             multer::SizeLimit::new().whole_stream(max_bytes.saturating_add(FRAMING_BYTES)),
         );
@@ -237,6 +234,26 @@ impl Upload {
                 drain(form).await;
                 Err(e)
             }
+        }
+    }
+}
+
+/// How long an upload the handler refused without reading is read for, in the background.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// An upload the handler did not store (it refused the request first: not the author, no such
+/// post) is read to its end in the background, within [`DRAIN_TIME`] and the server's limit on
+/// bodies: a client still sending it then reads the answer, not a reset connection.
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if let Some(body) = self.body.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let mut stream = body.into_data_stream();
+                let read = async { while let Some(Ok(_)) = stream.next().await {} };
+                let _ = tokio::time::timeout(DRAIN_TIME, read).await;
+            });
         }
     }
 }

@@ -60,6 +60,11 @@ async fn show(
     storage.download(&file, &headers).await
 }
 
+/// Refuses every upload before reading it, as a handler does for a user who may not upload.
+async fn refuse(_upload: Upload) -> ChopinError {
+    ChopinError::not_found("no such album")
+}
+
 async fn echo(Json(value): Json<serde_json::Value>) -> Json<serde_json::Value> {
     Json(value)
 }
@@ -127,6 +132,7 @@ async fn spawn(dir: &Dir, max_upload: u64) -> TestApp {
         .with_service(Files::default())
         .route("/files", post(any_file))
         .route("/images", post(image))
+        .route("/refused", post(refuse))
         .route("/files/{key}", get(show))
         .route("/echo", post(echo));
     TestApp::spawn(app).await
@@ -436,6 +442,69 @@ async fn bad_forms_get_400_and_leave_nothing() {
         assert!(res.text().contains("a part `title`"), "{}", res.text());
         assert_eq!(dir.files(), Vec::<PathBuf>::new());
     }
+    app.shutdown().await;
+}
+
+/// Reads one response from `conn`: its status line, and its body by `content-length`.
+async fn response(conn: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n");
+        if let Some(end) = head_end {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return String::from_utf8_lossy(&buf[..end + 4 + length]).into_owned();
+            }
+        }
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut chunk))
+            .await
+            .expect("an answer within 5 s")
+            .expect("the connection is open");
+        assert!(
+            n > 0,
+            "the server closed the connection; read so far: {buf:?}"
+        );
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[tokio::test]
+async fn an_upload_refused_unread_keeps_its_connection() {
+    use tokio::io::AsyncWriteExt;
+    let dir = Dir::new("unread");
+    let app = spawn(&dir, 8 * 1024 * 1024).await;
+    let body = form(&[("file", Some("big.png"), &png(4 * 1024 * 1024))]);
+    let mut conn = tokio::net::TcpStream::connect(app.addr())
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /refused HTTP/1.1\r\nhost: test\r\ncontent-type: {}\r\ncontent-length: {}\r\n\r\n",
+        multipart(),
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.expect("write");
+    conn.write_all(&body[..64 * 1024]).await.expect("write");
+    // The handler answers before it reads the file…
+    let refused = response(&mut conn).await;
+    assert!(refused.starts_with("HTTP/1.1 404"), "{refused}");
+    // …and the rest of it is read, so that the connection serves the next request.
+    conn.write_all(&body[64 * 1024..])
+        .await
+        .expect("the server reads the rest");
+    conn.write_all(b"GET /files/none HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .expect("write");
+    let next = response(&mut conn).await;
+    assert!(next.starts_with("HTTP/1.1 404"), "{next}");
+    assert!(next.contains("no such file"), "{next}");
+    assert_eq!(dir.files(), Vec::<PathBuf>::new());
     app.shutdown().await;
 }
 
