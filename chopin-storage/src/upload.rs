@@ -242,8 +242,8 @@ impl Upload {
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// An upload the handler did not store (it refused the request first: not the author, no such
-/// post) is read to its end in the background, within [`DRAIN_TIME`] and the server's limit on
-/// bodies: a client still sending it then reads the answer, not a reset connection.
+/// post) is read to its end in the background, for at most 30 seconds and within the server's limit
+/// on bodies: a client still sending it then reads the answer, not a reset connection.
 impl Drop for Upload {
     fn drop(&mut self) {
         if let Some(body) = self.body.take()
