@@ -5,10 +5,11 @@
 
 #![cfg(feature = "s3")]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path as FsPath, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +21,7 @@ use chopin_runtime::{App, ChopinError, Config, Secret};
 use chopin_storage::{
     S3Config, Storage, StorageConfig, StorageError, StorageUrl, StoredFile, Upload,
 };
+use common::Dir;
 
 const BUCKET: &str = "chopin-test";
 const ACCESS_KEY: &str = "AKIDCHOPINTEST";
@@ -29,21 +31,20 @@ const SECRET_KEY: &str = "chopin-secret-key-for-tests";
 struct S3Server {
     child: Child,
     endpoint: String,
-    root: PathBuf,
+    /// Removed after the server is stopped (fields drop after `Drop::drop`).
+    root: Dir,
 }
 
 impl S3Server {
     /// Starts it with the bucket made (a bucket is a directory to s3s-fs) and waits, at most
     /// 10 s, for the line saying where it listens, which it writes once it is bound.
     fn start() -> S3Server {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let root = std::env::temp_dir().join(format!("chopin-s3s-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(root.join(BUCKET)).expect("the bucket's directory");
+        let root = Dir::new("s3s");
+        std::fs::create_dir_all(root.0.join(BUCKET)).expect("the bucket's directory");
         let mut child = Command::new("s3s-fs")
             .args(["--host", "127.0.0.1", "--port", "0"])
             .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .arg(&root)
+            .arg(&root.0)
             .env("RUST_LOG", "s3s_fs=info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -97,19 +98,7 @@ impl S3Server {
 
     /// Every file under the server's directory: objects, and any part left of an upload.
     fn files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &FsPath, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.root, &mut out);
-        out
+        self.root.files()
     }
 }
 
@@ -117,7 +106,6 @@ impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
     }
 }
 
@@ -144,6 +132,7 @@ async fn puts_gets_ranges_deletes_and_signs_urls() {
     assert!(
         server
             .root
+            .0
             .join(BUCKET)
             .join("blog/files/a/b.bin")
             .is_file(),

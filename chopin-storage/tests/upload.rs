@@ -1,8 +1,10 @@
 //! Uploads and downloads over real HTTP, on local files: what is stored, what is refused with
 //! nothing left behind, and how files are served back.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path as FsPath, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chopin_runtime::axum::Json;
@@ -13,6 +15,7 @@ use chopin_runtime::http::{HeaderMap, StatusCode};
 use chopin_runtime::testing::TestApp;
 use chopin_runtime::{App, ChopinError, Config, service};
 use chopin_storage::{Download, Storage, StorageConfig, StorageUrl, StoredFile, Upload};
+use common::Dir;
 
 /// What the test application has stored, by key: what a model row would keep.
 #[derive(Clone, Default)]
@@ -67,52 +70,6 @@ async fn refuse(_upload: Upload) -> ChopinError {
 
 async fn echo(Json(value): Json<serde_json::Value>) -> Json<serde_json::Value> {
     Json(value)
-}
-
-/// A directory of its own under the system's temporary one, removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "chopin-storage-{name}-{}-{}",
-            std::process::id(),
-            uuid_ish()
-        ));
-        Dir(dir)
-    }
-
-    /// Every file under it, however deep.
-    fn files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &FsPath, out: &mut Vec<PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.0, &mut out);
-        out
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn uuid_ish() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
 }
 
 /// The application on local files in `dir`, files up to `max_upload` bytes, JSON bodies up
