@@ -55,15 +55,15 @@ fn prefix(text: &str, bytes: usize) -> &str {
     &text[..end]
 }
 
+/// A media type without its parameters: `text/html` of `text/html; charset=utf-8`.
+fn essence(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
+}
+
 /// Whether a browser given `content_type` inline on the application's origin could run script
 /// in it: those files are served as downloads (`content-disposition: attachment`).
 pub(crate) fn is_active(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = essence(content_type).to_ascii_lowercase();
     matches!(
         essence.as_str(),
         "text/html"
@@ -85,7 +85,7 @@ pub(crate) fn is_active(content_type: &str) -> bool {
 /// Whether `content_type` is one of `patterns`: exact types (`application/pdf`) or families
 /// (`image/*`), in any case; `*/*` accepts everything.
 pub(crate) fn accepted(content_type: &str, patterns: &[&str]) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let essence = essence(content_type);
     patterns.iter().any(|pattern| {
         let pattern = pattern.trim();
         match pattern.strip_suffix("/*") {
