@@ -24,9 +24,10 @@ use chopin_runtime::config::{ConfigError, Section, Vars};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbConfig {
-    /// The database's URL: `sqlite://file.db?mode=rwc`, `sqlite::memory:` or
-    /// `postgres://user@host:5432/name`. Variable `DATABASE_URL`, default
-    /// `sqlite://chopin.db?mode=rwc` (a file beside the process, created if missing).
+    /// The database's URL: `sqlite://file.db?mode=rwc`, `sqlite::memory:`,
+    /// `postgres://user@host:5432/name` or `mysql://user@host:3306/name` (`mariadb://` is the
+    /// same). Variable `DATABASE_URL`, default `sqlite://chopin.db?mode=rwc` (a file beside the
+    /// process, created if missing).
     pub url: String,
     /// Most connections in the pool. Variable `DB_MAX_CONNECTIONS`, default 10 (1 for an
     /// in-memory SQLite database, which is one database per connection).
@@ -40,9 +41,10 @@ pub struct DbConfig {
     /// the request gets `503`. Variable `DB_ACQUIRE_TIMEOUT_MS`, default 5 000.
     pub acquire_timeout: Duration,
     /// How long PostgreSQL lets one statement run before it cancels it (its
-    /// `statement_timeout`, set on every connection; the request then gets `503`). SQLite has no
-    /// such limit: `HANDLER_TIMEOUT_MS` bounds every handler whatever its database. Variable
-    /// `DB_STATEMENT_TIMEOUT_MS`, default 30 000.
+    /// `statement_timeout`, set on every connection; the request then gets `503`). On MariaDB
+    /// it is `max_statement_time`, every statement; on MySQL `max_execution_time`, which bounds
+    /// only `SELECT`s. SQLite has no such limit: `HANDLER_TIMEOUT_MS` bounds every handler
+    /// whatever its database. Variable `DB_STATEMENT_TIMEOUT_MS`, default 30 000.
     pub statement_timeout: Duration,
     /// Run `migrate` when the server starts. Variable `AUTO_MIGRATE`, default `false`.
     pub auto_migrate: bool,
@@ -62,13 +64,23 @@ impl Default for DbConfig {
     }
 }
 
-/// The URL schemes of each backend, and whether this build has its driver.
-const BACKENDS: [(&[&str], bool, &str); 2] = [
-    (&["sqlite:"], cfg!(feature = "sqlite"), "sqlite"),
+/// The URL schemes of each backend, whether this build has its driver, and what a URL of it
+/// says when it has not (naming the feature that builds the driver).
+const BACKENDS: [(&[&str], bool, &str); 3] = [
+    (
+        &["sqlite:"],
+        cfg!(feature = "sqlite"),
+        "a database this build has a driver for: SQLite needs chopin's `sqlite` feature",
+    ),
     (
         &["postgres://", "postgresql://"],
         cfg!(feature = "postgres"),
-        "postgres",
+        "a database this build has a driver for: PostgreSQL needs chopin's `postgres` feature",
+    ),
+    (
+        &["mysql://", "mariadb://"],
+        cfg!(feature = "mysql"),
+        "a database this build has a driver for: MySQL and MariaDB need chopin's `mysql` feature",
     ),
 ];
 
@@ -108,19 +120,21 @@ impl Section for DbConfig {
 fn database_url(vars: &Vars) -> Result<Option<String>, ConfigError> {
     let var = vars.get("DATABASE_URL");
     let Some(url) = var.url(
-        &["sqlite:", "postgres://", "postgresql://"],
-        "a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc",
+        &[
+            "sqlite:",
+            "postgres://",
+            "postgresql://",
+            "mysql://",
+            "mariadb://",
+        ],
+        "a sqlite://, postgres:// or mysql:// URL, such as sqlite://app.db?mode=rwc",
     )?
     else {
         return Ok(None);
     };
-    for (schemes, built, feature) in BACKENDS {
+    for (schemes, built, missing) in BACKENDS {
         if !built && schemes.iter().any(|s| url.starts_with(s)) {
-            return Err(var.invalid(if feature == "postgres" {
-                "a database this build has a driver for: PostgreSQL needs chopin's `postgres` feature"
-            } else {
-                "a database this build has a driver for: SQLite needs chopin's `sqlite` feature"
-            }));
+            return Err(var.invalid(missing));
         }
     }
     Ok(Some(url))
@@ -191,8 +205,8 @@ mod tests {
         let cases = [
             (
                 "DATABASE_URL",
-                "mysql://db/blog",
-                "invalid value for `DATABASE_URL`: `mysql://db/blog` (a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc)",
+                "mongodb://db/blog",
+                "invalid value for `DATABASE_URL`: `mongodb://db/blog` (a sqlite://, postgres:// or mysql:// URL, such as sqlite://app.db?mode=rwc)",
             ),
             (
                 "DB_MAX_CONNECTIONS",
@@ -225,6 +239,8 @@ mod tests {
                 cfg!(feature = "postgres"),
             ),
             ("sqlite::memory:", "sqlite", cfg!(feature = "sqlite")),
+            ("mysql://app@db/blog", "mysql", cfg!(feature = "mysql")),
+            ("mariadb://app@db/blog", "mysql", cfg!(feature = "mysql")),
         ] {
             let read = section(&[("DATABASE_URL", url)]);
             assert_eq!(read.is_ok(), built, "{url}");

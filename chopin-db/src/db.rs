@@ -33,7 +33,7 @@ impl Db {
     /// # Errors
     /// When the database cannot be reached or the URL is not one SeaORM takes.
     pub async fn connect(config: &DbConfig) -> Result<Db, sea_orm::DbErr> {
-        let mut options = ConnectOptions::new(config.url.clone());
+        let mut options = ConnectOptions::new(seaorm_url(&config.url));
         // An in-memory SQLite database exists once per connection: one connection, kept.
         let in_memory = config.url.contains(":memory:") || config.url.contains("mode=memory");
         options
@@ -47,6 +47,8 @@ impl Db {
         if in_memory {
             options.idle_timeout(None::<std::time::Duration>);
         }
+        #[cfg(feature = "mysql")]
+        mysql_statement_timeout(&mut options, config.statement_timeout);
         // sqlx turns SQLite's foreign keys on for every connection it opens.
         let connecting = sea_orm::Database::connect(options);
         let conn = match tokio::time::timeout(config.connect_timeout, connecting).await {
@@ -140,7 +142,7 @@ pub struct ConnectError {
 async fn root_cause(config: &DbConfig, err: sea_orm::DbErr) -> sea_orm::DbErr {
     let gave_up = match &err {
         sea_orm::DbErr::ConnectionAcquire(_) => true,
-        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
         sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) => {
             matches!(**e, sea_orm::sqlx::Error::PoolTimedOut)
         }
@@ -157,23 +159,75 @@ async fn root_cause(config: &DbConfig, err: sea_orm::DbErr) -> sea_orm::DbErr {
     }
 }
 
-/// What one connection attempt to `url`, outside the pool, fails with (PostgreSQL only: SQLite
-/// opens a file and says why at once).
+/// What one connection attempt to `url`, outside the pool, fails with (PostgreSQL and
+/// MySQL/MariaDB: SQLite opens a file and says why at once).
 async fn direct_attempt(url: &str) -> Option<String> {
-    #[cfg(feature = "postgres")]
-    if url.starts_with("postgres") {
-        use sea_orm::sqlx::{ConnectOptions as _, postgres::PgConnectOptions};
-        let options: PgConnectOptions = url.parse().ok()?;
-        return match tokio::time::timeout(std::time::Duration::from_secs(2), options.connect())
-            .await
-        {
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    async fn attempt<C>(url: &str) -> Option<String>
+    where
+        C: sea_orm::sqlx::ConnectOptions,
+        C::Connection: Sized,
+    {
+        let options: C = url.parse().ok()?;
+        match tokio::time::timeout(std::time::Duration::from_secs(2), options.connect()).await {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(e.to_string()),
             Err(_) => Some("no answer within 2 s".to_owned()),
-        };
+        }
+    }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres") {
+        return attempt::<sea_orm::sqlx::postgres::PgConnectOptions>(url).await;
+    }
+    #[cfg(feature = "mysql")]
+    if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+        return attempt::<sea_orm::sqlx::mysql::MySqlConnectOptions>(url).await;
     }
     let _ = url;
     None
+}
+
+/// `url` as SeaORM takes it: SeaORM knows MySQL's backend only by `mysql://`, while sqlx, and
+/// `DATABASE_URL`, also take `mariadb://` for the same driver.
+pub(crate) fn seaorm_url(url: &str) -> String {
+    match url.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The statement time limit on MySQL and MariaDB, set on each connection the pool opens (SeaORM
+/// sets PostgreSQL's `statement_timeout` itself and ignores it elsewhere). MariaDB's
+/// `max_statement_time` (seconds, every statement) first; a server that does not know it
+/// (error 1193, unknown system variable) is MySQL, whose `max_execution_time` (milliseconds)
+/// bounds only `SELECT`s.
+#[cfg(feature = "mysql")]
+fn mysql_statement_timeout(options: &mut ConnectOptions, limit: std::time::Duration) {
+    use sea_orm::sqlx::{AssertSqlSafe, Executor as _, mysql::MySqlDatabaseError};
+    let millis = limit.as_millis();
+    options.map_sqlx_mysql_pool_opts(move |pool| {
+        pool.after_connect(move |conn, _| {
+            Box::pin(async move {
+                let mariadb = format!(
+                    "SET SESSION max_statement_time = {}.{:03}",
+                    millis / 1000,
+                    millis % 1000
+                );
+                // A number this process wrote: no input of anyone's reaches the statement.
+                match conn.execute(AssertSqlSafe(mariadb)).await {
+                    Ok(_) => Ok(()),
+                    Err(sea_orm::sqlx::Error::Database(e))
+                        if e.try_downcast_ref::<MySqlDatabaseError>()
+                            .is_some_and(|e| e.number() == 1193) =>
+                    {
+                        let mysql = format!("SET SESSION max_execution_time = {millis}");
+                        conn.execute(AssertSqlSafe(mysql)).await.map(|_| ())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+        })
+    });
 }
 
 impl ConnectError {

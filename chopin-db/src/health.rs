@@ -4,7 +4,8 @@
 //! sqlx's pool retries a refused connection until its acquire timeout, so while the database
 //! is down every request would wait `DB_ACQUIRE_TIMEOUT_MS` and then fail. Instead, the first
 //! error that says the database cannot be reached (a refused or dropped connection, a pool that
-//! timed out, PostgreSQL shutting down or cancelling a statement at `statement_timeout`) makes
+//! timed out, PostgreSQL or MySQL/MariaDB shutting down or cancelling a statement at its time
+//! limit) makes
 //! every live [`Health`] probe its database with a bounded `ping`. One that does not answer is
 //! marked down: the `Db` extractor then answers `503 unavailable` at once, without touching the
 //! pool, while the probe goes on in the background with a jittered backoff (100 ms doubling to
@@ -153,14 +154,14 @@ fn outage(error: &(dyn Error + 'static)) -> Option<Outage> {
     })
 }
 
-/// Without a driver (chopin-db built with neither `sqlite` nor `postgres`), no error comes from
-/// a connection.
-#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+/// Without a driver (chopin-db built with none of `sqlite`, `postgres` and `mysql`), no error
+/// comes from a connection.
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 fn unreachable_in(_: &RuntimeErr) -> bool {
     false
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 fn unreachable_in(error: &RuntimeErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     let RuntimeErr::SqlxError(error) = error else {
@@ -172,13 +173,30 @@ fn unreachable_in(error: &RuntimeErr) -> bool {
         | Sqlx::PoolTimedOut
         | Sqlx::PoolClosed
         | Sqlx::WorkerCrashed => true,
-        // PostgreSQL: class 08, connection exceptions; 57014, a statement cancelled (by
-        // `statement_timeout`); 57P01 to 57P03, the server shutting down or starting.
-        Sqlx::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || code == "57014" || code.starts_with("57P")
-        }),
+        Sqlx::Database(db) => {
+            #[cfg(feature = "mysql")]
+            if let Some(mysql) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+                return mysql_unreachable(mysql.number());
+            }
+            // PostgreSQL: class 08, connection exceptions; 57014, a statement cancelled (by
+            // `statement_timeout`); 57P01 to 57P03, the server shutting down or starting.
+            db.code().is_some_and(|code| {
+                code.starts_with("08") || code == "57014" || code.starts_with("57P")
+            })
+        }
         _ => false,
     }
+}
+
+/// MySQL and MariaDB error numbers that say the server cannot serve: 1040, too many
+/// connections; 1053, the server shutting down; 1927, the connection killed (MariaDB, as a
+/// shutdown does); 1969, a statement stopped at `max_statement_time` (MariaDB); 3024, one
+/// stopped at `max_execution_time` (MySQL). A refused, reset or dropped connection is
+/// `sqlx::Error::Io`, above. A deadlock (1213) or a lock wait timeout (1205) is not an outage,
+/// as PostgreSQL's are not: the database answers, the transaction failed.
+#[cfg(feature = "mysql")]
+fn mysql_unreachable(number: u16) -> bool {
+    matches!(number, 1040 | 1053 | 1927 | 1969 | 3024)
 }
 
 #[cfg(test)]
@@ -200,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
     fn connection_errors_are_outages_and_others_are_not() {
         let refused = DbErr::Conn(RuntimeErr::SqlxError(Arc::new(sea_orm::sqlx::Error::Io(
             std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
@@ -219,6 +237,18 @@ mod tests {
         )));
         for error in [not_found, row] {
             assert_eq!(outage(&error), None, "{error}");
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "mysql")]
+    fn mysql_outages_are_the_server_failing_not_the_transaction() {
+        for number in [1040, 1053, 1927, 1969, 3024] {
+            assert!(mysql_unreachable(number), "{number}");
+        }
+        // Duplicate key, deadlock, lock wait timeout, foreign key.
+        for number in [1062, 1213, 1205, 1452] {
+            assert!(!mysql_unreachable(number), "{number}");
         }
     }
 }

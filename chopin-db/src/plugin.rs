@@ -98,6 +98,11 @@ fn pool_use(db: &Db) -> Option<(u32, u32)> {
             let pool = conn.get_postgres_connection_pool();
             Some((pool.size(), idle(pool.num_idle())))
         }
+        #[cfg(feature = "mysql")]
+        Kind::SqlxMySqlPoolConnection(_) => {
+            let pool = conn.get_mysql_connection_pool();
+            Some((pool.size(), idle(pool.num_idle())))
+        }
         #[cfg(feature = "sqlite")]
         Kind::SqlxSqlitePoolConnection(_) => {
             let pool = conn.get_sqlite_connection_pool();

@@ -46,7 +46,7 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
     let refused = Command::new(env!("CARGO_BIN_EXE_blog"))
         .current_dir(&dir)
         .env_clear()
-        .env("DATABASE_URL", "mysql://db/blog")
+        .env("DATABASE_URL", "mongodb://db/blog")
         .arg("migrate")
         .output()
         .expect("run blog");
@@ -59,7 +59,7 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
             .lines()
             .last(),
         Some(
-            "Error: invalid value for `DATABASE_URL`: `mysql://db/blog` (a sqlite:// or postgres:// URL, such as sqlite://app.db?mode=rwc)"
+            "Error: invalid value for `DATABASE_URL`: `mongodb://db/blog` (a sqlite://, postgres:// or mysql:// URL, such as sqlite://app.db?mode=rwc)"
         )
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -243,7 +243,7 @@ fn in_production_commands_need_no_secret_and_serving_names_every_missing_one() {
     assert_eq!(migrate.status.code(), Some(0), "{migrate:?}");
 
     // Serving refuses, with everything that is missing in one error.
-    let serve = production(&[("DATABASE_URL", "mysql://db/blog")], &[]);
+    let serve = production(&[("DATABASE_URL", "mongodb://db/blog")], &[]);
     assert_eq!(serve.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&serve.stderr);
     let error = &stderr[stderr.find("Error: ").expect("an error")..];
