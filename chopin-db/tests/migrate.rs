@@ -1,7 +1,8 @@
-//! `migrate` on a real database: SQLite in memory, or PostgreSQL when
-//! `CHOPIN_TEST_POSTGRES_URL` is set
+//! `migrate` on a real database: SQLite in memory, PostgreSQL when `CHOPIN_TEST_POSTGRES_URL`
+//! is set, MySQL or MariaDB when `CHOPIN_TEST_MYSQL_URL` is
 //! (`CHOPIN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
-//! chopin-runtime --test migrate`).
+//! chopin-db --features postgres --test migrate`, `CHOPIN_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test
+//! cargo test -p chopin-db --features mysql --test migrate`).
 //!
 //! The models are hand-written SeaORM 2 entities: `users`, and `posts` that belong to a user
 //! (on delete cascade). A model that changed over time is a second module for the same table.
@@ -21,7 +22,8 @@ mod users {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i32,
-        #[sea_orm(unique)]
+        // Bounded: MySQL/MariaDB index a unique column only whole (see `unbounded_unique_text`).
+        #[sea_orm(unique, column_type = "String(StringLen::N(254))")]
         pub email: String,
         pub name: String,
     }
@@ -135,7 +137,7 @@ mod posts_with_category {
         #[sea_orm(column_type = "Text")]
         pub body: String,
         pub published_at: Option<ChronoDateTimeUtc>,
-        #[sea_orm(unique)]
+        #[sea_orm(unique, column_type = "String(StringLen::N(200))")]
         pub slug: Option<String>,
         pub category_id: Option<i32>,
     }
@@ -218,6 +220,46 @@ mod samples {
         pub left: i32,
         #[sea_orm(unique_key = "pair")]
         pub right: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[allow(unreachable_pub, reason = "SeaORM entities are made of `pub` items")]
+mod tags {
+    //! A unique column of unbounded text, which MySQL and MariaDB cannot index whole.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tags")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(unique)]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[allow(unreachable_pub, reason = "SeaORM entities are made of `pub` items")]
+mod notes {
+    //! An index over unbounded text: MySQL and MariaDB index a prefix of it.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notes")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(column_type = "Text", indexed)]
+        pub body: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -464,6 +506,10 @@ async fn a_removed_field_is_refused_and_nothing_changes() {
         DbBackend::Postgres => {
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'categories'"
         }
+        DbBackend::MySql => {
+            "SELECT COUNT(*) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'categories'"
+        }
         _ => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'categories'",
     };
     assert_eq!(scalar_i64(&db.conn, tables).await, 0, "nothing was applied");
@@ -537,7 +583,7 @@ async fn a_new_column_gets_its_foreign_key_and_unique_index() {
     // `categories` last: `posts` now references it, so it comes first.
     let report = run(&db, &[users, v2, categories]).await;
     let expected: Vec<&str> = match db.backend {
-        DbBackend::Postgres => vec![
+        DbBackend::Postgres | DbBackend::MySql => vec![
             "create table `categories`",
             "add column `posts`.`slug`",
             "add column `posts`.`category_id`",
@@ -589,5 +635,149 @@ async fn the_url_opens_the_same_database() {
     add_user(&db.conn, "ada@example.com").await;
     let other = db.connect().await;
     assert_eq!(scalar_i64(&other, "SELECT COUNT(*) FROM users").await, 1);
+    other.close().await.expect("the second pool closes");
+}
+
+#[tokio::test]
+async fn unbounded_unique_text() {
+    let db = test_database().await;
+    let tags = |b| TableDef::of(tags::Entity, b);
+    if db.backend != DbBackend::MySql {
+        let report = run(&db, &[tags]).await;
+        assert_eq!(report.applied[0], "create table `tags`");
+        return;
+    }
+    // MySQL and MariaDB index at most 768 characters of `utf8mb4`: a unique index cannot hold
+    // the whole of a `longtext`, and a prefix would make values that share it collide.
+    let reasons = refused(&db, &[tags]).await;
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with(
+            "column `tags`.`name` is unique and unbounded text or bytes, which MySQL/MariaDB \
+             cannot index whole: give the field a `max_len`"
+        ),
+        "{reasons:?}"
+    );
+    assert_eq!(migration_rows(&db.conn).await, Vec::<String>::new());
+}
+
+/// On MySQL and MariaDB: tables are InnoDB in `utf8mb4_bin`, so text is compared byte for byte;
+/// long text fits; timestamps keep their microseconds; a text column in a plain index is indexed
+/// by a prefix.
+#[tokio::test]
+async fn mysql_tables_keep_what_the_model_accepts() {
+    let db = test_database().await;
+    if db.backend != DbBackend::MySql {
+        return;
+    }
+    let samples = |b| TableDef::of(samples::Entity, b);
+    run(&db, &[users, posts, samples]).await;
+
+    let collations = db
+        .conn
+        .query_all_raw(Statement::from_string(
+            DbBackend::MySql,
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(ENGINE AS CHAR), \
+                    CAST(TABLE_COLLATION AS CHAR) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
+        ))
+        .await
+        .expect("information_schema is readable");
+    let collations: Vec<(String, String, String)> = collations
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("a name"),
+                row.try_get_by_index(1).expect("an engine"),
+                row.try_get_by_index(2).expect("a collation"),
+            )
+        })
+        .collect();
+    for table in [MIGRATIONS_TABLE, "posts", "samples", "users"] {
+        assert!(
+            collations.contains(&(
+                table.to_owned(),
+                "InnoDB".to_owned(),
+                "utf8mb4_bin".to_owned()
+            )),
+            "{table}: {collations:?}"
+        );
+    }
+
+    // Two emails that differ only in case are two users, as on PostgreSQL and SQLite.
+    add_user(&db.conn, "ada@example.com").await;
+    add_user(&db.conn, "Ada@example.com").await;
+    let twin = users::ActiveModel {
+        email: Set("ada@example.com".to_owned()),
+        name: Set("Ada".to_owned()),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await;
+    assert!(
+        matches!(
+            twin.as_ref().map_err(sea_orm::DbErr::sql_err),
+            Err(Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+        ),
+        "{twin:?}"
+    );
+
+    // A post body longer than `text`'s 64 KiB.
+    let ada = add_user(&db.conn, "ada@example.org").await;
+    let body = "é".repeat(70_000);
+    // Before 2038: the column (`datetime(6)`) holds any year, but sqlx binds a `DateTime<Utc>`
+    // as a MySQL `TIMESTAMP` parameter, which MariaDB turns to NULL past 2038-01-19.
+    let when = chrono::DateTime::parse_from_rfc3339("2030-01-02T03:04:05.678901Z")
+        .expect("a time")
+        .to_utc();
+    let post = posts::ActiveModel {
+        author_id: Set(ada.id),
+        title: Set("Long".to_owned()),
+        body: Set(body.clone()),
+        published_at: Set(Some(when)),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await
+    .expect("a long post is inserted");
+    let read = posts::Entity::find_by_id(post.id)
+        .one(&db.conn)
+        .await
+        .expect("the post reads back")
+        .expect("the post is there");
+    assert_eq!(read.body.len(), body.len());
+    assert_eq!(read.published_at, Some(when), "microseconds");
+
+    // `title` is a `varchar(200)`: indexed whole; `notes.body` is `longtext`: by a prefix.
+    let notes = |b| TableDef::of(notes::Entity, b);
+    run(&db, &[notes]).await;
+    let prefix = |table: &str| {
+        format!(
+            "SELECT COALESCE(SUB_PART, 0) FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'idx-{table}'"
+        )
+    };
+    assert_eq!(scalar_i64(&db.conn, &prefix("posts-title")).await, 0);
+    assert_eq!(scalar_i64(&db.conn, &prefix("notes-body")).await, 255);
+    assert_eq!(run(&db, &[notes]).await, Report::default());
+}
+
+/// Two instances of an application starting at once: the second run waits for the first (an
+/// advisory lock on PostgreSQL, `GET_LOCK` on MySQL/MariaDB), then finds nothing to do.
+#[tokio::test]
+async fn concurrent_runs_apply_each_step_once() {
+    let db = test_database().await;
+    if db.backend == DbBackend::Sqlite {
+        return; // one connection to an in-memory database: nothing runs concurrently
+    }
+    let other = db.connect().await;
+    let (first, second) = tokio::join!(
+        migrate(&db.conn, tables(&db, &[users, posts])),
+        migrate(&other, tables(&db, &[users, posts])),
+    );
+    let mut applied = first.expect("the first run").applied;
+    applied.extend(second.expect("the second run").applied);
+    assert_eq!(applied, create_steps());
+    assert_eq!(migration_rows(&db.conn).await, create_steps());
     other.close().await.expect("the second pool closes");
 }

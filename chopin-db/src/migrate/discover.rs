@@ -1,4 +1,5 @@
-//! Discovery: the live schema of the tables the models name, read from each backend's catalog.
+//! Discovery: the live schema of the tables the models name, read from each backend's catalog
+//! (SQLite's pragmas, PostgreSQL's `pg_catalog`, MySQL's and MariaDB's `information_schema`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +15,8 @@ pub(super) struct LiveTable {
 
 pub(super) struct LiveColumn {
     pub(super) name: String,
-    /// The type as the backend reports it: SQLite's declared type, PostgreSQL's `format_type`.
+    /// The type as the backend reports it: SQLite's declared type, PostgreSQL's `format_type`,
+    /// MySQL's `COLUMN_TYPE`.
     pub(super) sql_type: String,
     pub(super) not_null: bool,
     /// The default's SQL, when there is one (an identity column counts as having one).
@@ -47,6 +49,7 @@ pub(super) async fn discover(
     match backend {
         DbBackend::Sqlite => discover_sqlite(txn, &wanted).await,
         DbBackend::Postgres => discover_postgres(txn, &wanted).await,
+        DbBackend::MySql => discover_mysql(txn, &wanted).await,
         other => Err(DbErr::BackendNotSupported {
             db: other.as_str(),
             ctx: "chopin migrate",
@@ -309,6 +312,147 @@ pub(super) async fn discover_postgres(
          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
          WHERE con.contype = 'f' AND n.nspname = current_schema() \
          ORDER BY t.relname, con.conname, k.ord",
+        vec![],
+    )
+    .await?;
+    let mut keys: BTreeMap<(String, String), LiveForeignKey> = BTreeMap::new();
+    for row in rows {
+        let table: String = row.try_get_by_index(0)?;
+        if !live.contains_key(&table) {
+            continue;
+        }
+        let name: String = row.try_get_by_index(1)?;
+        let ref_table: String = row.try_get_by_index(2)?;
+        let column: String = row.try_get_by_index(3)?;
+        keys.entry((table, name))
+            .or_insert_with(|| LiveForeignKey {
+                columns: Vec::new(),
+                ref_table,
+            })
+            .columns
+            .push(column);
+    }
+    for ((table, _), key) in keys {
+        if let Some(live_table) = live.get_mut(&table) {
+            live_table.foreign_keys.push(key);
+        }
+    }
+    Ok(live)
+}
+
+/// MySQL and MariaDB, through `information_schema` of the connection's database
+/// (`DATABASE()`): `COLUMNS` (with `COLUMN_TYPE`), `STATISTICS` for indexes and
+/// `KEY_COLUMN_USAGE` for foreign keys. Every text is cast to `CHAR`: MySQL 8 reports some of
+/// these columns as binary strings.
+pub(super) async fn discover_mysql(
+    txn: &DatabaseTransaction,
+    wanted: &BTreeSet<String>,
+) -> Result<BTreeMap<String, LiveTable>, DbErr> {
+    let b = DbBackend::MySql;
+    let mut live: BTreeMap<String, LiveTable> = BTreeMap::new();
+
+    let rows = query(
+        txn,
+        b,
+        "SELECT CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR), \
+                CAST(c.COLUMN_TYPE AS CHAR), CAST(c.IS_NULLABLE AS CHAR), \
+                CAST(c.COLUMN_DEFAULT AS CHAR), CAST(c.EXTRA AS CHAR) \
+         FROM information_schema.COLUMNS c \
+         JOIN information_schema.TABLES t \
+           ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+         WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' \
+         ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+        vec![],
+    )
+    .await?;
+    for row in rows {
+        let table: String = row.try_get_by_index(0)?;
+        if !wanted.contains(&table) {
+            continue;
+        }
+        let nullable: String = row.try_get_by_index(3)?;
+        let default: Option<String> = row.try_get_by_index(4)?;
+        let extra: String = row
+            .try_get_by_index::<Option<String>>(5)?
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        // `VIRTUAL GENERATED`, `STORED GENERATED`; not MySQL's `DEFAULT_GENERATED`, an
+        // expression default.
+        let generated = extra.contains("virtual generated") || extra.contains("stored generated");
+        let column = LiveColumn {
+            name: row.try_get_by_index(1)?,
+            sql_type: row.try_get_by_index(2)?,
+            not_null: nullable.eq_ignore_ascii_case("NO"),
+            default: if extra.contains("auto_increment") {
+                Some("auto_increment".to_owned())
+            } else if generated {
+                None
+            } else {
+                // MariaDB reports a column without a default as SQL `NULL` and one whose
+                // default is `NULL` as the text `NULL`: neither has a value to default to.
+                default.filter(|d| !d.eq_ignore_ascii_case("NULL"))
+            },
+            generated,
+        };
+        live.entry(table)
+            .or_insert_with(|| LiveTable {
+                columns: Vec::new(),
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+            })
+            .columns
+            .push(column);
+    }
+
+    // One row per part of each index; a part that is an expression (MySQL 8's functional key
+    // parts) has no column.
+    let rows = query(
+        txn,
+        b,
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), \
+                CAST(NON_UNIQUE AS SIGNED), CAST(COLUMN_NAME AS CHAR) \
+         FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() \
+         ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        vec![],
+    )
+    .await?;
+    for row in rows {
+        let table: String = row.try_get_by_index(0)?;
+        let Some(live_table) = live.get_mut(&table) else {
+            continue;
+        };
+        let name: String = row.try_get_by_index(1)?;
+        let non_unique: i64 = row.try_get_by_index(2)?;
+        let column: Option<String> = row.try_get_by_index(3)?;
+        let index = match live_table.indexes.iter_mut().position(|i| i.name == name) {
+            Some(at) => &mut live_table.indexes[at],
+            None => {
+                live_table.indexes.push(LiveIndex {
+                    primary: name == "PRIMARY",
+                    name,
+                    columns: Vec::new(),
+                    unique: non_unique == 0,
+                    expression: false,
+                });
+                let last = live_table.indexes.len() - 1;
+                &mut live_table.indexes[last]
+            }
+        };
+        match column {
+            Some(column) => index.columns.push(column),
+            None => index.expression = true,
+        }
+    }
+
+    let rows = query(
+        txn,
+        b,
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(CONSTRAINT_NAME AS CHAR), \
+                CAST(REFERENCED_TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR) \
+         FROM information_schema.KEY_COLUMN_USAGE \
+         WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL \
+         ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
         vec![],
     )
     .await?;

@@ -3,7 +3,8 @@
 //! It reads the live schema (tables, columns with their types, nullability and defaults,
 //! indexes, foreign keys) the way SeaORM's `SchemaBuilder::sync` does, plans the changes in
 //! foreign-key order, and applies them in one transaction, recording each step in the
-//! `chopin_migrations` table. It only ever adds: tables, columns, indexes, and the foreign keys
+//! `chopin_migrations` table (on MySQL and MariaDB, whose DDL commits by itself, step by step:
+//! see [`migrate`]). It only ever adds: tables, columns, indexes, and the foreign keys
 //! of columns it adds. It never drops or alters anything. A change that would take a drop or an
 //! alteration (a field removed from a model, a column's type narrowed) is refused, and then
 //! nothing at all is applied, so a run either brings every table up to date or leaves the
@@ -11,11 +12,12 @@
 //!
 //! Types are compared through the text each backend reports: SQLite keeps the declared type of
 //! every column as written (`varchar(200)`, `timestamp_with_timezone_text`), except that it
-//! capitalizes its own names (`integer` comes back `INTEGER`, `text` `TEXT`), and PostgreSQL's
+//! capitalizes its own names (`integer` comes back `INTEGER`, `text` `TEXT`), PostgreSQL's
 //! `format_type` spells its canonical name (`character varying(200)`, `integer`,
-//! `timestamp with time zone`). The model's type is rendered by SeaQuery for the same backend,
-//! and both texts are read into one small type vocabulary, so an unchanged model compares equal
-//! on both backends and a second run plans nothing.
+//! `timestamp with time zone`), and MySQL's `COLUMN_TYPE` its own (`int(11)`, `tinyint(1)`,
+//! `datetime(6)`). The model's type is rendered by SeaQuery for the same backend (on MySQL,
+//! the type `mysql.rs` gives it), and both texts are read into one small type vocabulary, so an
+//! unchanged model compares equal on every backend and a second run plans nothing.
 
 use sea_orm::sea_query::{
     ColumnDef, Expr, IndexCreateStatement, Query, Table, TableCreateStatement,
@@ -26,6 +28,7 @@ use sea_orm::{
 };
 
 mod discover;
+mod mysql;
 mod plan;
 mod types;
 
@@ -85,9 +88,24 @@ pub struct Report {
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     /// The database failed (it could not be read, or a statement of the plan failed). The
-    /// transaction was rolled back: nothing was applied.
+    /// transaction was rolled back: nothing was applied. (On MySQL/MariaDB, a failure after
+    /// some steps is [`MigrateError::Partial`].)
     #[error("migrate failed, and changed nothing: {0}")]
     Db(#[from] DbErr),
+    /// MySQL/MariaDB only, where each statement that changes a table commits by itself: a step
+    /// failed after `applied`, which stay applied and recorded in `chopin_migrations`. Running
+    /// `migrate` again plans from the tables as they are and goes on from there.
+    #[error(
+        "migrate failed part-way: {} step(s) applied and recorded ({}), then: {source}",
+        .applied.len(),
+        .applied.join("; ")
+    )]
+    Partial {
+        /// The steps applied before the failure, in order.
+        applied: Vec<String>,
+        /// What the database said of the step that failed.
+        source: DbErr,
+    },
     /// The models ask for changes that `migrate` does not make, because they would lose data or
     /// need an alteration; one message each, naming the table and column. Nothing was applied.
     #[error("migrate refused, and changed nothing: {}", .0.join("; "))]
@@ -111,9 +129,22 @@ pub enum MigrateError {
 /// Running it again on unchanged models applies nothing and adds no rows. Tables of the
 /// database that no model names are left alone.
 ///
+/// On MySQL and MariaDB, concurrent runs are serialized by the lock `GET_LOCK('chopin_migrate',
+/// 60)` (released when the run ends), and the tables are created `ENGINE=InnoDB` in `utf8mb4`
+/// with the binary collation `utf8mb4_bin`, their types and indexes adjusted so that every
+/// value a model accepts fits (`longtext` for unbounded strings, `datetime(6)` for times, a
+/// prefix of a text column in an index; a unique unbounded text column is refused: give it a
+/// `max_len`). Their `CREATE TABLE`, `ALTER TABLE` and `CREATE INDEX` commit by themselves, so
+/// there is no transaction around the plan: each step is applied, then recorded in
+/// `chopin_migrations` at once. A refusal is still decided before anything is applied (only
+/// `chopin_migrations` may have been created); a step that fails (each statement is applied
+/// whole or not at all) stops the run with [`MigrateError::Partial`], the steps before it
+/// applied and recorded, and the next run goes on from there.
+///
 /// # Errors
 /// [`MigrateError::Refused`] as above; [`MigrateError::Db`] when the database fails. Either
-/// way the database is left as it was.
+/// way the database is left as it was, except on MySQL/MariaDB after a step was applied:
+/// [`MigrateError::Partial`].
 pub async fn migrate(
     db: &DatabaseConnection,
     tables: Vec<TableDef>,
@@ -127,40 +158,78 @@ pub async fn migrate(
         ))
         .await?;
     }
-    txn.execute(&migrations_table()).await?;
-
-    let plan = plan(&txn, backend, tables).await?;
-    for warning in &plan.warnings {
-        tracing::warn!("migrate: {warning}");
+    if backend == DbBackend::MySql {
+        // A session lock, not a transaction's: released below on every way out.
+        mysql::lock(&txn).await?;
     }
-    if !plan.refused.is_empty() {
-        txn.rollback().await?;
-        return Err(MigrateError::Refused(plan.refused));
-    }
-
-    let mut applied = Vec::with_capacity(plan.steps.len());
-    for step in plan.steps {
-        for statement in step.statements {
-            txn.execute_raw(statement).await?;
+    let mut applied = Vec::new();
+    let outcome: Result<Vec<String>, MigrateError> = async {
+        if backend == DbBackend::MySql {
+            txn.execute(&mysql::create_table(&migrations_table()))
+                .await?;
+        } else {
+            txn.execute(&migrations_table()).await?;
         }
-        let mut insert = Query::insert();
-        insert
-            .into_table(MIGRATIONS_TABLE)
-            .columns(["description", "applied_at"])
-            .values([
-                Expr::val(step.description.clone()),
-                Expr::val(chrono::Utc::now()),
-            ])
-            .map_err(|err| DbErr::Custom(err.to_string()))?;
-        txn.execute(&insert).await?;
-        tracing::info!("migrate: {}", step.description);
-        applied.push(step.description);
+
+        let plan = plan(&txn, backend, tables).await?;
+        for warning in &plan.warnings {
+            tracing::warn!("migrate: {warning}");
+        }
+        if !plan.refused.is_empty() {
+            return Err(MigrateError::Refused(plan.refused));
+        }
+
+        for step in plan.steps {
+            let recorded = async {
+                for statement in step.statements {
+                    txn.execute_raw(statement).await?;
+                }
+                let mut insert = Query::insert();
+                insert
+                    .into_table(MIGRATIONS_TABLE)
+                    .columns(["description", "applied_at"])
+                    .values([
+                        Expr::val(step.description.clone()),
+                        Expr::val(chrono::Utc::now()),
+                    ])
+                    .map_err(|err| DbErr::Custom(err.to_string()))?;
+                txn.execute(&insert).await.map(|_| ())
+            }
+            .await;
+            match recorded {
+                Ok(()) => {}
+                // MySQL committed each step as it went: the ones before stay.
+                Err(source) if backend == DbBackend::MySql && !applied.is_empty() => {
+                    return Err(MigrateError::Partial {
+                        applied: std::mem::take(&mut applied),
+                        source,
+                    });
+                }
+                Err(err) => return Err(err.into()),
+            }
+            tracing::info!("migrate: {}", step.description);
+            applied.push(step.description);
+        }
+        Ok(plan.warnings)
     }
-    txn.commit().await?;
-    Ok(Report {
-        applied,
-        warnings: plan.warnings,
-    })
+    .await;
+    if backend == DbBackend::MySql {
+        mysql::unlock(&txn).await;
+    }
+    match outcome {
+        Ok(warnings) => {
+            txn.commit().await?;
+            Ok(Report { applied, warnings })
+        }
+        Err(err) => {
+            // What failed is the error to report; a rollback that fails too (the connection
+            // gone) changes nothing more.
+            if let Err(rollback) = txn.rollback().await {
+                tracing::warn!("migrate: the rollback failed too: {rollback}");
+            }
+            Err(err)
+        }
+    }
 }
 
 /// `CREATE TABLE IF NOT EXISTS chopin_migrations`.

@@ -44,6 +44,13 @@ pub(super) async fn plan(
             ));
         }
     }
+    if backend == DbBackend::MySql {
+        refuse_unsupported(&tables, &mut plan.refused);
+        if !plan.refused.is_empty() {
+            // SeaQuery's MySQL builder panics on these types: nothing is planned with them.
+            return Ok(plan);
+        }
+    }
     let live = discover(txn, backend, &tables).await?;
     for def in dependency_order(tables) {
         let name = def.name();
@@ -55,6 +62,23 @@ pub(super) async fn plan(
         }
     }
     Ok(plan)
+}
+
+/// Refuses the columns of a type MySQL/MariaDB does not have, and on MySQL/MariaDB the unique
+/// columns an index cannot hold whole (unbounded text, without a `max_len`).
+fn refuse_unsupported(tables: &[TableDef], refused: &mut Vec<String>) {
+    for def in tables {
+        let table = def.name();
+        for column in def.table.get_columns() {
+            if let Some(lacks) = column.get_column_type().and_then(mysql::unsupported) {
+                refused.push(format!(
+                    "column `{table}`.`{}` is {lacks}, which MySQL/MariaDB does not have: give \
+                     the field another type",
+                    column.get_column_name()
+                ));
+            }
+        }
+    }
 }
 
 /// Keeps the first definition of each table; two different definitions of one table are
@@ -117,12 +141,43 @@ pub(super) fn dependency_order(tables: Vec<TableDef>) -> Vec<TableDef> {
 
 pub(super) fn plan_new_table(def: &TableDef, backend: DbBackend, plan: &mut Plan) {
     let name = def.name();
+    let statement = if backend == DbBackend::MySql {
+        for column in def.table.get_columns() {
+            if column.get_column_spec().unique
+                && let Some(refusal) = mysql::unique_refusal(&name, column)
+            {
+                plan.refused.push(refusal);
+            }
+        }
+        backend.build(&mysql::create_table(&def.table))
+    } else {
+        backend.build(&def.table)
+    };
     plan.steps.push(Step {
         description: format!("create table `{name}`"),
-        statements: vec![backend.build(&def.table)],
+        statements: vec![statement],
     });
     for index in &def.indexes {
-        plan.steps.push(create_index_step(index, &name, backend));
+        push_index(def, index, &name, backend, plan);
+    }
+}
+
+/// The step that creates `index` of `def`'s table; on MySQL/MariaDB through
+/// [`mysql::create_index`], which prefixes text columns or refuses a unique index over one.
+pub(super) fn push_index(
+    def: &TableDef,
+    index: &IndexCreateStatement,
+    table: &str,
+    backend: DbBackend,
+    plan: &mut Plan,
+) {
+    if backend != DbBackend::MySql {
+        plan.steps.push(create_index_step(index, table, backend));
+        return;
+    }
+    match mysql::create_index(index, def.table.get_columns()) {
+        Ok(index) => plan.steps.push(create_index_step(&index, table, backend)),
+        Err(refusal) => plan.refused.push(refusal),
     }
 }
 
@@ -199,7 +254,7 @@ pub(super) async fn plan_existing_table(
             continue;
         }
         let all_new = columns.iter().all(|c| added.contains(c));
-        if all_new && backend == DbBackend::Postgres {
+        if all_new && backend != DbBackend::Sqlite {
             plan.steps.push(Step {
                 description: format!(
                     "add foreign key {}from `{table}` ({}) to `{ref_table}` ({})",
@@ -230,7 +285,7 @@ pub(super) async fn plan_existing_table(
 
     for index in &def.indexes {
         if let Some(missing) = index_missing(index, &table, live, &mut plan.warnings) {
-            plan.steps.push(create_index_step(missing, &table, backend));
+            push_index(def, missing, &table, backend, plan);
         }
     }
 
@@ -244,11 +299,7 @@ pub(super) async fn plan_existing_table(
             (index.unique || index.primary) && index.columns.len() == 1 && index.columns[0] == name
         });
         if !unique && live.columns.iter().any(|c| c.name == name) {
-            plan.steps.push(create_index_step(
-                &unique_index(&table, &name),
-                &table,
-                backend,
-            ));
+            push_index(def, &unique_index(&table, &name), &table, backend, plan);
         }
     }
     Ok(())
@@ -257,7 +308,8 @@ pub(super) async fn plan_existing_table(
 /// Adds `column` to an existing table. SQLite cannot add a column declared `UNIQUE`: there the
 /// column is added plain and its unique index created beside it. A single-column foreign key
 /// of the new column goes into the `ADD COLUMN` on SQLite (the only way SQLite adds one); on
-/// PostgreSQL it is a step of its own, planned by the caller.
+/// PostgreSQL and MySQL it is a step of its own, planned by the caller. On MySQL the column's
+/// type is [`mysql::column_type`]'s, and a unique one an index cannot hold whole is refused.
 pub(super) fn plan_add_column(
     def: &TableDef,
     column: &ColumnDef,
@@ -290,6 +342,13 @@ pub(super) fn plan_add_column(
         } else {
             column.clone()
         }
+    } else if backend == DbBackend::MySql {
+        if spec.unique
+            && let Some(refusal) = mysql::unique_refusal(&table, column)
+        {
+            plan.refused.push(refusal);
+        }
+        mysql::with_type(column)
     } else {
         column.clone()
     };
@@ -386,6 +445,15 @@ pub(super) fn action_sql(action: ForeignKeyAction) -> &'static str {
 /// An SQL identifier in double quotes, as both SQLite and PostgreSQL take it.
 pub(super) fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// An SQL identifier quoted for `backend`: in backticks on MySQL/MariaDB, where double quotes
+/// make a string (without `ANSI_QUOTES`).
+pub(super) fn quote_for(backend: DbBackend, ident: &str) -> String {
+    match backend {
+        DbBackend::MySql => format!("`{}`", ident.replace('`', "``")),
+        _ => quote(ident),
+    }
 }
 
 /// The unique index of a `#[sea_orm(unique)]` column, named as SeaORM's sync names it.
@@ -517,7 +585,7 @@ pub(super) async fn table_has_rows(
     let row = txn
         .query_one_raw(Statement::from_string(
             backend,
-            format!("SELECT 1 FROM {} LIMIT 1", quote(table)),
+            format!("SELECT 1 FROM {} LIMIT 1", quote_for(backend, table)),
         ))
         .await?;
     Ok(row.is_some())

@@ -1,9 +1,9 @@
-//! Types: column types read into one vocabulary shared by both backends, and whether a change
+//! Types: column types read into one vocabulary shared by the backends, and whether a change
 //! between two of them could lose data.
 
 use sea_orm::DbBackend;
 use sea_orm::sea_query::backend::TableBuilder;
-use sea_orm::sea_query::{ColumnType, PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_orm::sea_query::{ColumnType, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
 
 /// A column type, read from the text a backend reports or SeaQuery renders, in a vocabulary
 /// shared by both backends. Sizes: bytes for integers and floats, characters for strings.
@@ -47,10 +47,18 @@ pub(super) enum TypeChange {
     Unknown,
 }
 
-/// The type text SeaQuery writes for `ty` on `backend`, as in its `CREATE TABLE`.
+/// The type text SeaQuery writes for `ty` on `backend`, as in its `CREATE TABLE`; on MySQL,
+/// of the type `migrate` gives the column there ([`super::mysql::column_type`]).
 pub(super) fn render_type(backend: DbBackend, ty: &ColumnType) -> String {
     let mut sql = String::new();
     match backend {
+        DbBackend::MySql => {
+            <MysqlQueryBuilder as TableBuilder>::prepare_column_type(
+                &MysqlQueryBuilder,
+                &super::mysql::column_type(ty),
+                &mut sql,
+            );
+        }
         DbBackend::Postgres => {
             <PostgresQueryBuilder as TableBuilder>::prepare_column_type(
                 &PostgresQueryBuilder,
@@ -74,6 +82,10 @@ pub(super) fn type_change(backend: DbBackend, live: &str, model: &str) -> TypeCh
         return TypeChange::Same;
     }
     let (old, new) = (parse_type(backend, live), parse_type(backend, model));
+    // MariaDB's `json` is `longtext` with a `json_valid` check: its catalog says `longtext`.
+    if backend == DbBackend::MySql && old == Ty::Text && matches!(new, Ty::Json | Ty::Jsonb) {
+        return TypeChange::Same;
+    }
     compare_types(&old, &new)
 }
 
@@ -168,6 +180,7 @@ pub(super) fn parse_type(backend: DbBackend, ty: &str) -> Ty {
     };
     match backend {
         DbBackend::Postgres => parse_postgres(&base, first, pair, &ty),
+        DbBackend::MySql => parse_mysql(&base, first, pair),
         _ => parse_sqlite(&base, first, pair, &ty),
     }
 }
@@ -206,6 +219,49 @@ pub(super) fn parse_postgres(
         "money" => Ty::Other("money".to_owned()),
         _ if base.starts_with("interval") => Ty::Other("interval".to_owned()),
         _ => Ty::Other(ty.to_owned()),
+    }
+}
+
+/// MySQL's and MariaDB's `COLUMN_TYPE` (`int(11)`, `tinyint(1)`, `int(10) unsigned`,
+/// `datetime(6)`, `longtext`) and SeaQuery's MySQL text of the model's type. An integer's
+/// display width says nothing of what it holds and is ignored, except that `tinyint(1)` is how
+/// both servers report `bool`. The fixed-size text and blob types are told apart by their
+/// limits; date and time types by their fractional digits, compared as unknown when they
+/// differ (`migrate` leaves such a column alone and says so).
+pub(super) fn parse_mysql(base: &str, first: Option<u32>, pair: Option<(u32, u32)>) -> Ty {
+    if let Some(signed) = base.strip_suffix(" unsigned") {
+        // No unsigned integers in the vocabulary: equal when spelled alike, unknown otherwise.
+        return Ty::Other(format!("{signed} unsigned"));
+    }
+    match base {
+        "tinyint" if first == Some(1) => Ty::Bool,
+        "bool" | "boolean" => Ty::Bool,
+        "tinyint" => Ty::Int(1),
+        "smallint" => Ty::Int(2),
+        "mediumint" => Ty::Int(3),
+        "int" | "integer" => Ty::Int(4),
+        "bigint" => Ty::Int(8),
+        "float" => Ty::Float(4),
+        "double" | "double precision" | "real" => Ty::Float(8),
+        // A bare `decimal` is `decimal(10,0)`.
+        "decimal" | "numeric" => Ty::Numeric(Some(pair.unwrap_or((10, 0)))),
+        "char" => Ty::Char(Some(first.unwrap_or(1))),
+        "varchar" => Ty::Varchar(first),
+        // Limits in bytes; `utf8mb4` takes up to 4 a character.
+        "tinytext" => Ty::Varchar(Some(255 / 4)),
+        "text" => Ty::Varchar(Some(65_535 / 4)),
+        "mediumtext" => Ty::Varchar(Some(16_777_215 / 4)),
+        "longtext" => Ty::Text,
+        "tinyblob" => Ty::Bytes(Some(255)),
+        "blob" => Ty::Bytes(Some(65_535)),
+        "mediumblob" => Ty::Bytes(Some(16_777_215)),
+        "longblob" => Ty::Bytes(None),
+        "varbinary" => Ty::Bytes(first),
+        "json" => Ty::Json,
+        "date" => Ty::Date,
+        "datetime" | "timestamp" | "time" => Ty::Other(format!("{base}({})", first.unwrap_or(0))),
+        "binary" => Ty::Other(format!("binary({})", first.unwrap_or(1))),
+        _ => Ty::Other(base.to_owned()),
     }
 }
 
@@ -336,6 +392,76 @@ mod tests {
                 &ColumnType::String(StringLen::N(200))
             ),
             TypeChange::Same
+        );
+    }
+
+    /// What MariaDB 10.11 reports in `information_schema.COLUMNS.COLUMN_TYPE` for the types
+    /// `migrate` declares (MySQL 8 drops the integer display widths but `tinyint(1)`'s; both
+    /// spellings are here).
+    #[test]
+    fn discovered_mysql_types_equal_the_models() {
+        let my = DbBackend::MySql;
+        let cases = [
+            ("varchar(200)", ColumnType::String(StringLen::N(200))),
+            ("longtext", ColumnType::String(StringLen::None)),
+            ("longtext", ColumnType::Text),
+            ("char(3)", ColumnType::Char(Some(3))),
+            ("char(1)", ColumnType::Char(None)),
+            ("tinyint(4)", ColumnType::TinyInteger),
+            ("tinyint", ColumnType::TinyInteger),
+            ("smallint(6)", ColumnType::SmallInteger),
+            ("int(11)", ColumnType::Integer),
+            ("int", ColumnType::Integer),
+            ("bigint(20)", ColumnType::BigInteger),
+            ("int(10) unsigned", ColumnType::Unsigned),
+            ("int unsigned", ColumnType::Unsigned),
+            ("float", ColumnType::Float),
+            ("double", ColumnType::Double),
+            ("decimal(12,2)", ColumnType::Decimal(Some((12, 2)))),
+            ("decimal(10,0)", ColumnType::Decimal(None)),
+            ("tinyint(1)", ColumnType::Boolean),
+            ("datetime(6)", ColumnType::DateTime),
+            ("datetime(6)", ColumnType::Timestamp),
+            ("datetime(6)", ColumnType::TimestampWithTimeZone),
+            ("date", ColumnType::Date),
+            ("time(6)", ColumnType::Time),
+            ("longblob", ColumnType::Blob),
+            ("varbinary(32)", ColumnType::VarBinary(StringLen::N(32))),
+            ("binary(16)", ColumnType::Uuid),
+            ("longtext", ColumnType::Json),
+            ("json", ColumnType::Json),
+            ("longtext", ColumnType::JsonBinary),
+        ];
+        for (live, model) in cases {
+            assert_eq!(
+                change(my, live, &model),
+                TypeChange::Same,
+                "{live} vs {model:?}"
+            );
+        }
+        let c = |live: &str, model: ColumnType| change(my, live, &model);
+        assert_eq!(
+            c("varchar(200)", ColumnType::String(StringLen::N(100))),
+            TypeChange::Lossy
+        );
+        assert_eq!(
+            c("varchar(200)", ColumnType::String(StringLen::N(300))),
+            TypeChange::Wider
+        );
+        assert_eq!(c("varchar(200)", ColumnType::Text), TypeChange::Wider);
+        assert_eq!(c("text", ColumnType::Text), TypeChange::Wider);
+        assert_eq!(
+            c("longtext", ColumnType::String(StringLen::N(100))),
+            TypeChange::Lossy
+        );
+        assert_eq!(c("int(11)", ColumnType::BigInteger), TypeChange::Wider);
+        assert_eq!(c("bigint(20)", ColumnType::Integer), TypeChange::Lossy);
+        assert_eq!(c("tinyint(1)", ColumnType::Integer), TypeChange::Lossy);
+        assert_eq!(c("blob", ColumnType::Blob), TypeChange::Wider);
+        // `timestamp` (seconds, until 2038) to `datetime(6)`: migrate cannot tell, and says so.
+        assert_eq!(
+            c("timestamp", ColumnType::TimestampWithTimeZone),
+            TypeChange::Unknown
         );
     }
 
