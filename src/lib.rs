@@ -197,10 +197,35 @@ pub use chopin_macros::{any, delete, get, head, options, patch, post, put};
 /// shown but not in `NewX` nor `XPatch`, `NewX::into_active_model_for(&user)` (instead of
 /// `into_active_model`) sets it, and the entity implements `db::Owned` (`find_for`,
 /// `delete_for`, `find_owned_by`: a row only for its owner, or a `db::Bypass` role).
+/// `renamed_from = "old_name"` on a field says its column had that name: `makemigrations`
+/// writes a rename, which keeps the values, rather than a dropped column and a new one.
 /// Model options: `table = "…"` (default: the type's name in snake case, plus `s`),
-/// `has_many(Comment, ..)` (the reverse of `Comment`'s `belongs_to`), `crate = "…"`. A module
-/// declares its models with `models(Post, ..)`, and `migrate` creates their tables.
+/// `has_many(Comment, ..)` (the reverse of `Comment`'s `belongs_to`), `renamed_from = "…"`
+/// (the table's former name, renamed the same way), `crate = "…"`. A module declares its models
+/// with `models(Post, ..)`; `makemigrations` writes their tables' migration files and `migrate`
+/// applies them.
 pub use chopin_macros::model;
+
+/// The application's migration files, embedded in its binary: the `.toml` files of
+/// `migrations/` beside its `Cargo.toml` (or of the directory given, `migrations!("db")`), read
+/// when the crate is compiled, so that a deployed binary migrates without its source tree.
+/// Give them to the application with `App::with_migrations`:
+///
+/// ```
+/// use chopin::prelude::*;
+///
+/// # fn main() {
+/// let app = App::new().with_migrations(chopin::migrations!());
+/// # let _ = app;
+/// # }
+/// ```
+///
+/// `app makemigrations` writes the next file there, `app migrate` applies the pending ones and
+/// `app showmigrations` lists them. Cargo rebuilds the crate when an embedded file changes; for
+/// it to notice a file added, the crate's `build.rs` says `cargo::rerun-if-changed=migrations`
+/// (`chopin new` writes it).
+#[cfg(feature = "db")]
+pub use chopin_macros::migrations;
 
 /// Declares an application's modules once: the type of its module list, checked where `cargo
 /// check` (and so an editor) sees it.

@@ -16,6 +16,7 @@
 pub mod attr;
 pub mod diag;
 pub mod fast_route;
+pub mod migrations;
 pub mod model;
 pub mod module;
 pub mod modules;
@@ -39,6 +40,11 @@ pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `chopin::modules!(input)`: an application's module list, declared once.
 pub fn modules(input: TokenStream) -> TokenStream {
     debug("chopin::modules", modules::expand(input))
+}
+
+/// `chopin::migrations!(input)`: the application's migration files, embedded.
+pub fn migrations(input: TokenStream) -> TokenStream {
+    debug("chopin::migrations", migrations::expand(input))
 }
 
 /// `#[fast_route(args)] item`, on a crate-level constant.

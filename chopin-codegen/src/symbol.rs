@@ -48,9 +48,12 @@ pub const REQUIRES: &str = "requires";
 pub const PROVIDES: &str = "provides";
 /// `models(Post, ..)`.
 pub const MODELS: &str = "models";
+/// `migrations`: the module ships migration files of its own, in `migrations/` beside its
+/// crate's `Cargo.toml`.
+pub const MIGRATIONS: &str = "migrations";
 
 /// The options `#[chopin::module]` accepts.
-pub const MODULE_OPTIONS: &[&str] = &[NAME, PREFIX, REQUIRES, PROVIDES, MODELS, CRATE];
+pub const MODULE_OPTIONS: &[&str] = &[NAME, PREFIX, REQUIRES, PROVIDES, MODELS, MIGRATIONS, CRATE];
 /// The capabilities a module can provide.
 pub const CAPABILITIES: &[&str] = &[AUTH];
 
@@ -98,9 +101,11 @@ pub const MODEL: &str = "model";
 pub const TABLE: &str = "table";
 /// `has_many(Model, ..)`.
 pub const HAS_MANY: &str = "has_many";
+/// `renamed_from = "…"`: a model's table, or a field's column, had this name.
+pub const RENAMED_FROM: &str = "renamed_from";
 
 /// The options `#[chopin::model]` accepts.
-pub const MODEL_OPTIONS: &[&str] = &[TABLE, HAS_MANY, CRATE];
+pub const MODEL_OPTIONS: &[&str] = &[TABLE, HAS_MANY, RENAMED_FROM, CRATE];
 
 /// `primary_key`.
 pub const PRIMARY_KEY: &str = "primary_key";
@@ -147,6 +152,7 @@ pub const FIELD_KEYS: &[&str] = &[
     UPDATED_AT,
     PRIVATE,
     OWNER,
+    RENAMED_FROM,
 ];
 
 /// `min = …` inside `range(..)`.

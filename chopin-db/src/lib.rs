@@ -32,11 +32,11 @@ pub mod test_db;
 
 pub use config::DbConfig;
 pub use db::{ConnectError, Db};
-pub use migrate::{MigrateError, Report, TableDef};
+pub use migrate::{MigrateError, Migrations, Report, TableDef};
 pub use model::{Model, ModelDecl};
 pub use owned::{Bypass, KeyOf, Owned, owner_id};
 pub use page::{Page, Pagination};
-pub use plugin::{AppDbExt, Database, register_models};
+pub use plugin::{AppDbExt, Database, register_migrations, register_models};
 pub use rules::{
     FieldRules, check_email, check_len, check_range, check_text, date_schema, field_schema,
     invalid_if_any, present, present_whole, timestamp_schema, whole, whole_or_null,
@@ -55,12 +55,13 @@ pub mod __private {
     /// registration of a module's `models(..)`.
     pub mod db {
         pub use crate::chrono;
+        pub use crate::register_migrations as migrations;
         pub use crate::register_models as models;
         pub use crate::rules::record_itself;
         pub use crate::{
-            FieldRules, Model, ModelDecl, Owned, check_email, check_len, check_range, check_text,
-            date_schema, field_schema, invalid_if_any, owner_id, present, present_whole,
-            timestamp_schema, whole, whole_or_null,
+            FieldRules, Migrations, Model, ModelDecl, Owned, check_email, check_len, check_range,
+            check_text, date_schema, field_schema, invalid_if_any, owner_id, present,
+            present_whole, timestamp_schema, whole, whole_or_null,
         };
         pub use chopin_runtime::auth::AuthUser;
     }

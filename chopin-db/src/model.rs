@@ -19,6 +19,11 @@ pub trait Model: Sized {
     const NAME: &'static str;
     /// The table's name.
     const TABLE: &'static str;
+    /// The table's name before a rename (`#[model(renamed_from = "…")]`), which
+    /// `makemigrations` writes as a rename rather than a new table and a dropped one.
+    const RENAMED_FROM: Option<&'static str> = None;
+    /// The columns renamed (`#[model(renamed_from = "…")]` on a field): (new, old).
+    const RENAMED_COLUMNS: &'static [(&'static str, &'static str)] = &[];
     /// The primary key's column, which `belongs_to` relations of other models point at.
     fn primary_key() -> <Self::Entity as EntityTrait>::Column;
 }
@@ -32,6 +37,10 @@ pub struct ModelDecl {
     pub table: &'static str,
     /// Its table's definition for a backend.
     pub define: fn(DbBackend) -> TableDef,
+    /// The table's former name, if it was renamed.
+    pub renamed_from: Option<&'static str>,
+    /// Its renamed columns: (new, old).
+    pub renamed_columns: &'static [(&'static str, &'static str)],
 }
 
 impl ModelDecl {
@@ -41,6 +50,8 @@ impl ModelDecl {
             name: M::NAME,
             table: M::TABLE,
             define: define::<M>,
+            renamed_from: M::RENAMED_FROM,
+            renamed_columns: M::RENAMED_COLUMNS,
         }
     }
 }

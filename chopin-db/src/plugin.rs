@@ -7,6 +7,7 @@
 
 use std::future::Future;
 
+use chopin_runtime::config::{Section, Vars};
 use chopin_runtime::gauges::Gauge;
 use chopin_runtime::module::ModuleList;
 use chopin_runtime::plugin::{BoxFuture, Command, Mount, Plugin, Setup};
@@ -15,19 +16,32 @@ use chopin_runtime::{App, Config, ConfigError, Error};
 
 use crate::config::DbConfig;
 use crate::db::{ConnectError, Db};
-use crate::migrate::{self, Report};
+use crate::migrate::{self, Made, MakeOptions, Migrations, Report};
 use crate::model::ModelDecl;
 
-/// The database battery's plugin: the models of the mounted modules, and their database.
+/// The database battery's plugin: the models of the mounted modules, their migration files,
+/// and their database.
 #[derive(Debug, Default)]
 pub struct Database {
     models: Vec<ModelDecl>,
+    migrations: Vec<Migrations>,
 }
 
 impl Database {
     /// The models of the mounted modules, once each, in mount order.
     pub fn models(&self) -> &[ModelDecl] {
         &self.models
+    }
+
+    /// The migration files: the application's and the modules' that ship their own.
+    pub fn migrations(&self) -> &[Migrations] {
+        &self.migrations
+    }
+
+    /// Adds a set of migration files; a second set of one owner replaces the first.
+    pub fn add_migrations(&mut self, migrations: Migrations) {
+        self.migrations.retain(|m| m.owner != migrations.owner);
+        self.migrations.push(migrations);
     }
 
     /// Adds `models`, leaving out those whose table it has already.
@@ -46,6 +60,12 @@ pub fn register_models(app: &mut Mount<'_>, models: &[ModelDecl]) {
     app.plugin::<Database>().add_models(models);
 }
 
+/// Registers the migration files a module ships (`#[chopin::module(migrations)]`) with the
+/// application's database plugin.
+pub fn register_migrations(app: &mut Mount<'_>, migrations: Migrations) {
+    app.plugin::<Database>().add_migrations(migrations);
+}
+
 /// Connects to the database `config`'s `DATABASE_URL` names.
 async fn open(config: &Config) -> Result<Db, Error> {
     let section = config.section::<DbConfig>()?;
@@ -54,13 +74,71 @@ async fn open(config: &Config) -> Result<Db, Error> {
         .map_err(|source| Error::battery(ConnectError::new(&section.url, source)))
 }
 
-/// Brings the tables of `models` up to date on `db`.
-async fn migrate_models(db: &Db, models: &[ModelDecl]) -> Result<Report, Error> {
+/// Brings the database up to date: applies the pending migration files, then, for the models
+/// no file creates a table for, what the application has no files for is synced from the
+/// models by [`migrate::migrate`]; an application with files of its own is told to run
+/// `makemigrations` instead.
+async fn migrate_all(
+    db: &Db,
+    models: &[ModelDecl],
+    sets: &[Migrations],
+    url: Option<&str>,
+) -> Result<Report, Error> {
     let backend = db.conn().get_database_backend();
-    let tables = models.iter().map(|m| (m.define)(backend)).collect();
-    migrate::migrate(db.conn(), tables)
+    let mut report = Report::default();
+    if !sets.is_empty() {
+        let own = own_connection(db, url).await?;
+        let conn = own.as_ref().unwrap_or(db.conn());
+        report = migrate::migrate_files(conn, sets)
+            .await
+            .map_err(Error::battery)?;
+        if let Some(own) = own {
+            let _ = own.close().await;
+        }
+    }
+    let covered = migrate::tables_of(sets).map_err(Error::battery)?;
+    let rest: Vec<&ModelDecl> = models
+        .iter()
+        .filter(|m| !covered.iter().any(|t| t == m.table))
+        .collect();
+    if rest.is_empty() {
+        return Ok(report);
+    }
+    if sets.iter().any(|s| s.owner == "app") {
+        let tables: Vec<&str> = rest.iter().map(|m| m.table).collect();
+        let warning = format!(
+            "no migration file creates the tables of {}: run `makemigrations`",
+            tables.join(", ")
+        );
+        tracing::warn!("migrate: {warning}");
+        report.warnings.push(warning);
+        return Ok(report);
+    }
+    let tables = rest.iter().map(|m| (m.define)(backend)).collect();
+    let synced = migrate::migrate(db.conn(), tables)
         .await
-        .map_err(Error::battery)
+        .map_err(Error::battery)?;
+    report.applied.extend(synced.applied);
+    report.warnings.extend(synced.warnings);
+    Ok(report)
+}
+
+/// On an SQLite file whose pool has several connections, a pool of one connection of its own
+/// for migrating, so that foreign keys can be off while a table is rebuilt.
+async fn own_connection(
+    db: &Db,
+    url: Option<&str>,
+) -> Result<Option<sea_orm::DatabaseConnection>, Error> {
+    let Some(url) = url else { return Ok(None) };
+    if db.conn().get_database_backend() != sea_orm::DbBackend::Sqlite || url.contains("memory") {
+        return Ok(None);
+    }
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    sea_orm::Database::connect(options)
+        .await
+        .map(Some)
+        .map_err(|source| Error::battery(ConnectError::new(url, source)))
 }
 
 /// The database's readiness check and its pool's gauges.
@@ -121,10 +199,69 @@ fn ready(db: Db) -> Check {
     })
 }
 
-const COMMANDS: &[Command] = &[Command {
-    name: "migrate",
-    usage: "migrate",
-}];
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "migrate",
+        usage: "migrate",
+    },
+    Command {
+        name: "makemigrations",
+        usage: "makemigrations [--name NAME] [--check] [--allow-destructive]",
+    },
+    Command {
+        name: "showmigrations",
+        usage: "showmigrations",
+    },
+];
+
+/// `MIGRATIONS_DIR`: where `makemigrations` reads and writes the application's files, when
+/// not where `chopin::migrations!()` embedded them from.
+#[derive(Clone, Debug, Default)]
+struct MigrationsDir(Option<std::path::PathBuf>);
+
+impl Section for MigrationsDir {
+    fn read(vars: &Vars, defaults: Self) -> Result<Self, ConfigError> {
+        let var = vars.get("MIGRATIONS_DIR");
+        match var.value().map(str::trim) {
+            Some("") => Err(var.invalid("a directory")),
+            Some(dir) => Ok(MigrationsDir(Some(dir.into()))),
+            None => Ok(defaults),
+        }
+    }
+}
+
+/// `makemigrations`' arguments.
+fn make_options(args: &[String], app: &Setup<'_>) -> Result<MakeOptions, Error> {
+    let usage = || {
+        Error::Usage(format!(
+            "`makemigrations {}`: expected `makemigrations [--name NAME] [--check] \
+             [--allow-destructive]`",
+            args.join(" ")
+        ))
+    };
+    let mut options = MakeOptions {
+        command: std::env::args()
+            .next()
+            .and_then(|arg0| {
+                std::path::Path::new(&arg0)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "app".to_owned()),
+        dir: app.config().section::<MigrationsDir>()?.0,
+        ..MakeOptions::default()
+    };
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--check" => options.check = true,
+            "--allow-destructive" => options.allow_destructive = true,
+            "--name" => options.name = Some(words.next().ok_or_else(usage)?.clone()),
+            _ => return Err(usage()),
+        }
+    }
+    Ok(options)
+}
 
 impl Plugin for Database {
     fn name(&self) -> &'static str {
@@ -143,9 +280,10 @@ impl Plugin for Database {
             let db = open(app.config()).await?;
             app.provide(db.clone());
             watch(app, &db);
-            if app.config().section::<DbConfig>()?.auto_migrate {
+            let section = app.config().section::<DbConfig>()?;
+            if section.auto_migrate {
                 // `migrate` logs each step it applies.
-                migrate_models(&db, &self.models).await?;
+                migrate_all(&db, &self.models, &self.migrations, Some(&section.url)).await?;
             }
             Ok(())
         })
@@ -170,34 +308,81 @@ impl Plugin for Database {
 
     fn run_command<'a>(
         &'a mut self,
-        _name: &'a str,
+        name: &'a str,
         args: &'a [String],
         app: &'a mut Setup<'_>,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
+            if name == "makemigrations" {
+                let options = make_options(args, app)?;
+                let made = migrate::makemigrations(&self.migrations, &self.models, &options)
+                    .map_err(Error::battery)?;
+                match made {
+                    Made::NoChanges if options.check => {
+                        println!(
+                            "makemigrations: the migration files hold every change of the models"
+                        );
+                    }
+                    Made::NoChanges => println!("makemigrations: no changes"),
+                    Made::Written {
+                        path,
+                        operations,
+                        destructive,
+                    } => {
+                        println!("makemigrations: wrote {}", path.display());
+                        for op in operations {
+                            println!("  - {op}");
+                        }
+                        for reason in destructive {
+                            println!("  destructive: it {reason}");
+                        }
+                    }
+                }
+                return Ok(());
+            }
             if !args.is_empty() {
                 return Err(Error::Usage(format!(
-                    "`migrate {}`: expected `migrate`",
+                    "`{name} {}`: expected `{name}`",
                     args.join(" ")
                 )));
             }
-            if self.models.is_empty() {
-                println!("migrate: no mounted module declares models");
+            if self.models.is_empty() && self.migrations.is_empty() {
+                println!("{name}: no mounted module declares models");
                 return Ok(());
             }
+            let section = app.config().section::<DbConfig>()?;
             let db = match app.service::<Db>() {
                 Some(db) => db.clone(),
                 None => open(app.config()).await?,
             };
-            let report = migrate_models(&db, &self.models).await?;
+            if name == "showmigrations" {
+                let sets = migrate::show_migrations(db.conn(), &self.migrations)
+                    .await
+                    .map_err(Error::battery)?;
+                if sets.is_empty() {
+                    println!("showmigrations: this application has no migration files");
+                }
+                for (owner, files) in sets {
+                    println!("{owner}");
+                    for (file, applied) in files {
+                        println!(" [{}] {file}", if applied { "x" } else { " " });
+                    }
+                }
+                return Ok(());
+            }
+            let report =
+                migrate_all(&db, &self.models, &self.migrations, Some(&section.url)).await?;
             for warning in &report.warnings {
                 println!("migrate: warning: {warning}");
             }
-            if report.applied.is_empty() {
-                println!("migrate: the tables are up to date");
+            if report.applied.is_empty() && report.adopted.is_empty() {
+                println!("migrate: the database is up to date");
+            }
+            for adopted in &report.adopted {
+                println!("migrate: adopted {adopted} (its tables exist already)");
             }
             for step in &report.applied {
-                println!("migrate: {step}");
+                println!("migrate: applied {step}");
             }
             Ok(())
         })
@@ -217,9 +402,17 @@ pub trait AppDbExt: Sized {
     /// The models of the mounted modules (`models(..)`), once each, in mount order.
     fn models(&self) -> Vec<ModelDecl>;
 
-    /// Brings the tables of the mounted modules' models up to date: creates missing tables and
-    /// indexes in dependency order, adds missing columns, refuses changes that would lose data,
-    /// and records each step in `chopin_migrations`. Running it again does nothing.
+    /// Gives the application its migration files, embedded with `chopin::migrations!()`:
+    /// `migrate` applies them, `makemigrations` writes the next one beside them.
+    #[must_use]
+    fn with_migrations(self, migrations: Migrations) -> Self;
+
+    /// Brings the database up to date with the application: applies the pending migration files
+    /// (the application's and its modules'), each recorded in `chopin_migrations` with its
+    /// checksum. An application without files of its own has the tables of the models no file
+    /// covers synced from the models ([`migrate::migrate`]: creates missing tables and indexes,
+    /// adds missing columns, refuses changes that would lose data). Running it again does
+    /// nothing.
     ///
     /// # Errors
     /// [`Error::Battery`] with a [`ConnectError`] when the database does not answer, or a
@@ -247,15 +440,35 @@ where
             .unwrap_or_default()
     }
 
+    fn with_migrations(mut self, migrations: Migrations) -> Self {
+        match self.plugin_mut::<Database>() {
+            Some(plugin) => {
+                plugin.add_migrations(migrations);
+                self
+            }
+            None => {
+                let mut plugin = Database::default();
+                plugin.add_migrations(migrations);
+                self.with_plugin(plugin)
+            }
+        }
+    }
+
     async fn migrate(&self) -> Result<Report, Error> {
-        let models = self.models();
-        if models.is_empty() {
+        let (models, sets) = match self.plugin::<Database>() {
+            Some(p) => (p.models().to_vec(), p.migrations().to_vec()),
+            None => return Ok(Report::default()),
+        };
+        if models.is_empty() && sets.is_empty() {
             return Ok(Report::default());
         }
-        let db = match self.db() {
-            Some(db) => db.clone(),
-            None => open(self.config()).await?,
+        let (db, url) = match self.db() {
+            Some(db) => (db.clone(), None),
+            None => {
+                let url = self.config().section::<DbConfig>()?.url;
+                (open(self.config()).await?, Some(url))
+            }
         };
-        migrate_models(&db, &models).await
+        migrate_all(&db, &models, &sets, url.as_deref()).await
     }
 }

@@ -27,6 +27,12 @@ pub fn fast_route(args: TokenStream, item: TokenStream) -> TokenStream {
     chopin_codegen::fast_route(args.into(), item.into()).into()
 }
 
+/// The application's migration files, embedded: see `chopin::migrations`.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    chopin_codegen::migrations(input.into()).into()
+}
+
 /// An application's modules, declared once: see `chopin::modules`.
 #[proc_macro]
 pub fn modules(input: TokenStream) -> TokenStream {

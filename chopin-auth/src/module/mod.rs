@@ -280,7 +280,8 @@ impl OperationInput for AuthModule {
     name = "auth",
     prefix = "/auth",
     provides(auth),
-    models(User, Session, RefreshToken, OneTimeToken)
+    models(User, Session, RefreshToken, OneTimeToken),
+    migrations
 )]
 impl AuthModule {
     /// Creates an account. The answer is `202` whether or not the email was free, so that it

@@ -53,6 +53,21 @@ pub fn generate(def: &ModelDef) -> TokenStream {
         return quote!(#item);
     };
     let pk_column = format_ident!("{}", camel(&pk.ident.to_string()));
+    let renamed_from = def.renamed_from.as_ref().map(|old| {
+        quote!(const RENAMED_FROM: ::core::option::Option<&'static str> = ::core::option::Option::Some(#old);)
+    });
+    let renamed: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let old = f.keys.renamed_from.as_ref()?;
+            let new = f.ident.to_string();
+            Some(quote!((#new, #old)))
+        })
+        .collect();
+    let renamed_columns = (!renamed.is_empty()).then(|| {
+        quote!(const RENAMED_COLUMNS: &'static [(&'static str, &'static str)] = &[#(#renamed),*];)
+    });
 
     // The entity's `Model`: the same fields, with SeaORM's column attributes.
     let model_fields = def.fields.iter().map(|f| {
@@ -410,6 +425,8 @@ pub fn generate(def: &ModelDef) -> TokenStream {
             type Entity = #entity::Entity;
             const NAME: &'static str = #name;
             const TABLE: &'static str = #table;
+            #renamed_from
+            #renamed_columns
             fn primary_key() -> #entity::Column {
                 #entity::Column::#pk_column
             }

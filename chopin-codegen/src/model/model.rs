@@ -86,6 +86,8 @@ pub struct FieldKeys {
     /// in the read schema but not in `NewX` nor `XPatch` (a client neither chooses nor changes
     /// it): `NewX::into_active_model_for(&user)` sets it, and the entity implements `Owned`.
     pub owner: Option<Span>,
+    /// `renamed_from = "…"`: the column's former name.
+    pub renamed_from: Option<LitStr>,
 }
 
 impl FieldKeys {
@@ -110,8 +112,26 @@ impl FieldKeys {
             updated_at: flag(o.updated_at).is_some(),
             private: flag(o.private),
             owner: flag(o.owner),
+            renamed_from: o.renamed_from.take(cx).filter(|n| identifier(cx, n)),
         }
     }
+}
+
+/// Whether `name` is a table or column name (lowercase letters, digits and `_`); otherwise
+/// the mistake is recorded at it.
+fn identifier(cx: &Ctxt, name: &LitStr) -> bool {
+    let value = name.value();
+    let ok = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        cx.error_spanned_by(
+            name,
+            "`renamed_from` names the former table or column: lowercase letters, digits and `_`",
+        );
+    }
+    ok
 }
 
 /// Whether `action` is one `on_delete` takes; otherwise the mistake is recorded.
@@ -214,6 +234,8 @@ pub struct ModelDef {
     pub has_many: Vec<syn::Path>,
     /// Its fields.
     pub fields: Vec<FieldDef>,
+    /// `renamed_from = "…"`: the table's former name.
+    pub renamed_from: Option<LitStr>,
 }
 
 impl ModelDef {
@@ -236,6 +258,7 @@ impl ModelDef {
             ok
         });
         let has_many = o.has_many.take(cx).unwrap_or_default();
+        let renamed_from = o.renamed_from.take(cx).filter(|n| identifier(cx, n));
         let krate = o.krate.take(cx).map(|k| k.0);
         let item = attr.item;
         if !item.generics.params.is_empty() {
@@ -256,6 +279,7 @@ impl ModelDef {
             krate,
             has_many,
             fields,
+            renamed_from,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct ModelOptions {
     /// `has_many(Comment, ..)`.
     #[darling(default, with = |m| attr::list(m, "write `has_many(Model, ..)`"))]
     pub has_many: Read<Vec<syn::Path>>,
+    /// `renamed_from = "…"`.
+    pub renamed_from: Read<LitStr>,
     /// `crate = "…"`.
     #[darling(rename = "crate")]
     pub krate: Read<CratePath>,
@@ -71,6 +73,8 @@ pub struct FieldOptions {
     pub private: Read<Flag>,
     /// `owner`.
     pub owner: Read<Flag>,
+    /// `renamed_from = "…"`.
+    pub renamed_from: Read<LitStr>,
 }
 
 /// The bounds inside `range(..)`.

@@ -152,6 +152,16 @@ pub fn generate(
             }
         });
     }
+    if let Some(keyword) = attr.migrations {
+        let at_keyword = paths.at(keyword);
+        let (with_db, db) = (at_keyword.with_db(), at_keyword.db());
+        let files = crate::migrations::embed(&paths, &name, "migrations", keyword);
+        mount.push(quote_spanned! {keyword=>
+            #with_db! {
+                #db::migrations(app, #files);
+            }
+        });
+    }
     let batteries = paths.batteries();
     mount.push(quote!(#batteries(app);));
 

@@ -31,6 +31,9 @@ pub struct ModuleDef {
     pub models: Vec<syn::Path>,
     /// Where `models` is written, for the error of a build without the database battery.
     pub models_span: Option<Span>,
+    /// `migrations`, where it is written: the module embeds the files of `migrations/` beside
+    /// its crate's `Cargo.toml`.
+    pub migrations: Option<Span>,
     /// `crate = "…"`: where generated code finds Chopin, when it is re-exported.
     pub krate: Option<syn::Path>,
 }
@@ -88,6 +91,11 @@ impl ModuleDef {
             provides,
             models,
             models_span,
+            migrations: options
+                .migrations
+                .take(cx)
+                .filter(darling::util::Flag::is_present)
+                .map(|flag| flag.span()),
             krate: options.krate.take(cx).map(|k| k.0),
         }
     }

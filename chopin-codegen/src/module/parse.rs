@@ -32,6 +32,8 @@ pub struct ModuleOptions {
     /// `models(Post, Comment)`, with where `models` is written.
     #[darling(default, with = read_models)]
     pub models: Read<(Span, Vec<syn::Path>)>,
+    /// `migrations`: the module ships its own migration files.
+    pub migrations: Read<darling::util::Flag>,
     /// `crate = "…"`.
     #[darling(rename = "crate")]
     pub krate: Read<CratePath>,

@@ -27,10 +27,20 @@ use sea_orm::{
     TransactionTrait,
 };
 
+mod apply;
+mod diff;
 mod discover;
+mod file;
+mod make;
 mod mysql;
+mod ops;
 mod plan;
+mod run;
+mod state;
 mod types;
+
+pub use file::Migrations;
+pub use make::{Made, MakeOptions, makemigrations};
 
 use plan::{plan, table_ref_name};
 
@@ -39,7 +49,7 @@ pub const MIGRATIONS_TABLE: &str = "chopin_migrations";
 
 /// An arbitrary constant naming the PostgreSQL advisory lock that serializes concurrent runs of
 /// `migrate` (two instances of an application starting at once): "chopin" in ASCII.
-const PG_LOCK_KEY: i64 = 0x6368_6f70_696e;
+pub(super) const PG_LOCK_KEY: i64 = 0x6368_6f70_696e;
 
 /// One model's table as `migrate` sees it: the statement that creates it and the statements
 /// that create its indexes, both as SeaORM derives them from the entity for one backend.
@@ -82,6 +92,9 @@ pub struct Report {
     /// nullability, a missing default or foreign key on an existing column). Each is also
     /// logged as a `tracing` warning. They come back on every run until fixed by hand.
     pub warnings: Vec<String>,
+    /// Migration files recorded as applied without running, because the tables they create
+    /// were there already (made by an earlier `migrate`): `app/0001_initial`.
+    pub adopted: Vec<String>,
 }
 
 /// Why [`migrate`] did not bring the tables up to date.
@@ -110,6 +123,82 @@ pub enum MigrateError {
     /// need an alteration; one message each, naming the table and column. Nothing was applied.
     #[error("migrate refused, and changed nothing: {}", .0.join("; "))]
     Refused(Vec<String>),
+    /// The migration files cannot be used as they are (unreadable, conflicting, edited after
+    /// they were applied, missing from the binary), or the models have changes without a file
+    /// (`makemigrations --check`). Nothing was applied.
+    #[error("{0}")]
+    Files(String),
+    /// A statement of a migration file failed. The files before it stay applied; on SQLite
+    /// and PostgreSQL this file's statements were rolled back, on MySQL (whose DDL commits
+    /// itself) those in `applied_before` stay applied, and the file is not recorded.
+    #[error(
+        "migration `{file}` failed at `{operation}`: {error}{}",
+        if applied_before.is_empty() { String::new() } else {
+            format!(" (MySQL had applied, and kept, these statements of it before: {})", applied_before.join("; "))
+        }
+    )]
+    Failed {
+        /// The file: `app/0002_post_summary`.
+        file: String,
+        /// The operation that failed, in words.
+        operation: String,
+        /// The database's error, with the statement.
+        error: String,
+        /// On MySQL, the statements of the file that were applied before, and stay.
+        applied_before: Vec<String>,
+    },
+}
+
+/// Applies the pending migration files of `sets` in order, and returns what it applied.
+///
+/// 1. Reads the embedded files of each set (a module's, then the application's), refusing a
+///    set with two files of one number (two branches' files: renumber one) or a gap.
+/// 2. Creates `chopin_migrations`, or adds to the table an earlier `migrate` made the columns
+///    that record files (`owner`, `name`, `checksum`); its rows stay.
+/// 3. Refuses a database that applied a file the binary lacks, or whose text changed since
+///    (its checksum differs): nothing is applied then.
+/// 4. Applies each pending file in order, recording it with its checksum. On SQLite and
+///    PostgreSQL each file is a transaction of its own (a savepoint of the run's, which holds
+///    PostgreSQL's advisory lock so that two instances never migrate at once); a failing file
+///    is rolled back whole and the files before it stay. MySQL commits each DDL statement by
+///    itself: a file that fails part-way keeps the statements before the failure (the error
+///    lists them) and is not recorded; `GET_LOCK` serializes concurrent runs there.
+/// 5. The first file of a set whose tables all exist already, with their columns (a
+///    database made by an earlier `migrate`, which diffed the models), is *adopted*: recorded
+///    without running, and listed in [`Report::adopted`].
+///
+/// # Errors
+/// [`MigrateError::Files`] for the files or the records, [`MigrateError::Failed`] for a
+/// statement, [`MigrateError::Db`] when the database fails.
+pub async fn migrate_files(
+    db: &DatabaseConnection,
+    sets: &[Migrations],
+) -> Result<Report, MigrateError> {
+    run::run(db, sets).await
+}
+
+/// Each set's files, with whether `db` has applied them: `showmigrations`.
+///
+/// # Errors
+/// As [`migrate_files`] for the files; [`MigrateError::Db`] when the database fails.
+pub async fn show_migrations(
+    db: &DatabaseConnection,
+    sets: &[Migrations],
+) -> Result<Vec<(String, Vec<(String, bool)>)>, MigrateError> {
+    run::status(db, sets).await
+}
+
+/// The tables the files of `sets` create (as they replay), which `migrate` leaves to them.
+///
+/// # Errors
+/// [`MigrateError::Files`] when the files cannot be read or replayed.
+pub fn tables_of(sets: &[Migrations]) -> Result<Vec<String>, MigrateError> {
+    let sets = run::read_sets(sets)?;
+    Ok(run::replay(&sets)?
+        .tables
+        .into_iter()
+        .map(|t| t.name)
+        .collect())
 }
 
 /// Brings the tables of `tables` up to date with their models, and returns what it applied.
@@ -219,7 +308,11 @@ pub async fn migrate(
     match outcome {
         Ok(warnings) => {
             txn.commit().await?;
-            Ok(Report { applied, warnings })
+            Ok(Report {
+                applied,
+                warnings,
+                adopted: Vec::new(),
+            })
         }
         Err(err) => {
             // What failed is the error to report; a rollback that fails too (the connection

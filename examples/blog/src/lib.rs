@@ -400,6 +400,7 @@ chopin::modules! {
 pub fn app(config: Config) -> Result<App<(), Modules>, ConfigError> {
     let auth = AuthModule::new(&config)?;
     Ok(App::with_config(config)
+        .with_migrations(chopin::migrations!())
         .mount_module(Blog)
         .mount_module(auth))
 }
@@ -414,6 +415,7 @@ pub fn app_with_mailer(
 ) -> Result<App<(), Modules>, ConfigError> {
     let auth = AuthModule::with_mailer(&config, mailer)?;
     Ok(App::with_config(config)
+        .with_migrations(chopin::migrations!())
         .mount_module(Blog)
         .mount_module(auth))
 }

@@ -19,28 +19,36 @@ fn migrate_creates_the_tables_once_then_has_nothing_to_do() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
 
+    let before = blog(&dir, &["showmigrations"]);
+    assert_eq!(before.status.code(), Some(0), "{before:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&before.stdout),
+        "auth\n [ ] 0001_initial\napp\n [ ] 0001_initial\n"
+    );
     let first = blog(&dir, &["migrate"]);
     assert_eq!(first.status.code(), Some(0), "{first:?}");
     assert_eq!(
         String::from_utf8_lossy(&first.stdout),
-        "migrate: create table `auth_users`\n\
-         migrate: create table `posts`\n\
-         migrate: create index `idx-posts-author_id` on `posts` (`author_id`)\n\
-         migrate: create table `comments`\n\
-         migrate: create index `idx-comments-post_id` on `comments` (`post_id`)\n\
-         migrate: create table `attachments`\n\
-         migrate: create index `idx-attachments-post_id` on `attachments` (`post_id`)\n\
-         migrate: create table `auth_sessions`\n\
-         migrate: create index `idx-auth_sessions-user_id` on `auth_sessions` (`user_id`)\n\
-         migrate: create table `auth_refresh_tokens`\n\
-         migrate: create index `idx-auth_refresh_tokens-session_id` on `auth_refresh_tokens` (`session_id`)\n\
-         migrate: create table `auth_tokens`\n\
-         migrate: create index `idx-auth_tokens-user_id` on `auth_tokens` (`user_id`)\n"
+        "migrate: applied auth/0001_initial\nmigrate: applied app/0001_initial\n"
     );
     let again = blog(&dir, &["migrate"]);
     assert_eq!(
         String::from_utf8_lossy(&again.stdout),
-        "migrate: the tables are up to date\n"
+        "migrate: the database is up to date\n"
+    );
+    let after = blog(&dir, &["showmigrations"]);
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        "auth\n [x] 0001_initial\napp\n [x] 0001_initial\n"
+    );
+
+    // The binary carries its files: `makemigrations --check` run from anywhere compares the
+    // models with the files of the crate's `migrations/`.
+    let check = blog(&dir, &["makemigrations", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{check:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout),
+        "makemigrations: the migration files hold every change of the models\n"
     );
 
     let refused = Command::new(env!("CARGO_BIN_EXE_blog"))
@@ -102,7 +110,7 @@ fn the_database_battery_adds_migrate_to_the_commands_and_checks_its_arguments() 
             .lines()
             .last(),
         Some(
-            "Error: unknown command `migrat`: expected `serve` (the default), `routes`, `openapi [--out FILE]`, `migrate` or `createadmin EMAIL`"
+            "Error: unknown command `migrat`: expected `serve` (the default), `routes`, `openapi [--out FILE]`, `migrate`, `makemigrations [--name NAME] [--check] [--allow-destructive]`, `showmigrations` or `createadmin EMAIL`"
         )
     );
     let extra = blog(&dir, &["migrate", "--fake"]);

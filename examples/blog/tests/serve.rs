@@ -106,7 +106,8 @@ async fn the_blog_migrates_serves_its_docs_and_a_reader_signs_up_and_posts() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut blog = Blog::start(&dir);
 
-    assert_eq!(blog.until("migrate: ").await, "create table `auth_users`");
+    assert_eq!(blog.until("migrate: ").await, "applied auth/0001_initial");
+    assert_eq!(blog.until("migrate: ").await, "applied app/0001_initial");
     let listening = blog.until("listening on http://").await;
     let addr = listening.split_once(' ').expect("an address").0.to_owned();
     assert_eq!(
