@@ -1,0 +1,7 @@
+//! Rebuilds the crate when a migration file is added to `migrations/`, which AuthModule embeds
+//! (`#[chopin::module(migrations)]`): cargo notices an embedded file that changes, not one
+//! that is new.
+
+fn main() {
+    println!("cargo::rerun-if-changed=migrations");
+}
