@@ -34,7 +34,8 @@ fn the_modules_files_hold_every_table_of_its_models() {
         command: "chopin-auth".to_owned(),
         ..MakeOptions::default()
     };
-    match makemigrations(&sets, &app.models(), &options) {
+    let models: Vec<_> = app.models().iter().map(|m| m.table_for_files()).collect();
+    match makemigrations(&sets, &models, &options) {
         Ok(Made::NoChanges) => {}
         Ok(Made::Written { path, .. }) => println!("wrote {}", path.display()),
         Err(err) => panic!("{err}"),

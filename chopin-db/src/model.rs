@@ -3,7 +3,7 @@
 
 use sea_orm::{DbBackend, EntityTrait};
 
-use crate::migrate::TableDef;
+use crate::migrate::{ModelTable, TableDef};
 
 /// A model: a struct declared with `#[chopin::model]`, the API's schema of one table's rows,
 /// with its SeaORM entity.
@@ -52,6 +52,18 @@ impl ModelDecl {
             define: define::<M>,
             renamed_from: M::RENAMED_FROM,
             renamed_columns: M::RENAMED_COLUMNS,
+        }
+    }
+}
+
+impl ModelDecl {
+    /// Its table as `makemigrations` compares it: defined as on PostgreSQL (the files are the
+    /// same for every backend), with its renames.
+    pub fn table_for_files(&self) -> ModelTable {
+        ModelTable {
+            def: (self.define)(DbBackend::Postgres),
+            renamed_from: self.renamed_from,
+            renamed_columns: self.renamed_columns,
         }
     }
 }

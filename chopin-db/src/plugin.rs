@@ -315,7 +315,8 @@ impl Plugin for Database {
         Box::pin(async move {
             if name == "makemigrations" {
                 let options = make_options(args, app)?;
-                let made = migrate::makemigrations(&self.migrations, &self.models, &options)
+                let models: Vec<_> = self.models.iter().map(ModelDecl::table_for_files).collect();
+                let made = migrate::makemigrations(&self.migrations, &models, &options)
                     .map_err(Error::battery)?;
                 match made {
                     Made::NoChanges if options.check => {

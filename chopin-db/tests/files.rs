@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chopin_db::migrate::{Made, MakeOptions, MigrateError, TableDef, makemigrations};
+use chopin_db::migrate::{Made, MakeOptions, MigrateError, ModelTable, TableDef, makemigrations};
 use chopin_db::test_db::{TestDatabase, test_database};
 use chopin_db::{Migrations, ModelDecl, migrate};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
@@ -179,6 +179,11 @@ fn model<E: EntityTrait + Default>(
     }
 }
 
+/// The tables of `models`, as `makemigrations` compares them.
+fn tables(models: &[ModelDecl]) -> Vec<ModelTable> {
+    models.iter().map(ModelDecl::table_for_files).collect()
+}
+
 fn users() -> ModelDecl {
     model::<users::Entity>("users", None, &[])
 }
@@ -251,7 +256,7 @@ impl Project {
     ) -> Result<(String, String), MigrateError> {
         match makemigrations(
             &[self.embedded()],
-            models,
+            &tables(models),
             &self.options(false, allow_destructive),
         )? {
             Made::Written { path, .. } => Ok((
@@ -267,7 +272,11 @@ impl Project {
 
     /// `makemigrations --check` passes: the files replay to `models`.
     fn check(&self, models: &[ModelDecl]) {
-        let made = makemigrations(&[self.embedded()], models, &self.options(true, false));
+        let made = makemigrations(
+            &[self.embedded()],
+            &tables(models),
+            &self.options(true, false),
+        );
         assert!(matches!(made, Ok(Made::NoChanges)), "{made:?}");
     }
 

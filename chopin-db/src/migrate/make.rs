@@ -3,14 +3,23 @@
 
 use std::path::PathBuf;
 
-use sea_orm::DbBackend;
-
 use super::diff::{Renames, diff, suggest_name};
 use super::file::{FileError, Migrations, read_dir, read_set, render, split_name};
 use super::run::{read_sets, replay};
 use super::state::{Schema, Table, table_of};
 use super::{MigrateError, TableDef};
-use crate::model::ModelDecl;
+
+/// A model's table as `makemigrations` compares it: its definition, and the renames the model
+/// declares (`ModelDecl::table_for_files` makes one).
+#[derive(Clone, Debug)]
+pub struct ModelTable {
+    /// The table, as the model defines it.
+    pub def: TableDef,
+    /// The table's former name.
+    pub renamed_from: Option<&'static str>,
+    /// Its renamed columns: (new, old).
+    pub renamed_columns: &'static [(&'static str, &'static str)],
+}
 
 /// How `makemigrations` runs.
 #[derive(Clone, Debug, Default)]
@@ -60,7 +69,7 @@ pub enum Made {
 /// `allow_destructive` is not; nothing is written then.
 pub fn makemigrations(
     sets: &[Migrations],
-    models: &[ModelDecl],
+    models: &[ModelTable],
     options: &MakeOptions,
 ) -> Result<Made, MigrateError> {
     let owner = options.owner.as_deref().unwrap_or("app");
@@ -174,7 +183,7 @@ fn files(err: FileError) -> MigrateError {
 fn schemas(
     modules: &[Migrations],
     app_files: &[super::file::MigrationFile],
-    models: &[ModelDecl],
+    models: &[ModelTable],
     module_tables: &[String],
 ) -> Result<(Schema, Vec<Table>, Renames), MigrateError> {
     let mut sets = read_sets(modules)?;
@@ -188,22 +197,18 @@ fn schemas(
     let mut desired: Vec<Table> = Vec::new();
     let mut renames = Renames::default();
     for model in models {
-        if module_tables.iter().any(|t| t == model.table)
-            || desired.iter().any(|t| t.name == model.table)
-        {
+        let table = model.def.name();
+        if module_tables.contains(&table) || desired.iter().any(|t| t.name == table) {
             continue;
         }
-        let def: TableDef = (model.define)(DbBackend::Postgres);
-        desired.push(table_of(&def));
+        desired.push(table_of(&model.def));
         if let Some(old) = model.renamed_from {
-            renames
-                .tables
-                .push((model.table.to_owned(), old.to_owned()));
+            renames.tables.push((table.clone(), old.to_owned()));
         }
         for (new, old) in model.renamed_columns {
             renames
                 .columns
-                .push((model.table.to_owned(), (*new).to_owned(), (*old).to_owned()));
+                .push((table.clone(), (*new).to_owned(), (*old).to_owned()));
         }
     }
     Ok((current, desired, renames))

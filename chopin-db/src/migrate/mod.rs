@@ -40,7 +40,7 @@ mod state;
 mod types;
 
 pub use file::Migrations;
-pub use make::{Made, MakeOptions, makemigrations};
+pub use make::{Made, MakeOptions, ModelTable, makemigrations};
 
 use plan::{plan, table_ref_name};
 
