@@ -33,8 +33,23 @@ enum Cmd {
     Generate(generate::What),
     /// Prints the project's route table (`cargo run -- routes`)
     Routes,
-    /// Brings the project's tables up to date (`cargo run -- migrate`)
+    /// Applies the project's pending migration files (`cargo run -- migrate`)
     Migrate,
+    /// Writes the next migration file from the models' changes (`cargo run -- makemigrations`)
+    Makemigrations {
+        /// The file's name after its number (default: from what it does)
+        #[arg(long)]
+        name: Option<String>,
+        /// Write nothing; fail when the models have changes without a file (for CI)
+        #[arg(long)]
+        check: bool,
+        /// Write a file that drops or narrows something
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+    /// Lists the project's migration files, applied `[x]` or pending `[ ]`
+    /// (`cargo run -- showmigrations`)
+    Showmigrations,
     /// Prints the project's API description, or writes it to FILE (`cargo run -- openapi`)
     Openapi {
         /// Where to write it
@@ -96,6 +111,24 @@ fn main() -> ExitCode {
         }),
         Cmd::Routes => project::manage(&["routes"]),
         Cmd::Migrate => project::manage(&["migrate"]),
+        Cmd::Makemigrations {
+            name,
+            check,
+            allow_destructive,
+        } => {
+            let mut args = vec!["makemigrations"];
+            if let Some(name) = name {
+                args.extend(["--name", name]);
+            }
+            if *check {
+                args.push("--check");
+            }
+            if *allow_destructive {
+                args.push("--allow-destructive");
+            }
+            project::manage(&args)
+        }
+        Cmd::Showmigrations => project::manage(&["showmigrations"]),
         Cmd::Openapi { out: None } => project::manage(&["openapi"]),
         Cmd::Openapi { out: Some(file) } => project::manage(&["openapi", "--out", file]),
         Cmd::Createadmin { email } => project::manage(&["createadmin", email]),

@@ -76,6 +76,8 @@ fn new_writes_the_whole_project_and_nothing_else() {
             "Cargo.lock",
             "Cargo.toml",
             "README.md",
+            "build.rs",
+            "migrations/0001_initial.toml",
             "src/apps/mod.rs",
             "src/apps/notes/handlers.rs",
             "src/apps/notes/mod.rs",

@@ -115,7 +115,7 @@ fn module(options: &ModuleOptions) -> Result<String, Error> {
     out.push_str(&notes);
     let _ = write!(
         out,
-        "\nnext:\n    cargo test\n    chopin routes   # GET {} and the others\n",
+        "\nnext:\n    chopin makemigrations   # its table, as a migration file to commit\n    cargo test\n    chopin routes   # GET {} and the others\n",
         spec.path
     );
     Ok(out)
