@@ -332,7 +332,7 @@ pub mod __private {
     macro_rules! __chopin_without_db {
         ($($tokens:tt)*) => {
             ::core::compile_error!(
-                "models need chopin's `db` feature (and a driver, `sqlite` or `postgres`): \
+                "models need chopin's `db` feature (and a driver, `sqlite`, `postgres` or `mysql`): \
                  `chopin = { version = \"…\", features = [\"sqlite\"] }`"
             );
         };

@@ -1,8 +1,9 @@
-//! Chopin's database battery: SeaORM on SQLite (embedded, the default) and PostgreSQL.
+//! Chopin's database battery: SeaORM on SQLite (embedded, the default), PostgreSQL and
+//! MySQL/MariaDB.
 //!
-//! Use it through the `chopin` crate (its `db`, `sqlite` and `postgres` features): `#[chopin::model]`
-//! declares a model, a module lists its models with `models(..)`, and handlers take the [`Db`]
-//! extractor. What is here:
+//! Use it through the `chopin` crate (its `db`, `sqlite`, `postgres` and `mysql` features):
+//! `#[chopin::model]` declares a model, a module lists its models with `models(..)`, and
+//! handlers take the [`Db`] extractor. What is here:
 //!
 //! - [`Db`], the application's database for handlers, and [`DbConfig`], its section of the
 //!   configuration (`DATABASE_URL`, the pool, `AUTO_MIGRATE`);
