@@ -20,6 +20,8 @@ pub(crate) enum Database {
     Sqlite,
     /// A PostgreSQL server.
     Postgres,
+    /// A MySQL or MariaDB server.
+    Mysql,
 }
 
 impl Database {
@@ -27,6 +29,7 @@ impl Database {
         match self {
             Database::Sqlite => "sqlite",
             Database::Postgres => "postgres",
+            Database::Mysql => "mysql",
         }
     }
 }
@@ -188,6 +191,7 @@ pub(crate) fn run(options: &Options) -> Result<String, Error> {
         match options.db {
             Database::Sqlite => "SQLite",
             Database::Postgres => "PostgreSQL",
+            Database::Mysql => "MySQL/MariaDB",
         },
         if options.no_auth {
             "no accounts"
@@ -225,8 +229,18 @@ pub(crate) fn run(options: &Options) -> Result<String, Error> {
         }
     }
     let _ = write!(done, "\nnext:\n    cd {}\n", path.display());
-    if options.db == Database::Postgres {
-        let _ = writeln!(done, "    cp .env.example .env && createdb {name}");
+    match options.db {
+        Database::Postgres => {
+            let _ = writeln!(done, "    cp .env.example .env && createdb {name}");
+        }
+        Database::Mysql => {
+            let _ = writeln!(
+                done,
+                "    cp .env.example .env && mariadb -e 'CREATE DATABASE {} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin'",
+                name.replace('-', "_")
+            );
+        }
+        Database::Sqlite => {}
     }
     done.push_str(
         "    cargo run     # serves http://127.0.0.1:3000, its API reference at /docs\n    cargo test\n",

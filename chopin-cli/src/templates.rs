@@ -33,7 +33,10 @@ const TEMPLATES: &[Template] = &[
     template!(".env.example", "env.example.jinja"),
     template!(".gitignore", "gitignore.jinja"),
     template!("build.rs", "build.rs.jinja"),
-    template!("migrations/0001_initial.toml", "migrations/0001_initial.toml.jinja"),
+    template!(
+        "migrations/0001_initial.toml",
+        "migrations/0001_initial.toml.jinja"
+    ),
     template!("src/main.rs", "src/main.rs.jinja"),
     template!("src/lib.rs", "src/lib.rs.jinja"),
     template!("src/apps/mod.rs", "src/apps/mod.rs.jinja"),

@@ -341,11 +341,11 @@ fn an_existing_path_is_never_written_into() {
 #[test]
 fn usage_mistakes_get_clap_s_message_and_status_2() {
     let dir = scratch("usage");
-    let out = chopin(&dir, &["new", "app", "--db", "mysql"]);
+    let out = chopin(&dir, &["new", "app", "--db", "oracle"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).starts_with(
-            "error: invalid value 'mysql' for '--db <DB>'\n  [possible values: sqlite, postgres]"
+            "error: invalid value 'oracle' for '--db <DB>'\n  [possible values: sqlite, postgres, mysql]"
         ),
         "{}",
         stderr(&out)

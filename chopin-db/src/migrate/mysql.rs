@@ -52,7 +52,9 @@ const LOCK_WAIT_SECS: u32 = 60;
 /// The column type MySQL/MariaDB gets for a model's `ty`.
 ///
 /// - `String` without a length (SeaQuery's `varchar(255)`), `Text` and `String(Max)` become
-///   `longtext`, so that no value a model accepts is refused; `Blob` and unbounded `VarBinary`
+///   `longtext`, so that no value a model accepts is refused, and so does a `String` longer
+///   than an index key holds (768 characters: `varchar(20000)` is past MySQL's limit for one
+///   column, and a few long ones past its limit for a row); `Blob` and unbounded `VarBinary`
 ///   become `longblob`.
 /// - `DateTime`, `Timestamp` and `TimestampWithTimeZone` become `datetime(6)`: microseconds
 ///   survive and there is no 2038 limit; the values are UTC, since sqlx sets the session's
@@ -68,6 +70,9 @@ pub(super) fn column_type(ty: &ColumnType) -> ColumnType {
         ColumnType::String(StringLen::None | StringLen::Max) | ColumnType::Text => {
             ColumnType::custom("longtext")
         }
+        // A `varchar` longer than an index key: MySQL refuses one past 16383 characters, and
+        // a row whose `varchar`s add up past 65535 bytes; the model's `max_len` still bounds it.
+        ColumnType::String(StringLen::N(n)) if *n > KEY_CHARS => ColumnType::custom("longtext"),
         ColumnType::Blob | ColumnType::VarBinary(StringLen::None | StringLen::Max) => {
             ColumnType::custom("longblob")
         }
@@ -359,6 +364,8 @@ mod tests {
             (ColumnType::String(StringLen::None), "longtext"),
             (ColumnType::Text, "longtext"),
             (ColumnType::String(StringLen::N(200)), "varchar(200)"),
+            (ColumnType::String(StringLen::N(768)), "varchar(768)"),
+            (ColumnType::String(StringLen::N(20000)), "longtext"),
             (ColumnType::Blob, "longblob"),
             (ColumnType::TimestampWithTimeZone, "datetime(6)"),
             (ColumnType::DateTime, "datetime(6)"),
