@@ -12,9 +12,12 @@
 //! - [`Owned`], the rows of a model that belong to a user (`#[model(owner)]`), and [`Bypass`],
 //!   who else reaches them;
 //! - [`Pagination`] and [`Page`];
-//! - [`migrate`], which brings the tables of the application's models up to date;
-//! - [`Database`], the plugin that connects at start-up and adds the `migrate` command, and
-//!   [`AppDbExt`], what it adds to `App` (`with_db`, `db`, `models`, `migrate`);
+//! - [`migrate`]: migration files (`makemigrations` writes them from the models, `migrate`
+//!   applies them with checksums, `showmigrations` lists them) on SQLite, PostgreSQL and
+//!   MySQL/MariaDB, and the earlier model-diffing `migrate` for models without files;
+//! - [`Database`], the plugin that connects at start-up and adds the `migrate`,
+//!   `makemigrations` and `showmigrations` commands, and [`AppDbExt`], what it adds to `App`
+//!   (`with_db`, `with_migrations`, `db`, `models`, `migrate`);
 //! - [`test_db`], a fresh database for each test.
 //!
 //! It plugs into the kernel (`chopin-runtime`) through its plugin mechanism; the kernel does not

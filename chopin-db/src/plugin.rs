@@ -3,7 +3,10 @@
 //! A module that declares `models(..)` registers its models with the application's `Database`
 //! plugin when it is mounted. When the application starts, the plugin connects to `DATABASE_URL`
 //! (unless a database was given with [`AppDbExt::with_db`]), gives handlers the [`Db`], and with
-//! `AUTO_MIGRATE=true` migrates. It adds the `migrate` command to the application's binary.
+//! `AUTO_MIGRATE=true` migrates. It adds the `migrate`, `makemigrations` and `showmigrations`
+//! commands to the application's binary. A module that ships migration files registers them
+//! too (`#[chopin::module(migrations)]`), and the application gives its own with
+//! [`AppDbExt::with_migrations`].
 
 use std::future::Future;
 

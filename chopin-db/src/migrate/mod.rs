@@ -1,6 +1,15 @@
-//! `migrate`: brings the tables of the application's models up to date with the models.
+//! Schemas: migration files, and the earlier `migrate` that diffs the models against the live
+//! database.
 //!
-//! It reads the live schema (tables, columns with their types, nullability and defaults,
+//! **Migration files** are how an application's schema changes: [`makemigrations`] compares
+//! the models with the schema the files replay to (never a database) and writes the next file,
+//! a list of backend-neutral operations in TOML; [`migrate_files`] applies the pending files in
+//! order, each recorded in `chopin_migrations` with its checksum; [`show_migrations`] lists
+//! them. [`Migrations`] is a crate's files as `chopin::migrations!()` embeds them.
+//!
+//! **[`migrate`]**, the earlier way, brings the tables of models that no file covers up to date
+//! with the models (an application without files of its own: tests, prototypes). It reads the
+//! live schema (tables, columns with their types, nullability and defaults,
 //! indexes, foreign keys) the way SeaORM's `SchemaBuilder::sync` does, plans the changes in
 //! foreign-key order, and applies them in one transaction, recording each step in the
 //! `chopin_migrations` table (on MySQL and MariaDB, whose DDL commits by itself, step by step:
@@ -80,12 +89,13 @@ impl TableDef {
     }
 }
 
-/// What a run of [`migrate`] did.
+/// What a run of [`migrate_files`] or [`migrate`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
-    /// The steps applied, in order, as recorded in `chopin_migrations`: "create table
-    /// \`posts\`", "add column \`posts\`.\`summary\`", "create index \`idx-posts-title\` on
-    /// \`posts\` (\`title\`)", "add foreign key …". Empty when the tables were up to date.
+    /// What was applied, in order. The migration files, by owner and name
+    /// (`auth/0001_initial`, `app/0002_add_posts_summary`); then, for models no file covers, the
+    /// steps of the earlier `migrate` as it records them: "create table \`posts\`", "add column
+    /// \`posts\`.\`summary\`", … Empty when the database was up to date.
     pub applied: Vec<String>,
     /// Differences between the models and the database that `migrate` leaves alone, because
     /// they lose no data but would take altering something (a widened column type, a changed
