@@ -169,6 +169,14 @@ fn watch(app: &mut Setup<'_>, db: &Db) {
 }
 
 /// The pool's connections, and how many of them are idle.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(
+        unused_imports,
+        unused_variables,
+        reason = "without a driver there is no pool"
+    )
+)]
 fn pool_use(db: &Db) -> Option<(u32, u32)> {
     use sea_orm::DatabaseConnectionType as Kind;
     let conn = db.conn();
