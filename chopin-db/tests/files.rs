@@ -591,3 +591,61 @@ async fn a_database_made_by_the_earlier_migrate_is_adopted() {
     assert_eq!(migrate(&db, &project).await, ["app/0002_add_posts_summary"]);
     assert!(migrate(&db, &project).await.is_empty());
 }
+
+/// A file that fails is not recorded: on SQLite and PostgreSQL it is rolled back whole; on
+/// MySQL, whose DDL commits itself, the statements before the failure stay, and the error lists
+/// them. The files before it stay applied either way.
+#[tokio::test]
+async fn a_failing_file_is_not_recorded_and_the_files_before_it_stay() {
+    let project = Project::new("failing");
+    let db = test_database().await;
+    project.make(&[users()]).expect("makemigrations");
+    project.write(
+        "0002_broken.toml",
+        "[[operations]]\nop = \"create_table\"\ntable = \"drafts\"\ncolumns = [\n    \
+         { name = \"id\", type = \"integer\", primary_key = true, auto_increment = true },\n]\n\n\
+         [[operations]]\nop = \"run_sql\"\nsqlite = \"UPDATE no_such_table SET x = 1\"\n\
+         postgres = \"UPDATE no_such_table SET x = 1\"\nmysql = \"UPDATE no_such_table SET x = 1\"\n",
+    );
+    let err = migrate::migrate_files(&db.conn, &[project.embedded()])
+        .await
+        .expect_err("the SQL fails");
+    let MigrateError::Failed {
+        file,
+        operation,
+        applied_before,
+        ..
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(file, "app/0002_broken");
+    assert_eq!(operation, "run SQL written by hand");
+    let recorded = strings(
+        &db,
+        "SELECT name FROM chopin_migrations WHERE name IS NOT NULL ORDER BY id",
+    )
+    .await;
+    assert_eq!(recorded, ["0001_initial"], "the first file stays applied");
+    let drafts = db
+        .conn
+        .query_all_raw(Statement::from_string(
+            db.backend,
+            "SELECT id FROM drafts".to_owned(),
+        ))
+        .await;
+    if db.backend == DbBackend::MySql {
+        assert!(
+            drafts.is_ok(),
+            "MySQL committed the CREATE TABLE before the failure"
+        );
+        assert_eq!(applied_before.len(), 1, "{applied_before:?}");
+        assert!(
+            applied_before[0].starts_with("CREATE TABLE `drafts`"),
+            "{applied_before:?}"
+        );
+    } else {
+        assert!(drafts.is_err(), "the file was rolled back whole");
+        assert!(applied_before.is_empty());
+    }
+}
