@@ -312,9 +312,9 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "unknown model option `tabel`: expected one of `table`, `has_many`, `crate` (did you mean `table`?)",
+                "unknown model option `tabel`: expected one of `table`, `has_many`, `renamed_from`, `crate` (did you mean `table`?)",
                 "`primary_key` is given twice",
-                "unknown model field key `max_length`: expected one of `primary_key`, `max_len`, `min_len`, `email`, `range`, `belongs_to`, `on_delete`, `default`, `unique`, `indexed`, `created_at`, `updated_at`, `private`, `owner` (did you mean `max_len`?)",
+                "unknown model field key `max_length`: expected one of `primary_key`, `max_len`, `min_len`, `email`, `range`, `belongs_to`, `on_delete`, `default`, `unique`, `indexed`, `created_at`, `updated_at`, `private`, `owner`, `renamed_from` (did you mean `max_len`?)",
                 "a table name is lowercase letters, digits and `_`, as in `posts`",
                 "write `has_many(Model, ..)`",
                 "expected a length from 1 up",

@@ -404,7 +404,7 @@ mod tests {
             ))
             .1,
             [
-                "unknown module option `prefx`: expected one of `name`, `prefix`, `requires`, `provides`, `models`, `crate` (did you mean `prefix`?)",
+                "unknown module option `prefx`: expected one of `name`, `prefix`, `requires`, `provides`, `models`, `migrations`, `crate` (did you mean `prefix`?)",
                 "`name` is given twice",
                 "a module name is lowercase letters, digits and `_`, as in `blog`",
                 "a prefix has no trailing slash, as in `/blog`",
