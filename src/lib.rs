@@ -215,7 +215,7 @@ pub use chopin_macros::model;
 /// use chopin::prelude::*;
 ///
 /// # fn main() {
-/// let app = App::new().with_migrations(chopin::migrations!());
+/// let app = App::with_config(Config::default()).with_migrations(chopin::migrations!());
 /// # let _ = app;
 /// # }
 /// ```
