@@ -478,6 +478,32 @@ async fn each_kind_of_change_is_a_file_that_replays_to_the_models_and_applies() 
     assert!(migrate(&db, &project).await.is_empty());
 }
 
+/// A binary run away from its source tree (its migrations directory gone) refuses to write a
+/// first file where its embedded ones are missing.
+#[test]
+fn makemigrations_away_from_the_source_tree_is_refused() {
+    let project = Project::new("away");
+    project.make(&[users()]).expect("makemigrations");
+    let embedded = project.embedded();
+    std::fs::remove_dir_all(project.path()).expect("remove");
+    let err = makemigrations(
+        &[embedded],
+        &tables(&[users(), categories()]),
+        &project.options(false, false),
+    )
+    .expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the migrations directory `{}` does not exist, though this binary embeds the files \
+             it held when it was built: run `makemigrations` in the source tree it was built \
+             from, or set MIGRATIONS_DIR to where its files are",
+            project.path().display()
+        )
+    );
+    assert!(!project.path().exists(), "nothing was written");
+}
+
 /// An applied file that changed is refused with both checksums, and nothing is applied.
 #[tokio::test]
 async fn an_edited_applied_file_is_refused() {

@@ -85,6 +85,14 @@ pub fn makemigrations(
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(app.dir));
+    if !app.files.is_empty() && !dir.is_dir() {
+        return Err(MigrateError::Files(format!(
+            "the migrations directory `{}` does not exist, though this binary embeds the files \
+             it held when it was built: run `makemigrations` in the source tree it was built \
+             from, or set MIGRATIONS_DIR to where its files are",
+            dir.display()
+        )));
+    }
     let on_disk = read_dir(&dir).map_err(files)?;
     let app_files =
         read_set(on_disk.iter().map(|(n, t)| (n.as_str(), t.as_str()))).map_err(|err| {

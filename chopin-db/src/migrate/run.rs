@@ -501,14 +501,12 @@ pub(super) async fn status(
 ) -> Result<Vec<(String, Vec<(String, bool)>)>, MigrateError> {
     let sets = read_sets(sets)?;
     let backend = db.get_database_backend();
-    let has_table = !live_columns(db, backend, MIGRATIONS_TABLE)
+    // No table yet, or the one an earlier `migrate` made, without the columns that record
+    // files: nothing applied.
+    let has_names = live_columns(db, backend, MIGRATIONS_TABLE)
         .await?
-        .is_empty();
-    let has_names = has_table
-        && live_columns(db, backend, MIGRATIONS_TABLE)
-            .await?
-            .iter()
-            .any(|c| c == "name");
+        .iter()
+        .any(|c| c == "name");
     let applied = if has_names {
         applied(db, backend).await?
     } else {
