@@ -112,27 +112,31 @@ impl FieldKeys {
             updated_at: flag(o.updated_at).is_some(),
             private: flag(o.private),
             owner: flag(o.owner),
-            renamed_from: o.renamed_from.take(cx).filter(|n| identifier(cx, n)),
+            renamed_from: o
+                .renamed_from
+                .take(cx)
+                .filter(|n| identifier(cx, n, RENAMED_FROM_NAME)),
         }
     }
 }
 
 /// Whether `name` is a table or column name (lowercase letters, digits and `_`); otherwise
-/// the mistake is recorded at it.
-fn identifier(cx: &Ctxt, name: &LitStr) -> bool {
+/// `message` is recorded at it.
+fn identifier(cx: &Ctxt, name: &LitStr, message: &str) -> bool {
     let value = name.value();
     let ok = !value.is_empty()
         && value
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !ok {
-        cx.error_spanned_by(
-            name,
-            "`renamed_from` names the former table or column: lowercase letters, digits and `_`",
-        );
+        cx.error_spanned_by(name, message);
     }
     ok
 }
+
+/// The message of a `renamed_from` that is not a name.
+const RENAMED_FROM_NAME: &str =
+    "`renamed_from` names the former table or column: lowercase letters, digits and `_`";
 
 /// Whether `action` is one `on_delete` takes; otherwise the mistake is recorded.
 fn on_delete(cx: &Ctxt, action: &LitStr) -> bool {
@@ -244,21 +248,17 @@ impl ModelDef {
     pub fn from_attr(cx: &Ctxt, attr: ModelAttr) -> ModelDef {
         let o = attr.options;
         let table = o.table.take(cx).filter(|t| {
-            let value = t.value();
-            let ok = !value.is_empty()
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !ok {
-                cx.error_spanned_by(
-                    t,
-                    "a table name is lowercase letters, digits and `_`, as in `posts`",
-                );
-            }
-            ok
+            identifier(
+                cx,
+                t,
+                "a table name is lowercase letters, digits and `_`, as in `posts`",
+            )
         });
         let has_many = o.has_many.take(cx).unwrap_or_default();
-        let renamed_from = o.renamed_from.take(cx).filter(|n| identifier(cx, n));
+        let renamed_from = o
+            .renamed_from
+            .take(cx)
+            .filter(|n| identifier(cx, n, RENAMED_FROM_NAME));
         let krate = o.krate.take(cx).map(|k| k.0);
         let item = attr.item;
         if !item.generics.params.is_empty() {
