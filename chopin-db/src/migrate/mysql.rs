@@ -150,45 +150,7 @@ pub(super) fn create_table(stmt: &TableCreateStatement) -> TableCreateStatement 
 
 /// `column` with its type through [`column_type`] and everything else as it was.
 pub(super) fn with_type(column: &ColumnDef) -> ColumnDef {
-    let spec = column.get_column_spec();
-    let mut rebuilt = match column.get_column_type() {
-        Some(ty) => ColumnDef::new_with_type(column.get_column_name(), column_type(ty)),
-        None => ColumnDef::new(column.get_column_name()),
-    };
-    match spec.nullable {
-        Some(false) => {
-            rebuilt.not_null();
-        }
-        Some(true) => {
-            rebuilt.null();
-        }
-        None => {}
-    }
-    if let Some(default) = &spec.default {
-        rebuilt.default(default.clone());
-    }
-    if spec.auto_increment {
-        rebuilt.auto_increment();
-    }
-    if spec.unique {
-        rebuilt.unique_key();
-    }
-    if spec.primary_key {
-        rebuilt.primary_key();
-    }
-    if let Some(check) = &spec.check {
-        rebuilt.check(check.clone());
-    }
-    if let Some(generated) = &spec.generated {
-        rebuilt.generated(generated.expr.clone(), generated.stored);
-    }
-    if let Some(extra) = &spec.extra {
-        rebuilt.extra(extra.clone());
-    }
-    if let Some(comment) = &spec.comment {
-        rebuilt.comment(comment);
-    }
-    rebuilt
+    super::plan::copy_column(column, column_type, column.get_column_spec().unique, None)
 }
 
 /// How a column can be part of an InnoDB index key.

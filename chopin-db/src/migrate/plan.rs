@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use sea_orm::sea_query::{
-    ColumnDef, ForeignKeyAction, ForeignKeyCreateStatement, IndexCreateStatement, SchemaName,
-    TableAlterStatement, TableName, TableRef,
+    ColumnDef, ColumnType, ForeignKeyAction, ForeignKeyCreateStatement, IndexCreateStatement,
+    SchemaName, TableAlterStatement, TableName, TableRef,
 };
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
 
@@ -371,9 +371,21 @@ pub(super) fn plan_add_column(
 
 /// `column` without `UNIQUE`, with `references` appended to its extra SQL.
 pub(super) fn rebuild_column(column: &ColumnDef, references: Option<String>) -> ColumnDef {
+    copy_column(column, ColumnType::clone, false, references)
+}
+
+/// `column` again, its type through `ty`, `UNIQUE` only if `unique`, and `more` appended to its
+/// extra SQL: everything else (nullability, default, keys, check, generation, comment) as it
+/// was. What SeaQuery's `ColumnDef` has no setter to change in place.
+pub(super) fn copy_column(
+    column: &ColumnDef,
+    ty: impl FnOnce(&ColumnType) -> ColumnType,
+    unique: bool,
+    more: Option<String>,
+) -> ColumnDef {
     let spec = column.get_column_spec();
     let mut rebuilt = match column.get_column_type() {
-        Some(ty) => ColumnDef::new_with_type(column.get_column_name(), ty.clone()),
+        Some(t) => ColumnDef::new_with_type(column.get_column_name(), ty(t)),
         None => ColumnDef::new(column.get_column_name()),
     };
     match spec.nullable {
@@ -391,6 +403,12 @@ pub(super) fn rebuild_column(column: &ColumnDef, references: Option<String>) -> 
     if spec.auto_increment {
         rebuilt.auto_increment();
     }
+    if unique {
+        rebuilt.unique_key();
+    }
+    if spec.primary_key {
+        rebuilt.primary_key();
+    }
     if let Some(check) = &spec.check {
         rebuilt.check(check.clone());
     }
@@ -400,7 +418,7 @@ pub(super) fn rebuild_column(column: &ColumnDef, references: Option<String>) -> 
     if let Some(comment) = &spec.comment {
         rebuilt.comment(comment);
     }
-    let extra = [spec.extra.clone(), references]
+    let extra = [spec.extra.clone(), more]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
