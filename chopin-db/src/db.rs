@@ -1,8 +1,9 @@
 //! [`Db`]: the application's database, for handlers, and the error of a database that does not
 //! answer.
 
+use std::future::Future as _;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chopin_runtime::ChopinError;
 use chopin_runtime::axum::extract::FromRequestParts;
@@ -21,10 +22,24 @@ use crate::health::{self, Health};
 ///
 /// While the database does not answer, taking a `Db` answers `503 unavailable` at once (see
 /// the guide's chapter on configuration: outages and time limits).
+///
+/// With `REUSEPORT=true` an application's `Db` on PostgreSQL or MySQL keeps one pool per worker
+/// runtime ([`Db::per_worker`]): a socket is driven by the runtime that opened it, and a pool
+/// opened on the main runtime would wake that runtime's thread for every reply the database
+/// sends. Each worker's pool opens its connections on the worker, as its requests need them,
+/// up to its share of `DB_MAX_CONNECTIONS`.
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: DatabaseConnection,
     health: Arc<Health>,
+    workers: Option<Arc<Workers>>,
+}
+
+/// The pools of the worker runtimes, each opened by the first request on its worker.
+#[derive(Debug)]
+struct Workers {
+    config: DbConfig,
+    pools: Box<[OnceLock<DatabaseConnection>]>,
 }
 
 impl Db {
@@ -33,22 +48,16 @@ impl Db {
     /// # Errors
     /// When the database cannot be reached or the URL is not one SeaORM takes.
     pub async fn connect(config: &DbConfig) -> Result<Db, sea_orm::DbErr> {
-        let mut options = ConnectOptions::new(seaorm_url(&config.url));
         // An in-memory SQLite database exists once per connection: one connection, kept.
         let in_memory = config.url.contains(":memory:") || config.url.contains("mode=memory");
-        options
-            .max_connections(if in_memory { 1 } else { config.max_connections })
-            .min_connections(if in_memory { 1 } else { config.min_connections })
-            // sea-orm's `connect_timeout` is sqlx's acquire timeout; the acquire timeout wins.
-            .acquire_timeout(config.acquire_timeout)
-            // PostgreSQL cancels a statement that runs longer (sea-orm ignores it elsewhere).
-            .statement_timeout(config.statement_timeout)
-            .sqlx_logging(false);
+        let mut options = if in_memory {
+            pool_options(config, 1, 1)
+        } else {
+            pool_options(config, config.max_connections, config.min_connections)
+        };
         if in_memory {
             options.idle_timeout(None::<std::time::Duration>);
         }
-        #[cfg(feature = "mysql")]
-        mysql_statement_timeout(&mut options, config.statement_timeout);
         // sqlx turns SQLite's foreign keys on for every connection it opens.
         let connecting = sea_orm::Database::connect(options);
         let conn = match tokio::time::timeout(config.connect_timeout, connecting).await {
@@ -62,17 +71,69 @@ impl Db {
         Ok(Db::from_connection(conn))
     }
 
+    /// Connects as [`Db::connect`] does, for an application that serves on `workers` runtimes
+    /// ([`chopin_runtime::worker::count`]): on PostgreSQL and MySQL, with one pool per worker
+    /// ([`Db::per_worker`]) and a small one, of at most two connections, for the main runtime
+    /// (start-up, migrations, the health probe). On SQLite, or with no workers, it is
+    /// [`Db::connect`].
+    ///
+    /// # Errors
+    /// As [`Db::connect`].
+    pub async fn connect_for(config: &DbConfig, workers: usize) -> Result<Db, sea_orm::DbErr> {
+        if workers == 0 || !networked(&config.url) {
+            return Db::connect(config).await;
+        }
+        let main = DbConfig {
+            max_connections: config.max_connections.min(2),
+            min_connections: config.min_connections.min(1),
+            ..config.clone()
+        };
+        Ok(Db::connect(&main).await?.per_worker(config, workers))
+    }
+
+    /// This database with one pool per worker runtime, `workers` of them, each of
+    /// `DB_MAX_CONNECTIONS / workers` connections at most (rounded up) and opened by the first
+    /// request on its worker: its connections are then driven by the runtime that uses them. Off
+    /// the workers (the main runtime, a command, a test) the database is the pool it was.
+    /// SQLite's connections each run on a thread of their own, so a SQLite database, or
+    /// `workers == 0`, is returned as it is.
+    #[must_use]
+    pub fn per_worker(mut self, config: &DbConfig, workers: usize) -> Db {
+        if workers == 0 || !networked(&config.url) {
+            return self;
+        }
+        self.workers = Some(Arc::new(Workers {
+            config: config.clone(),
+            pools: (0..workers).map(|_| OnceLock::new()).collect(),
+        }));
+        self
+    }
+
     /// A database over a connection made elsewhere.
     pub fn from_connection(conn: DatabaseConnection) -> Db {
         Db {
             health: Health::watch(conn.clone()),
             conn,
+            workers: None,
         }
     }
 
-    /// The connection pool.
+    /// The connection pool: on a worker runtime of an application that keeps one per worker,
+    /// that worker's ([`Db::per_worker`]).
     pub fn conn(&self) -> &DatabaseConnection {
-        &self.conn
+        match (&self.workers, chopin_runtime::worker::current()) {
+            (Some(workers), Some(i)) => workers.pool(i).unwrap_or(&self.conn),
+            _ => &self.conn,
+        }
+    }
+
+    /// Every pool this database has opened: the main one, then each worker's.
+    pub(crate) fn pools(&self) -> impl Iterator<Item = &DatabaseConnection> {
+        let workers = self
+            .workers
+            .iter()
+            .flat_map(|w| w.pools.iter().filter_map(OnceLock::get));
+        std::iter::once(&self.conn).chain(workers)
     }
 
     /// The outage the database is in, if its last probe found it not answering: what code
@@ -95,7 +156,7 @@ impl Deref for Db {
     type Target = DatabaseConnection;
 
     fn deref(&self) -> &DatabaseConnection {
-        &self.conn
+        self.conn()
     }
 }
 
@@ -124,6 +185,68 @@ impl OperationInput for Db {
         op.may_be_unavailable("the database");
     }
 }
+
+impl Workers {
+    /// Worker `i`'s pool, opened now if this is its first use. `None` when `i` is not one of
+    /// the workers, or when the pool could not be made at once (it is made without connecting,
+    /// so only an unforeseen driver change would do that): the caller then uses the main pool.
+    fn pool(&self, i: usize) -> Option<&DatabaseConnection> {
+        let slot = self.pools.get(i)?;
+        if let Some(pool) = slot.get() {
+            return Some(pool);
+        }
+        let share = |n: u32| n.div_ceil(u32::try_from(self.pools.len()).unwrap_or(u32::MAX));
+        let mut options = pool_options(
+            &self.config,
+            share(self.config.max_connections).max(1),
+            share(self.config.min_connections),
+        );
+        // Made now, on this worker: its upkeep runs here, and its connections are opened here
+        // when the worker's requests ask for them.
+        options.connect_lazy(true);
+        let mut connecting = std::pin::pin!(sea_orm::Database::connect(options));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match connecting.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(pool)) => Some(slot.get_or_init(|| pool)),
+            std::task::Poll::Ready(Err(e)) => {
+                tracing::warn!(error = %e, worker = i, "database: the worker's pool could not be made; it uses the main pool");
+                None
+            }
+            std::task::Poll::Pending => None,
+        }
+    }
+}
+
+/// Whether `url` is a database server's (PostgreSQL, MySQL, MariaDB), reached over sockets.
+fn networked(url: &str) -> bool {
+    ["postgres://", "postgresql://", "mysql://", "mariadb://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+}
+
+/// SeaORM's options for a pool of `config`'s database, of `max` connections kept down to `min`.
+fn pool_options(config: &DbConfig, max: u32, min: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(seaorm_url(&config.url));
+    options
+        .max_connections(max)
+        .min_connections(min)
+        // sea-orm's `connect_timeout` is sqlx's acquire timeout; the acquire timeout wins.
+        .acquire_timeout(config.acquire_timeout)
+        // PostgreSQL cancels a statement that runs longer (sea-orm ignores it elsewhere).
+        .statement_timeout(config.statement_timeout)
+        // A connection used within the last half second is handed out as it is; one idle for
+        // longer is pinged first, and replaced if the server or a proxy dropped it. sqlx's
+        // default pings before every acquire: a round trip more for every query (HikariCP
+        // skips its check the same way, within 500 ms of the last use).
+        .test_before_acquire_if_idle_for(IDLE_PING)
+        .sqlx_logging(false);
+    #[cfg(feature = "mysql")]
+    mysql_statement_timeout(&mut options, config.statement_timeout);
+    options
+}
+
+/// How long a pooled connection may have been idle and still be handed out without a ping.
+const IDLE_PING: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The database of `DATABASE_URL` could not be reached.
 #[derive(Debug, thiserror::Error)]

@@ -69,7 +69,16 @@ pub fn register_migrations(app: &mut Mount<'_>, migrations: Migrations) {
     app.plugin::<Database>().add_migrations(migrations);
 }
 
-/// Connects to the database `config`'s `DATABASE_URL` names.
+/// Connects to the database `config`'s `DATABASE_URL` names, for serving on the worker runtimes
+/// `config` asks for ([`Db::connect_for`]).
+async fn open_for_serving(config: &Config) -> Result<Db, Error> {
+    let section = config.section::<DbConfig>()?;
+    Db::connect_for(&section, chopin_runtime::worker::count(config))
+        .await
+        .map_err(|source| Error::battery(ConnectError::new(&section.url, source)))
+}
+
+/// Connects to the database `config`'s `DATABASE_URL` names, for a command.
 async fn open(config: &Config) -> Result<Db, Error> {
     let section = config.section::<DbConfig>()?;
     Db::connect(&section)
@@ -168,7 +177,15 @@ fn watch(app: &mut Setup<'_>, db: &Db) {
     }
 }
 
-/// The pool's connections, and how many of them are idle.
+/// The connections of the database's pools (the main one and each worker's), and how many of
+/// them are idle.
+fn pool_use(db: &Db) -> Option<(u32, u32)> {
+    db.pools()
+        .filter_map(one_pool_use)
+        .reduce(|(size, idle), (s, i)| (size + s, idle + i))
+}
+
+/// One pool's connections, and how many of them are idle.
 #[cfg_attr(
     not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
     allow(
@@ -177,9 +194,8 @@ fn watch(app: &mut Setup<'_>, db: &Db) {
         reason = "without a driver there is no pool"
     )
 )]
-fn pool_use(db: &Db) -> Option<(u32, u32)> {
+fn one_pool_use(conn: &sea_orm::DatabaseConnection) -> Option<(u32, u32)> {
     use sea_orm::DatabaseConnectionType as Kind;
-    let conn = db.conn();
     let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     match &conn.inner {
         #[cfg(feature = "postgres")]
@@ -288,7 +304,7 @@ impl Plugin for Database {
             if self.models.is_empty() {
                 return Ok(());
             }
-            let db = open(app.config()).await?;
+            let db = open_for_serving(app.config()).await?;
             app.provide(db.clone());
             watch(app, &db);
             let section = app.config().section::<DbConfig>()?;

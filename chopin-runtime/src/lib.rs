@@ -37,6 +37,7 @@ pub mod service;
 mod static_table;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod worker;
 
 pub use app::{App, RouteInfo, RouteTable, Server, shutdown_signal};
 pub use config::{Config, ConfigError, DocsUi, Environment, Limits, Secret};

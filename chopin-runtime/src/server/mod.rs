@@ -141,6 +141,7 @@ impl Listeners {
             std::thread::Builder::new()
                 .name(format!("chopin-worker-{i}"))
                 .spawn(move || {
+                    crate::worker::enter(i);
                     let result = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()
