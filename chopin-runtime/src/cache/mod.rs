@@ -32,7 +32,10 @@
 //! Times to live are whole milliseconds: a [`Duration`] is rounded up to the next millisecond,
 //! at least one, and capped at [`MAX_TTL`].
 
+mod local;
 mod memory;
+
+pub use local::Local;
 
 use std::fmt;
 use std::future::Future;
