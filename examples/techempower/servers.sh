@@ -2,7 +2,7 @@
 # the built binaries), PORT, DATABASE_URL and POOL (database connections per server).
 
 TFB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SERVERS="chopin axum raw"
+SERVERS=${SERVERS:-chopin axum raw}
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 

@@ -1,6 +1,6 @@
 //! The TechEmpower Framework Benchmarks' seven test types, written with Chopin's own API as an
 //! application would write them: two models, one module of handlers, `Db` for the database,
-//! `Cache` for the cached queries, and a minijinja template for the fortunes. The `seed`
+//! a `Local` cache for the cached queries, and a minijinja template for the fortunes. The `seed`
 //! command (a plugin's, see [`seed`]) fills the tables `migrate` creates.
 //!
 //! The rules are TechEmpower's: every response is built per request (`/plaintext` and `/json`
@@ -10,13 +10,16 @@
 
 use std::sync::LazyLock;
 
-use chopin::db::sea_orm::sea_query::{CaseStatement, Expr};
 use chopin::axum::response::{Html, Response};
+use chopin::cache::Local;
+use chopin::db::sea_orm::sea_query::{CaseStatement, Expr};
 use chopin::http::HeaderValue;
 use chopin::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub mod seed;
+
+use seed::WORLDS;
 
 /// A row of TechEmpower's `World` table: 10,000 of them, ids 1 to 10,000.
 #[chopin::model(table = "world")]
@@ -104,7 +107,7 @@ static TEMPLATES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
 
 /// A random world id, 1 to 10,000.
 fn random_id() -> i32 {
-    fastrand::i32(1..=10_000)
+    fastrand::i32(1..=WORLDS)
 }
 
 /// The world `id`.
@@ -209,28 +212,19 @@ impl TechEmpower {
         Ok(Json(rows))
     }
 
-    /// TechEmpower's `cached-queries`: `count` random worlds from the cache, each read from the
-    /// database once and kept.
+    /// TechEmpower's `cached-queries`: `count` random worlds from the process's cache, each
+    /// read from the database once and kept.
     #[get("/cached-queries")]
     async fn cached_queries(
         db: Db,
-        cache: Cache,
+        cache: Local<i32, WorldRow>,
         Query(c): Query<Count>,
     ) -> Result<Json<Vec<WorldRow>>, ChopinError> {
         let n = clamp(c.count.as_deref());
         let mut rows = Vec::with_capacity(n);
         for _ in 0..n {
             let id = random_id();
-            let key = format!("world:{id}");
-            let row = match cache.get_json::<WorldRow>(&key).await? {
-                Some(row) => row,
-                None => {
-                    let row = world(&db, id).await?;
-                    cache.set_json(&key, &row, None).await?;
-                    row
-                }
-            };
-            rows.push(row);
+            rows.push(cache.get_or_try_insert_with(id, || world(&db, id)).await?);
         }
         Ok(Json(rows))
     }
@@ -256,11 +250,11 @@ async fn server_header(mut response: Response) -> Response {
 /// The modules the application mounts.
 pub type Modules = ((), (TechEmpower,));
 
-/// The application: the seven test types, the in-memory cache, and the `seed` command.
+/// The application: the seven test types, the cache of worlds, and the `seed` command.
 pub fn app(config: Config) -> App<(), Modules> {
     App::with_config(config)
         .with_migrations(chopin::migrations!())
-        .with_cache(Cache::memory())
+        .with_service(Local::<i32, WorldRow>::new(WORLDS as usize))
         .with_plugin(seed::Seed)
         .mount_module(TechEmpower)
         .layer(chopin::axum::middleware::map_response(server_header))

@@ -1,26 +1,44 @@
 //! The `seed` command: fills the tables `migrate` created with TechEmpower's data, 10,000 worlds
 //! and the twelve fortunes, replacing what they held.
 
+use chopin::Error;
 use chopin::db::sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use chopin::db::{Db, DbConfig};
 use chopin::plugin::{BoxFuture, Command, Plugin, Setup};
-use chopin::Error;
 
 use crate::{fortune, world};
 
 /// TechEmpower's twelve fortunes, with their ids.
 pub const FORTUNES: [(i32, &str); 12] = [
     (1, "fortune: No such file or directory"),
-    (2, "A computer scientist is someone who fixes things that aren't broken."),
+    (
+        2,
+        "A computer scientist is someone who fixes things that aren't broken.",
+    ),
     (3, "After enough decimal places, nobody gives a damn."),
-    (4, "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1"),
-    (5, "A computer program does what you tell it to do, not what you want it to do."),
-    (6, "Emacs is a nice operating system, but I prefer UNIX. \u{2014} Tom Christaensen"),
+    (
+        4,
+        "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1",
+    ),
+    (
+        5,
+        "A computer program does what you tell it to do, not what you want it to do.",
+    ),
+    (
+        6,
+        "Emacs is a nice operating system, but I prefer UNIX. \u{2014} Tom Christaensen",
+    ),
     (7, "Any program that runs right is obsolete."),
-    (8, "A list is only as strong as its weakest link. \u{2014} Donald Knuth"),
+    (
+        8,
+        "A list is only as strong as its weakest link. \u{2014} Donald Knuth",
+    ),
     (9, "Feature: A bug with seniority."),
     (10, "Computers make very fast, very accurate mistakes."),
-    (11, "<script>alert(\"This should not be displayed in a browser alert box.\");</script>"),
+    (
+        11,
+        "<script>alert(\"This should not be displayed in a browser alert box.\");</script>",
+    ),
     (12, "フレームワークのベンチマーク"),
 ];
 
