@@ -30,7 +30,8 @@ pub struct DbConfig {
     /// process, created if missing).
     pub url: String,
     /// Most connections in the pool. Variable `DB_MAX_CONNECTIONS`, default 10 (1 for an
-    /// in-memory SQLite database, which is one database per connection).
+    /// in-memory SQLite database, which is one database per connection). Shared among the
+    /// workers' pools when there is one per worker runtime ([`Db::connect_for`](crate::Db::connect_for)).
     pub max_connections: u32,
     /// Connections kept open when idle. Variable `DB_MIN_CONNECTIONS`, default 0.
     pub min_connections: u32,
