@@ -16,13 +16,17 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), std::convert::Infallible> {
+//! use std::convert::Infallible;
+//!
 //! use chopin_runtime::cache::Local;
 //!
 //! let names: Local<i64, String> = Local::new(10_000);
 //! names.insert(7, "Ada".to_owned());
 //! assert_eq!(names.get(&7).as_deref(), Some("Ada"));
 //! // Read through: the closure runs only when the key is missing.
-//! let name = names.get_or_try_insert_with(8, || async { Ok("Grace".to_owned()) }).await?;
+//! let name = names
+//!     .get_or_try_insert_with(8, || async { Ok::<_, Infallible>("Grace".to_owned()) })
+//!     .await?;
 //! assert_eq!(name, "Grace");
 //! # Ok(())
 //! # }
