@@ -1,40 +1,4 @@
-//! [`Local`]: a typed cache in the process's memory, for values read far more often than they
-//! change (reference rows, lookups, what a page is built from). A value is kept as it is and
-//! handed out as a clone: no serialization, no key formatting, no server, and no `await`.
-//!
-//! It is bounded: when it holds its capacity, an insert of a new key evicts from that key's
-//! shard, expired entries first, else approximately the least recently used (as Redis does: of
-//! five entries sampled from the shard, the one used longest ago). Entries may live for a
-//! time to live, measured on tokio's clock. Clones of the cache share its store, across every
-//! worker runtime; the store is split into shards, each behind its own lock, held only for a
-//! lookup or an insert.
-//!
-//! Unlike [`Cache`](super::Cache), it is not shared between processes, and a value is not checked
-//! against the database: what an application puts there it must remove when the row changes,
-//! or give a time to live it can accept being stale for.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), std::convert::Infallible> {
-//! use std::convert::Infallible;
-//!
-//! use chopin_runtime::cache::Local;
-//!
-//! let names: Local<i64, String> = Local::new(10_000);
-//! names.insert(7, "Ada".to_owned());
-//! assert_eq!(names.get(&7).as_deref(), Some("Ada"));
-//! // Read through: the closure runs only when the key is missing.
-//! let name = names
-//!     .get_or_try_insert_with(8, || async { Ok::<_, Infallible>("Grace".to_owned()) })
-//!     .await?;
-//! assert_eq!(name, "Grace");
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! Handlers take it as an extractor when the application provides one
-//! (`App::with_service(Local::<i64, String>::new(10_000))`): `async fn show(names: Local<i64,
-//! String>) -> …`.
+//! [`Local`]: a typed, bounded cache in the process's memory.
 
 use std::fmt;
 use std::future::Future;
@@ -55,8 +19,45 @@ use crate::service;
 /// How many entries of a full shard an insert looks at to choose the one to evict.
 const SAMPLE: usize = 5;
 
-/// A typed, bounded cache in the process's memory (see the [module](self)). Cheap to clone:
-/// clones share the store.
+/// A typed cache in the process's memory, for values read far more often than they
+/// change (reference rows, lookups, what a page is built from). A value is kept as it is and
+/// handed out as a clone: no serialization, no key formatting, no server, and no `await`.
+///
+/// It is bounded: when it holds its capacity, an insert of a new key evicts from that key's
+/// shard, expired entries first, else approximately the least recently used (as Redis does: of
+/// five entries sampled from the shard, the one used longest ago). Entries may live for a
+/// time to live, measured on tokio's clock. Clones of the cache share its store, across every
+/// worker runtime; the store is split into shards, each behind its own lock, held only for a
+/// lookup or an insert.
+///
+/// Unlike [`Cache`](super::Cache), it is not shared between processes, and a value is not checked
+/// against the database: what an application puts there it must remove when the row changes,
+/// or give a time to live it can accept being stale for.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), std::convert::Infallible> {
+/// use std::convert::Infallible;
+///
+/// use chopin_runtime::cache::Local;
+///
+/// let names: Local<i64, String> = Local::new(10_000);
+/// names.insert(7, "Ada".to_owned());
+/// assert_eq!(names.get(&7).as_deref(), Some("Ada"));
+/// // Read through: the closure runs only when the key is missing.
+/// let name = names
+///     .get_or_try_insert_with(8, || async { Ok::<_, Infallible>("Grace".to_owned()) })
+///     .await?;
+/// assert_eq!(name, "Grace");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Handlers take it as an extractor when the application provides one
+/// (`App::with_service(Local::<i64, String>::new(10_000))`): `async fn show(names: Local<i64,
+/// String>) -> …`.
+///
+/// Cheap to clone: clones share the store.
 pub struct Local<K, V> {
     inner: Arc<Inner<K, V>>,
 }
