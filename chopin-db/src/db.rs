@@ -50,14 +50,13 @@ impl Db {
     pub async fn connect(config: &DbConfig) -> Result<Db, sea_orm::DbErr> {
         // An in-memory SQLite database exists once per connection: one connection, kept.
         let in_memory = config.url.contains(":memory:") || config.url.contains("mode=memory");
-        let mut options = if in_memory {
-            pool_options(config, 1, 1)
+        let options = if in_memory {
+            let mut kept = pool_options(config, 1, 1);
+            kept.idle_timeout(None::<std::time::Duration>);
+            kept
         } else {
             pool_options(config, config.max_connections, config.min_connections)
         };
-        if in_memory {
-            options.idle_timeout(None::<std::time::Duration>);
-        }
         // sqlx turns SQLite's foreign keys on for every connection it opens.
         let connecting = sea_orm::Database::connect(options);
         let conn = match tokio::time::timeout(config.connect_timeout, connecting).await {
@@ -217,11 +216,10 @@ impl Workers {
     }
 }
 
-/// Whether `url` is a database server's (PostgreSQL, MySQL, MariaDB), reached over sockets.
+/// Whether `url` is a database server's (PostgreSQL, MySQL, MariaDB), reached over sockets:
+/// every backend `DbConfig` takes but SQLite's file.
 fn networked(url: &str) -> bool {
-    ["postgres://", "postgresql://", "mysql://", "mariadb://"]
-        .iter()
-        .any(|scheme| url.starts_with(scheme))
+    !url.starts_with("sqlite:")
 }
 
 /// SeaORM's options for a pool of `config`'s database, of `max` connections kept down to `min`.

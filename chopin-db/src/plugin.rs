@@ -69,19 +69,11 @@ pub fn register_migrations(app: &mut Mount<'_>, migrations: Migrations) {
     app.plugin::<Database>().add_migrations(migrations);
 }
 
-/// Connects to the database `config`'s `DATABASE_URL` names, for serving on the worker runtimes
-/// `config` asks for ([`Db::connect_for`]).
-async fn open_for_serving(config: &Config) -> Result<Db, Error> {
+/// Connects to the database `config`'s `DATABASE_URL` names, for serving on `workers` worker
+/// runtimes ([`Db::connect_for`]; a command serves on none).
+async fn open(config: &Config, workers: usize) -> Result<Db, Error> {
     let section = config.section::<DbConfig>()?;
-    Db::connect_for(&section, chopin_runtime::worker::count(config))
-        .await
-        .map_err(|source| Error::battery(ConnectError::new(&section.url, source)))
-}
-
-/// Connects to the database `config`'s `DATABASE_URL` names, for a command.
-async fn open(config: &Config) -> Result<Db, Error> {
-    let section = config.section::<DbConfig>()?;
-    Db::connect(&section)
+    Db::connect_for(&section, workers)
         .await
         .map_err(|source| Error::battery(ConnectError::new(&section.url, source)))
 }
@@ -304,7 +296,7 @@ impl Plugin for Database {
             if self.models.is_empty() {
                 return Ok(());
             }
-            let db = open_for_serving(app.config()).await?;
+            let db = open(app.config(), chopin_runtime::worker::count(app.config())).await?;
             app.provide(db.clone());
             watch(app, &db);
             let section = app.config().section::<DbConfig>()?;
@@ -381,7 +373,7 @@ impl Plugin for Database {
             let section = app.config().section::<DbConfig>()?;
             let db = match app.service::<Db>() {
                 Some(db) => db.clone(),
-                None => open(app.config()).await?,
+                None => open(app.config(), 0).await?,
             };
             if name == "showmigrations" {
                 let sets = migrate::show_migrations(db.conn(), &self.migrations)
@@ -494,7 +486,7 @@ where
             Some(db) => (db.clone(), None),
             None => {
                 let url = self.config().section::<DbConfig>()?.url;
-                (open(self.config()).await?, Some(url))
+                (open(self.config(), 0).await?, Some(url))
             }
         };
         migrate_all(&db, &models, &sets, url.as_deref()).await
