@@ -165,8 +165,9 @@ impl<K: Eq + Hash, V: Clone> Local<K, V> {
     /// Puts `value` under `key`, replacing what was there; when the cache is full, another
     /// entry is evicted first.
     pub fn insert(&self, key: K, value: V) {
-        let now = Instant::now();
-        let expires = self.inner.ttl.map(|ttl| now + ttl);
+        // The clock is read only by a cache with a time to live.
+        let now = self.inner.ttl.map(|_| Instant::now());
+        let expires = now.zip(self.inner.ttl).map(|(now, ttl)| now + ttl);
         let (hash, mut shard) = self.shard(&key);
         shard.clock += 1;
         let used = shard.clock;
@@ -259,13 +260,17 @@ impl<K: Eq + Hash, V: Clone> Local<K, V> {
 }
 
 impl<K, V> Shard<K, V> {
-    /// Evicts the expired entries, or if none has, the least recently used of a sample that
-    /// starts at the bucket `draw` points to: how many it evicted.
-    fn make_room(&mut self, now: Instant, draw: u64) -> usize {
-        let before = self.table.len();
-        self.table.retain(|e| e.expires.is_none_or(|at| at > now));
-        if self.table.len() < before {
-            return before - self.table.len();
+    /// Evicts the entries expired at `expiring` (a cache with a time to live), or if none has,
+    /// the least recently used of a sample that starts at the bucket `draw` points to: how many
+    /// it evicted.
+    fn make_room(&mut self, expiring: Option<Instant>, draw: u64) -> usize {
+        // Entries expire only in a cache with a time to live: without one, no scan.
+        if let Some(now) = expiring {
+            let before = self.table.len();
+            self.table.retain(|e| e.expires.is_none_or(|at| at > now));
+            if self.table.len() < before {
+                return before - self.table.len();
+            }
         }
         let buckets = self.table.num_buckets();
         if buckets == 0 {
